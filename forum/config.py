@@ -1,0 +1,93 @@
+"""Configuration: defaults, environment variables, and the test configuration.
+
+Everything a deployment changes comes from the environment (see the README's
+"Configuration" table); nothing here reads files except the development secret key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Defaults for development and production, overridable from the environment."""
+
+    SERAMBI_ENV = os.environ.get("SERAMBI_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in instance/
+    SQLITE_BUSY_TIMEOUT_MS = 15_000
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR")  # None: instance/search_index
+
+    # A long reply written on a slow phone must not be refused for an old token.
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = ("id", "en")
+
+    # Flask-Limiter warns about an implicit in-memory store: name it.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # werkzeug's current default (scrypt); tests choose a cheaper one.
+    PASSWORD_HASH_METHOD = "scrypt"
+
+    THREADS_PER_PAGE = 20
+    REPLIES_PER_PAGE = 50
+    PROFILE_ITEMS_PER_PAGE = 20
+
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "image/svg+xml"]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+
+
+class TestConfig(Config):
+    """Settings for the test suite: real database and index, fast hashes, CSRF on."""
+
+    TESTING = True
+    SERAMBI_ENV = "test"
+    SECRET_KEY = "test-secret-key"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    SERVER_NAME = None
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Return the development secret key kept in ``instance/secret_key``.
+
+    Created once, atomically: the key is written to a temporary file and hard-linked
+    into place, which fails if another worker got there first — then we read theirs,
+    so several workers never run with different keys.
+    """
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+    tmp.write_text(secrets.token_hex(32))
+    tmp.chmod(0o600)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()

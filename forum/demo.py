@@ -1,0 +1,84 @@
+"""Loads the Indonesian demo community from ``data/demo_community.json``.
+
+The content is data; this module only feeds it through the same services the
+web forms use, so the demo obeys every rule real members do.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from .auth.service import create_user
+from .extensions import db
+from .libraries import LibraryDetails
+from .models import User
+from .models import utcnow
+from .threads import service as threads
+
+DATA_FILE = Path(__file__).parent / "data" / "demo_community.json"
+
+
+class DatabaseNotEmpty(Exception):
+    """Demo data goes only into an empty database."""
+
+
+def load_demo(path: Path = DATA_FILE) -> dict:
+    """Create the demo members, libraries, threads and replies, and commit."""
+    if db.session.scalar(sa.select(sa.func.count(User.id))):
+        raise DatabaseNotEmpty
+    data = json.loads(path.read_text(encoding="utf-8"))
+    libraries = {
+        item["key"]: LibraryDetails(
+            name=item["name"],
+            village=item["village"],
+            district=item["district"],
+            regency=item["region"],
+            province=item["province"],
+        )
+        for item in data["libraries"]
+    }
+    members = {}
+    for item in data["members"]:
+        members[item["username"]] = create_user(
+            item["username"],
+            item["email"],
+            data["password"],
+            display_name=item["display_name"],
+            role=item["role"],
+            library=libraries.get(item["library"]) if item["library"] else None,
+        )
+    now = utcnow()
+    replies = 0
+    for item in sorted(data["threads"], key=lambda t: -t["days_ago"]):
+        created = now - timedelta(days=item["days_ago"])
+        thread = threads.create_thread(
+            members[item["author"]],
+            item["kind"],
+            item["title"],
+            item["body"],
+            item["tags"],
+            now=created,
+        )
+        posts = []
+        for reply in item["replies"]:
+            when = created + timedelta(hours=reply["hours_after"])
+            posts.append(
+                threads.create_reply(members[reply["author"]], thread, reply["body"], now=when)
+            )
+            replies += 1
+        if item.get("accepted_reply") is not None:
+            accepted = posts[item["accepted_reply"]]
+            thread.accepted_post_id = accepted.id
+            thread.solved_at = accepted.created_at + timedelta(hours=2)
+    db.session.commit()
+    return {
+        "members": len(members),
+        "libraries": len(libraries),
+        "threads": len(data["threads"]),
+        "replies": replies,
+        "password": data["password"],
+    }

@@ -1,0 +1,104 @@
+"""One renderer for every error page (400, 403, 404, 405, 413, 429, 500), in both languages.
+
+A refused rule shows its reason; a CSRF failure shows the text that was
+submitted so nothing typed is lost; a 500 rolls back and gives an id to quote.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import g
+from flask import render_template
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import NotFound
+
+from .extensions import db
+from .permissions import Refused
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: _l("The request could not be processed"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Not allowed"),
+    413: _l("Too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong on our side"),
+}
+EXPLANATIONS = {
+    400: _l("Something in the request was not right. Please go back and try again."),
+    403: _l("You do not have permission for this."),
+    404: _l("The page does not exist, or you may not see it."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("What you sent is larger than the limit. Please make it smaller."),
+    429: _l("Please wait a moment before trying again."),
+    500: _l("We have been told. Please try again in a moment."),
+}
+
+# Form fields worth giving back to the member after a refused POST.
+_SECRET_FIELDS = {"csrf_token", "password", "confirm", "current_password"}
+
+
+def submitted_text() -> list[tuple[str, str]]:
+    """Non-secret text fields of the refused POST, so the member can copy them."""
+    if request.method != "POST":
+        return []
+    try:
+        form = request.form
+    except Exception:  # noqa: BLE001 - an unreadable body has nothing to give back
+        return []
+    return [
+        (name, value)
+        for name, value in form.items(multi=True)
+        if name not in _SECRET_FIELDS and value.strip() and len(value) <= 100_000
+    ]
+
+
+def render_error(error: Exception, reason=None):
+    code = error.code if isinstance(error, HTTPException) and error.code else 500
+    code = code if code in TITLES else 400 if 400 <= code < 500 else 500
+    context = dict(
+        code=code,
+        title=TITLES[code],
+        explanation=reason or EXPLANATIONS[code],
+        submitted=submitted_text() if code in (400, 403, 413, 429) else [],
+        request_id=g.get("request_id"),
+    )
+    return render_template("errors/error.html", **context), code
+
+
+def _csrf_error(error: CSRFError):
+    return render_error(
+        error,
+        reason=_l(
+            "The form had expired or was sent from another page, so nothing was saved. "
+            "Your text is below: copy it, reload the form and send it again."
+        ),
+    )
+
+
+def _refused(error: Refused):
+    if error.status == 404:
+        return render_error(NotFound())
+    return render_error(Forbidden(), reason=error.reason)
+
+
+def _server_error(error: Exception):
+    db.session.rollback()
+    original = getattr(error, "original_exception", None) or error
+    log.error("unhandled error, request id %s", g.get("request_id"), exc_info=original)
+    return render_error(InternalServerError())
+
+
+def init_app(app) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(Refused, _refused)
+    app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(InternalServerError, _server_error)

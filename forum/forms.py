@@ -1,0 +1,149 @@
+"""Form pieces shared by several areas: the library/region fields and a bare POST form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
+from wtforms.validators import Email
+from wtforms.validators import Length
+from wtforms.validators import ValidationError
+
+from .libraries import LibraryDetails
+from .regions import regions
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def province_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _l("— choose a province —"))] + [
+        SelectChoice(p.slug, p.name)
+        for p in sorted(regions().provinces.values(), key=lambda p: p.name)
+    ]
+
+
+def regency_choices() -> list[SelectChoice]:
+    """Kabupaten/kota grouped by province (rendered as <optgroup>s)."""
+    choices = [SelectChoice("", _l("— choose a kabupaten/kota —"))]
+    for province in sorted(regions().provinces.values(), key=lambda p: p.name):
+        choices += [
+            SelectChoice(r.slug, r.short_name, optgroup=province.name)
+            for r in sorted(regions().regencies_of(province.slug), key=lambda r: r.short_name)
+        ]
+    return choices
+
+
+class EmptyForm(FlaskForm):
+    """A POST button (logout, withdraw, ...): only the CSRF token."""
+
+
+class LibraryFields(FlaskForm):
+    """The library and its place in the region chain: desa, kecamatan, kabupaten/kota, province.
+
+    Required at registration (librarians); optional in the profile, where
+    facilitators may belong to no library.
+    """
+
+    library_required = True
+
+    library_name = StringField(
+        _l("Library name"),
+        filters=[strip],
+        validators=[Length(max=120, message=_l("At most %(max)d characters."))],
+    )
+    village = StringField(
+        _l("Village (desa/kelurahan)"),
+        filters=[strip],
+        validators=[Length(max=80, message=_l("At most %(max)d characters."))],
+    )
+    district = StringField(
+        _l("District (kecamatan)"),
+        filters=[strip],
+        validators=[Length(max=80, message=_l("At most %(max)d characters."))],
+    )
+    province = SelectField(_l("Province"), validate_choice=False)
+    region = SelectField(_l("Kabupaten/kota"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.province.choices = province_choices()
+        self.region.choices = regency_choices()
+
+    def library_details(self):
+        """The library as the member described it."""
+        return LibraryDetails(
+            name=self.library_name.data or "",
+            village=self.village.data or "",
+            district=self.district.data or "",
+            regency=self.region.data or "",
+            province=self.province.data or "",
+        )
+
+    def _required(self, field, label) -> None:
+        if self.library_required and not field.data:
+            raise ValidationError(_l("Please fill in %(field)s.", field=label))
+
+    def validate_library_name(self, field):
+        self._required(field, _l("the library name"))
+
+    def validate_village(self, field):
+        self._required(field, _l("the village"))
+
+    def validate_district(self, field):
+        self._required(field, _l("the district"))
+
+    def validate_province(self, field):
+        self._required(field, _l("the province"))
+        if field.data and field.data not in regions().provinces:
+            raise ValidationError(_l("Choose a province from the list."))
+
+    def validate_region(self, field):
+        self._required(field, _l("the kabupaten/kota"))
+        if not field.data:
+            if self.library_name.data:
+                raise ValidationError(_l("A library needs its kabupaten/kota."))
+            return
+        regency = regions().regencies.get(field.data)
+        if regency is None:
+            raise ValidationError(_l("Choose a kabupaten/kota from the list."))
+        if self.province.data and regency.province.slug != self.province.data:
+            raise ValidationError(
+                _l("%(regency)s is not in the chosen province.", regency=regency.short_name)
+            )
+
+
+def display_name_field():
+    return StringField(
+        _l("Display name"),
+        filters=[strip],
+        validators=[Required(), Length(max=80, message=_l("At most %(max)d characters."))],
+    )
+
+
+def email_field():
+    return EmailField(
+        _l("E-mail"),
+        filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
+        description=_l("Never shown to other members."),
+        validators=[
+            Required(),
+            Email(message=_l("Enter a valid e-mail address.")),
+            Length(max=254, message=_l("At most %(max)d characters.")),
+        ],
+    )
+
+
+class Required(DataRequired):
+    """DataRequired with our translated message (WTForms ships no Indonesian).
+
+    Whitespace alone does not count as an answer.
+    """
+
+    def __init__(self, message=None):
+        super().__init__(message=message or _l("This field is required."))

@@ -1,0 +1,62 @@
+"""Language and time zone: who sees Indonesian or English, and in which zone.
+
+Indonesian is the default. An explicit choice (the member's profile, else the
+footer switch's cookie) wins over the browser's Accept-Language.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from flask import request
+from flask_babel import format_datetime
+from flask_babel import format_timedelta
+from flask_babel import get_locale
+from flask_login import current_user
+from markupsafe import Markup
+from markupsafe import escape
+
+from .models import utcnow
+
+LOCALE_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def select_timezone() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.timezone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def time_ago(value: datetime | None) -> Markup:
+    """``<time>`` with a relative text ("2 jam yang lalu") and the exact local time."""
+    if value is None:
+        return Markup("")
+    exact = format_datetime(value, "medium")
+    relative = format_timedelta(value - utcnow(), add_direction=True, threshold=0.9)
+    return Markup('<time datetime="{iso}" title="{exact}">{relative}</time>').format(
+        iso=value.isoformat(), exact=exact, relative=relative
+    )
+
+
+def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
+    return format_datetime(value, fmt) if value is not None else ""
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["time_ago"] = time_ago
+    app.jinja_env.filters["datetime"] = local_datetime
+    app.jinja_env.globals["escape"] = escape

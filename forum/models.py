@@ -1,0 +1,282 @@
+"""The forum's rows: members, libraries, threads, posts, tags and edit history.
+
+Threads and posts already carry the moderation states later features need
+(pinned, locked, accepted answer, hidden, withdrawn), so those features do not
+each migrate the same tables.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+
+from .extensions import db
+
+ROLES = ("librarian", "facilitator", "admin")
+THREAD_KINDS = ("practice", "challenge")
+TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")  # WIB, WITA, WIT
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend.
+
+    SQLite has no time zone type and hands back naive values; this puts UTC back
+    on them so comparisons and Babel formatting never see a naive datetime.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+
+thread_tags = sa.Table(
+    "thread_tags",
+    db.metadata,
+    sa.Column("thread_id", sa.ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag_id", sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Library(db.Model):
+    """A village library; several members can belong to one."""
+
+    __tablename__ = "libraries"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    village: so.Mapped[str] = so.mapped_column(sa.String(80), default="")  # desa/kelurahan
+    district: so.Mapped[str] = so.mapped_column(sa.String(80), default="")  # kecamatan
+    regency: so.Mapped[str] = so.mapped_column(sa.String(60), index=True)  # kabupaten/kota slug
+    province: so.Mapped[str] = so.mapped_column(sa.String(60), index=True)  # province slug
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Library {self.id} {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    """A member: a librarian, a facilitator or an admin."""
+
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Stored lowercase, so uniqueness is case-insensitive on every backend.
+    username: so.Mapped[str] = so.mapped_column(sa.String(30), unique=True)
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    role: so.Mapped[str] = so.mapped_column(sa.String(20), default="librarian")
+    library_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("libraries.id"), index=True)
+    timezone: so.Mapped[str] = so.mapped_column(sa.String(40), default="Asia/Jakarta")
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
+    # Part of the login cookie (get_id); rotated at logout and password change so
+    # a copied cookie stops working.
+    session_token: so.Mapped[str] = so.mapped_column(
+        sa.String(32), default=lambda: secrets.token_hex(16)
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    suspended_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    suspended_indefinitely: so.Mapped[bool] = so.mapped_column(default=False)
+    suspension_reason: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+
+    library: so.Mapped[Library | None] = so.relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('librarian', 'facilitator', 'admin')", name="role"),
+    )
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        self.session_token = secrets.token_hex(16)
+
+    @property
+    def is_facilitator(self) -> bool:
+        """Facilitators and admins moderate."""
+        return self.role in ("facilitator", "admin")
+
+    @property
+    def is_suspended(self) -> bool:
+        if self.suspended_indefinitely:
+            return True
+        return self.suspended_until is not None and self.suspended_until > utcnow()
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class Tag(db.Model):
+    """A normalized tag (see :mod:`forum.tags`)."""
+
+    __tablename__ = "tags"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(30), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name}>"
+
+
+class ModerationState:
+    """Columns shared by threads and posts: hidden by a facilitator, withdrawn by the author."""
+
+    hidden: so.Mapped[bool] = so.mapped_column(default=False)
+    hidden_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    hidden_reason: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    withdrawn_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    @so.declared_attr
+    def hidden_by_id(cls) -> so.Mapped[int | None]:
+        return so.mapped_column(sa.ForeignKey("users.id"))
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def is_public(self) -> bool:
+        """Visible to every member and visitor (and so searchable)."""
+        return not self.hidden and self.withdrawn_at is None
+
+
+class Thread(ModerationState, db.Model):
+    """A best practice or a challenge; its opening post holds the body."""
+
+    __tablename__ = "threads"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    author_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    # Where it was posted from, kept even if the author later moves library.
+    library_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("libraries.id"))
+    regency: so.Mapped[str | None] = so.mapped_column(sa.String(60), index=True)
+    province: so.Mapped[str | None] = so.mapped_column(sa.String(60), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    last_activity_at: so.Mapped[datetime] = so.mapped_column(
+        UTCDateTime, default=utcnow, index=True
+    )
+    pinned: so.Mapped[bool] = so.mapped_column(default=False)
+    locked: so.Mapped[bool] = so.mapped_column(default=False)
+    accepted_post_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("posts.id", use_alter=True, name="fk_threads_accepted_post_id_posts")
+    )
+    solved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    author: so.Mapped[User] = so.relationship(foreign_keys=[author_id])
+    library: so.Mapped[Library | None] = so.relationship()
+    tags: so.Mapped[list[Tag]] = so.relationship(
+        secondary=thread_tags, order_by=Tag.name, lazy="selectin"
+    )
+    posts: so.Mapped[list[Post]] = so.relationship(
+        back_populates="thread",
+        foreign_keys="Post.thread_id",
+        order_by="Post.id",
+        cascade="all, delete-orphan",
+    )
+    opening_post: so.Mapped[Post] = so.relationship(
+        primaryjoin="and_(Post.thread_id == Thread.id, Post.is_opening)",
+        viewonly=True,
+        uselist=False,
+    )
+
+    __table_args__ = (sa.CheckConstraint("kind IN ('practice', 'challenge')", name="kind"),)
+
+    @property
+    def is_solved(self) -> bool:
+        return self.accepted_post_id is not None
+
+    def search_changes(self):
+        """Every post of the thread carries the thread's fields in the index."""
+        from .search_documents import thread_documents
+
+        return thread_documents(self)
+
+    def __repr__(self) -> str:
+        return f"<Thread {self.id} {self.kind} {self.title!r}>"
+
+
+class Post(ModerationState, db.Model):
+    """The opening post of a thread or a reply to it."""
+
+    __tablename__ = "posts"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    thread_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("threads.id", ondelete="CASCADE"), index=True
+    )
+    author_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    is_opening: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    edited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    edited_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+
+    thread: so.Mapped[Thread] = so.relationship(back_populates="posts", foreign_keys=[thread_id])
+    author: so.Mapped[User] = so.relationship(foreign_keys=[author_id])
+    edited_by: so.Mapped[User | None] = so.relationship(foreign_keys=[edited_by_id])
+    revisions: so.WriteOnlyMapped[PostRevision] = so.relationship(
+        back_populates="post", order_by="PostRevision.id.desc()"
+    )
+
+    def search_changes(self):
+        from .search_documents import post_documents
+
+        return post_documents(self)
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} of thread {self.thread_id}>"
+
+
+class PostRevision(db.Model):
+    """An earlier version of a post, kept when it is edited."""
+
+    __tablename__ = "post_revisions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    post_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+    title: so.Mapped[str | None] = so.mapped_column(sa.String(200))  # opening posts only
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    # Who wrote this version and when (the author, or the last editor).
+    written_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    written_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    replaced_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    post: so.Mapped[Post] = so.relationship(back_populates="revisions")
+    written_by: so.Mapped[User] = so.relationship()
+
+
+# Visible replies of a thread, counted in SQL so lists never load the posts.
+Thread.reply_count = so.column_property(
+    sa.select(sa.func.count(Post.id))
+    .where(
+        Post.thread_id == Thread.id,
+        Post.is_opening.is_(False),
+        Post.hidden.is_(False),
+        Post.withdrawn_at.is_(None),
+    )
+    .correlate_except(Post)
+    .scalar_subquery(),
+    deferred=False,
+)

@@ -1,0 +1,114 @@
+"""How threads and posts look to the search index.
+
+Models call these from their ``search_changes()`` during a flush (see
+``search_index.outbox``): a document for each public post, a key to delete for
+anything hidden or withdrawn, so the index never holds what members cannot see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from search_index import SearchDocument
+from search_index import document_key
+
+if TYPE_CHECKING:
+    from .models import Post
+    from .models import Thread
+
+# Thread columns copied into every post document; a change to any of them
+# re-indexes the thread's posts. last_activity_at alone does not: a reply is
+# indexed on its own, and re-indexing a long thread on every reply would cost
+# one document per post.
+THREAD_FIELDS_IN_INDEX = (
+    "kind",
+    "title",
+    "tags",
+    "author_id",
+    "library_id",
+    "regency",
+    "province",
+    "accepted_post_id",
+    "hidden",
+    "withdrawn_at",
+)
+POST_FIELDS_IN_INDEX = ("body", "hidden", "withdrawn_at", "author_id")
+
+
+def build_document(post: Post) -> SearchDocument:
+    """The index's view of one post (public or not: callers decide)."""
+    thread = post.thread
+    library = thread.library
+    return SearchDocument(
+        post_id=post.id,
+        thread_id=thread.id,
+        is_opening=post.is_opening,
+        kind=thread.kind,
+        title=thread.title,
+        body=post.body,
+        author=post.author.username,
+        author_name=post.author.display_name,
+        created=post.created_at,
+        last_activity=thread.last_activity_at,
+        tags=tuple(tag.name for tag in thread.tags),
+        library=library.name if library else "",
+        region=thread.regency or "",
+        province=thread.province or "",
+        solved=thread.accepted_post_id is not None,
+    )
+
+
+def is_searchable(post: Post) -> bool:
+    return post.is_public and post.thread.is_public
+
+
+def change_for(post: Post) -> SearchDocument | str:
+    """A document to index, or the key to delete when members cannot see the post."""
+    if post.id is None:
+        return ""
+    return build_document(post) if is_searchable(post) else document_key(post.id)
+
+
+def _changed(obj, fields: Iterable[str]) -> bool:
+    state = sa.inspect(obj)
+    if state.pending or not state.has_identity:
+        return True
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+def thread_documents(thread: Thread) -> list[SearchDocument | str]:
+    if not _changed(thread, THREAD_FIELDS_IN_INDEX):
+        return []
+    return [change for change in map(change_for, thread.posts) if change]
+
+
+def post_documents(post: Post) -> list[SearchDocument | str]:
+    if not _changed(post, POST_FIELDS_IN_INDEX):
+        return []
+    change = change_for(post)
+    return [change] if change else []
+
+
+def all_documents(session) -> tuple[Iterable[SearchDocument], int]:
+    """Every searchable post, for a full rebuild or a drift check."""
+    from .models import Post
+    from .models import Thread
+
+    query = (
+        sa.select(Post)
+        .join(Post.thread)
+        .where(Post.hidden.is_(False), Post.withdrawn_at.is_(None))
+        .where(Thread.hidden.is_(False), Thread.withdrawn_at.is_(None))
+        .options(
+            sa.orm.joinedload(Post.author),
+            sa.orm.joinedload(Post.thread).joinedload(Thread.library),
+            sa.orm.joinedload(Post.thread).selectinload(Thread.tags),
+        )
+        .order_by(Post.id)
+        .execution_options(yield_per=500)
+    )
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    return (build_document(post) for post in session.scalars(query)), total

@@ -1,0 +1,215 @@
+"""The rules for threads and posts, the one place each is written.
+
+The web forms, the CLI, the demo loader and the tests all create and change
+threads through these functions; callers commit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..extensions import db
+from ..models import Post
+from ..models import PostRevision
+from ..models import Tag
+from ..models import Thread
+from ..models import User
+from ..models import utcnow
+from ..permissions import Refused
+from ..permissions import check
+from ..permissions import visible_posts_clause
+from ..permissions import visible_threads_clause
+from ..permissions import why_not_edit
+from ..permissions import why_not_post
+from ..permissions import why_not_reply
+from ..permissions import why_not_withdraw
+
+LIST_SORTS = {
+    "activity": (Thread.last_activity_at.desc(), Thread.id.desc()),
+    "newest": (Thread.created_at.desc(), Thread.id.desc()),
+}
+
+
+def get_tags(names: list[str]) -> list[Tag]:
+    """Tag rows for already-normalized names, created when new."""
+    if not names:
+        return []
+    existing = {
+        tag.name: tag for tag in db.session.scalars(sa.select(Tag).where(Tag.name.in_(names)))
+    }
+    tags = []
+    for name in names:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def create_thread(
+    author: User, kind: str, title: str, body: str, tags: list[str], *, now=None
+) -> Thread:
+    """Open a practice or challenge thread; its body becomes the opening post."""
+    check(why_not_post(author))
+    now = now or utcnow()
+    library = author.library
+    thread = Thread(
+        kind=kind,
+        title=title.strip(),
+        author=author,
+        library=library,
+        regency=library.regency if library else None,
+        province=library.province if library else None,
+        created_at=now,
+        last_activity_at=now,
+        tags=get_tags(tags),
+    )
+    thread.posts.append(Post(author=author, body=body, is_opening=True, created_at=now))
+    db.session.add(thread)
+    db.session.flush()
+    return thread
+
+
+def create_reply(author: User, thread: Thread, body: str, *, now=None) -> Post:
+    """Reply to a thread, unless it is locked or the member is suspended."""
+    check(why_not_reply(author, thread))
+    now = now or utcnow()
+    post = Post(thread=thread, author=author, body=body, created_at=now)
+    db.session.add(post)
+    thread.last_activity_at = now
+    db.session.flush()
+    return post
+
+
+def _keep_revision(post: Post, editor: User) -> None:
+    """Save the version being replaced, with who wrote it and when."""
+    db.session.add(
+        PostRevision(
+            post=post,
+            title=post.thread.title if post.is_opening else None,
+            body=post.body,
+            written_by=post.edited_by or post.author,
+            written_at=post.edited_at or post.created_at,
+        )
+    )
+    post.edited_at = utcnow()
+    post.edited_by = editor
+
+
+def edit_post(editor: User, post: Post, body: str) -> bool:
+    """Change a post's body; returns False when nothing changed (no revision kept)."""
+    check(why_not_edit(editor, post))
+    if body == post.body:
+        return False
+    _keep_revision(post, editor)
+    post.body = body
+    return True
+
+
+def edit_thread(editor: User, thread: Thread, title: str, body: str, tags: list[str]) -> bool:
+    """Change a thread's title, body and tags; the old title and body go to history."""
+    post = thread.opening_post
+    check(why_not_edit(editor, post))
+    title = title.strip()
+    changed_text = title != thread.title or body != post.body
+    if changed_text:
+        _keep_revision(post, editor)
+        thread.title = title
+        post.body = body
+    new_tags = get_tags(tags)
+    changed_tags = [t.name for t in new_tags] != [t.name for t in thread.tags]
+    if changed_tags:
+        thread.tags = new_tags
+    return changed_text or changed_tags
+
+
+def withdraw_post(user: User, post: Post) -> Thread | None:
+    """Withdraw an own post (a soft delete kept for moderators).
+
+    Withdrawing the opening post withdraws the whole thread; returns that thread.
+    """
+    check(why_not_withdraw(user, post))
+    now = utcnow()
+    if post.is_opening:
+        post.thread.withdrawn_at = now
+        return post.thread
+    post.withdrawn_at = now
+    return None
+
+
+def list_threads(viewer, *, kind=None, tag=None, region=None, sort="activity", page=1, per_page=20):
+    """A page of threads for the lists: pinned first, then by the chosen order."""
+    query = (
+        sa.select(Thread)
+        .where(visible_threads_clause(viewer))
+        .options(so.joinedload(Thread.author), so.joinedload(Thread.library))
+    )
+    if kind:
+        query = query.where(Thread.kind == kind)
+    if tag:
+        query = query.where(Thread.tags.any(Tag.name == tag))
+    if region:
+        query = query.where(Thread.regency == region)
+    query = query.order_by(Thread.pinned.desc(), *LIST_SORTS.get(sort, LIST_SORTS["activity"]))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def load_thread(thread_id: int, viewer) -> Thread:
+    """The thread, or :class:`Refused` as 404 when the viewer may not see it."""
+    from ..permissions import can_see_thread
+
+    thread = db.session.get(
+        Thread, thread_id, options=[so.joinedload(Thread.author), so.joinedload(Thread.library)]
+    )
+    if thread is None or not can_see_thread(viewer, thread):
+        raise Refused("not found", status=404)
+    return thread
+
+
+def load_post(post_id: int, viewer) -> Post:
+    from ..permissions import can_see_post
+
+    post = db.session.get(Post, post_id, options=[so.joinedload(Post.thread)])
+    if post is None or not can_see_post(viewer, post):
+        raise Refused("not found", status=404)
+    return post
+
+
+def replies_page(thread: Thread, viewer, page: int, per_page: int):
+    """One page of a thread's replies, authors and libraries loaded with them."""
+    query = (
+        sa.select(Post)
+        .where(Post.thread_id == thread.id, Post.is_opening.is_(False))
+        .where(visible_posts_clause(viewer))
+        .options(so.joinedload(Post.author).joinedload(User.library), so.joinedload(Post.edited_by))
+        .order_by(Post.created_at, Post.id)
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def page_of_reply(post: Post, per_page: int) -> int:
+    """Which page of its thread a reply is on, for the redirect after replying."""
+    position = db.session.scalar(
+        sa.select(sa.func.count(Post.id)).where(
+            Post.thread_id == post.thread_id,
+            Post.is_opening.is_(False),
+            Post.hidden.is_(False),
+            Post.withdrawn_at.is_(None),
+            sa.or_(
+                Post.created_at < post.created_at,
+                sa.and_(Post.created_at == post.created_at, Post.id <= post.id),
+            ),
+        )
+    )
+    return max(1, math.ceil(position / per_page))
+
+
+def history(post: Post) -> list[PostRevision]:
+    """Earlier versions of a post, newest first."""
+    return list(
+        db.session.scalars(post.revisions.select().options(so.joinedload(PostRevision.written_by)))
+    )

@@ -1,0 +1,59 @@
+"""Profile and language settings."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf
+from wtforms.validators import ValidationError
+
+from ..auth.service import email_taken
+from ..forms import LibraryFields
+from ..forms import display_name_field
+from ..forms import email_field
+from ..models import TIMEZONES
+
+TIMEZONE_CHOICES = [
+    SelectChoice("Asia/Jakarta", _l("WIB (Western Indonesia, UTC+7)")),
+    SelectChoice("Asia/Makassar", _l("WITA (Central Indonesia, UTC+8)")),
+    SelectChoice("Asia/Jayapura", _l("WIT (Eastern Indonesia, UTC+9)")),
+]
+LANGUAGE_CHOICES = [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
+
+
+class ProfileForm(LibraryFields):
+    library_required = False
+
+    display_name = display_name_field()
+    email = email_field()
+    timezone = SelectField(
+        _l("Time zone"),
+        choices=TIMEZONE_CHOICES,
+        validate_choice=False,
+        validators=[AnyOf(TIMEZONES, message=_l("Choose a time zone from the list."))],
+    )
+    language = SelectField(
+        _l("Language"),
+        choices=LANGUAGE_CHOICES,
+        validate_choice=False,
+        validators=[AnyOf(("id", "en"), message=_l("Choose a language from the list."))],
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_email(self, field):
+        if field.data and email_taken(field.data, except_user=self.user):
+            raise ValidationError(_l("This e-mail address is already registered."))
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField(
+        _l("Language"),
+        choices=LANGUAGE_CHOICES,
+        validate_choice=False,
+        validators=[AnyOf(("id", "en"), message=_l("Choose a language from the list."))],
+    )

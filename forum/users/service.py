@@ -1,0 +1,69 @@
+"""Member profiles and the libraries they belong to."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..libraries import LibraryDetails
+from ..libraries import find_or_create_library
+from ..models import Post
+from ..models import User
+from ..permissions import visible_posts_clause
+from ..permissions import visible_threads_clause
+
+
+def library_details_of(user: User) -> LibraryDetails:
+    library = user.library
+    if library is None:
+        return LibraryDetails(name="")
+    return LibraryDetails(
+        name=library.name,
+        village=library.village,
+        district=library.district,
+        regency=library.regency,
+        province=library.province,
+    )
+
+
+def update_profile(
+    user: User,
+    *,
+    display_name: str,
+    email: str,
+    timezone: str,
+    locale: str | None,
+    library: LibraryDetails,
+) -> None:
+    """Save a member's own profile; the library is looked up or created from its details."""
+    user.display_name = display_name.strip()
+    user.email = email.strip().lower()
+    user.timezone = timezone
+    user.locale = locale or None
+    user.library = find_or_create_library(library) if library.name.strip() else None
+
+
+def contributions(user: User, viewer, page: int, per_page: int):
+    """A page of the threads and replies this member wrote that the viewer may see."""
+    query = (
+        sa.select(Post)
+        .join(Post.thread)
+        .where(Post.author_id == user.id)
+        .where(visible_posts_clause(viewer), visible_threads_clause(viewer))
+        .options(sa.orm.contains_eager(Post.thread))
+        .order_by(Post.created_at.desc(), Post.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def contribution_counts(user: User, viewer) -> tuple[int, int]:
+    """(threads opened, replies written) that the viewer may see."""
+    rows = db.session.execute(
+        sa.select(Post.is_opening, sa.func.count())
+        .join(Post.thread)
+        .where(Post.author_id == user.id)
+        .where(visible_posts_clause(viewer), visible_threads_clause(viewer))
+        .group_by(Post.is_opening)
+    ).all()
+    counts = {bool(opening): n for opening, n in rows}
+    return counts.get(True, 0), counts.get(False, 0)

@@ -1,0 +1,99 @@
+"""Public profiles, the member's own settings and the language switch."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_login import current_user
+from flask_login import login_required
+
+from ..extensions import db
+from ..http import page_arg
+from ..http import render_form
+from ..http import safe_next
+from ..i18n import LOCALE_COOKIE
+from ..models import User
+from . import bp
+from . import service
+from .forms import LanguageForm
+from .forms import ProfileForm
+
+
+@bp.route("/users/<username>")
+def profile(username: str):
+    user = db.session.scalar(sa.select(User).where(User.username == username.lower()[:30]))
+    if user is None:
+        abort(404)
+    posts = service.contributions(
+        user, current_user, page_arg(), current_app.config["PROFILE_ITEMS_PER_PAGE"]
+    )
+    threads_count, replies_count = service.contribution_counts(user, current_user)
+    return render_template(
+        "users/profile.html",
+        user=user,
+        posts=posts,
+        threads_count=threads_count,
+        replies_count=replies_count,
+    )
+
+
+@bp.route("/settings/profile", methods=["GET", "POST"])
+@login_required
+def settings():
+    user = current_user._get_current_object()
+    if request.method == "GET":
+        library = service.library_details_of(user)
+        form = ProfileForm(
+            user=user,
+            data={
+                "display_name": user.display_name,
+                "email": user.email,
+                "timezone": user.timezone,
+                "language": user.locale or "id",
+                "library_name": library.name,
+                "village": library.village,
+                "district": library.district,
+                "region": library.regency,
+                "province": library.province,
+            },
+        )
+    else:
+        form = ProfileForm(user=user)
+    if form.validate_on_submit():
+        service.update_profile(
+            user,
+            display_name=form.display_name.data,
+            email=form.email.data,
+            timezone=form.timezone.data,
+            locale=form.language.data,
+            library=form.library_details(),
+        )
+        db.session.commit()
+        refresh()
+        flash(_("Your profile is saved."), "success")
+        response = redirect(url_for("users.settings"))
+        response.set_cookie(LOCALE_COOKIE, user.locale or "id", max_age=365 * 86400, samesite="Lax")
+        return response
+    return render_form("users/settings.html", form)
+
+
+@bp.route("/settings/language", methods=["POST"])
+def language():
+    """The footer switch: remembered in a cookie, and in the profile when logged in."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if current_user.is_authenticated:
+        current_user.locale = form.lang.data
+        db.session.commit()
+    response = redirect(safe_next(request.form.get("next"), url_for("threads.home")))
+    response.set_cookie(LOCALE_COOKIE, form.lang.data, max_age=365 * 86400, samesite="Lax")
+    return response

@@ -1,0 +1,283 @@
+"""Fixtures: an app on each database backend, a client, and factories named as verbs.
+
+Every database test runs on SQLite and, when TEST_DATABASE_URL is set, on
+PostgreSQL (a database per xdist worker). In CI a missing PostgreSQL fails
+instead of skipping. CSRF stays on: helpers read the real token from a page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from forum import create_app
+from forum.config import TestConfig
+from forum.extensions import db
+
+PASSWORD = "kata-sandi-rahasia"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_configure(config):
+    # The app reads config at import of forum.config; tests never use a real .env.
+    os.environ.setdefault("SERAMBI_ENV", "test")
+
+
+def _require_postgres() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    if IN_CI:
+        pytest.fail("CI must run the PostgreSQL tests: TEST_DATABASE_URL is not set")
+    pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL=postgresql://... to run")
+
+
+def _app_config(tmp_path, database_uri: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
+    }
+
+
+@contextmanager
+def fresh_postgres_database(name: str):
+    """Create an empty PostgreSQL database ``name`` and yield its URL; drop it afterwards."""
+    base = _require_postgres()
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id):
+    """A PostgreSQL database for this xdist worker, with the schema created once."""
+    with fresh_postgres_database(f"serambi_test_{worker_id}") as url:
+        schema_app = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
+        with schema_app.app_context():
+            db.create_all()
+            db.engine.dispose()
+        yield url
+
+
+def _truncate_all() -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(backend, request, tmp_path):
+    """The app on a clean database. No app context stays pushed: requests get their own."""
+    if backend == "sqlite":
+        uri = f"sqlite:///{tmp_path / 'serambi.sqlite'}"
+    else:
+        uri = request.getfixturevalue("postgres_url")
+    config = type("C", (TestConfig,), _app_config(tmp_path, uri))
+    app = create_app(config)
+    with app.app_context():
+        if backend == "sqlite":
+            db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if backend == "postgresql":
+            _truncate_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_app(tmp_path):
+    """An app on SQLite only, for tests about SQLite itself or the browser."""
+    config = type("C", (TestConfig,), _app_config(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}"))
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def csrf_token(client, page: str = "/") -> str:
+    """The real CSRF token, read from a page's form (every page has the language form)."""
+    html = client.get(page).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict | None = None, *, page: str = "/", **kwargs):
+    """POST a form as a browser would: with the token from ``page``."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client, page))
+    return client.post(url, data=data, **kwargs)
+
+
+def login_as(client, user, password: str = PASSWORD, remember: bool = False):
+    response = post_form(
+        client,
+        "/auth/login",
+        {"username": user.username, "password": password, "remember": "y" if remember else ""},
+        page="/auth/login",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@contextmanager
+def app_db(app):
+    """An app context for looking at or arranging rows directly."""
+    with app.app_context():
+        yield db.session
+        db.session.remove()
+
+
+def _detached(obj):
+    db.session.refresh(obj)
+    db.session.expunge(obj)
+    return obj
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a member and return it detached (columns readable, no lazy loads)."""
+    from forum.auth.service import create_user
+    from forum.libraries import LibraryDetails
+
+    counter = iter(range(1, 10_000))
+
+    def make(
+        username=None,
+        *,
+        role="librarian",
+        library="Perpustakaan Desa Sukamaju",
+        regency="purwakarta",
+        province="jawa-barat",
+        display_name=None,
+        **columns,
+    ):
+        n = next(counter)
+        username = username or f"pustakawan{n}"
+        with app.app_context():
+            user = create_user(
+                username,
+                f"{username}@contoh.id",
+                PASSWORD,
+                display_name=display_name or f"Pustakawan {n}",
+                role=role,
+                library=LibraryDetails(
+                    name=library,
+                    village="Sukamaju",
+                    district="Sukatani",
+                    regency=regency,
+                    province=province,
+                )
+                if library
+                else None,
+            )
+            for key, value in columns.items():
+                setattr(user, key, value)
+            db.session.commit()
+            return _detached(user)
+
+    return make
+
+
+@pytest.fixture
+def make_thread(app, make_user):
+    """Create a thread through the service (as the web form would) and return it detached."""
+    from forum.models import User
+    from forum.threads import service
+
+    def make(
+        author=None,
+        *,
+        kind="practice",
+        title="Pojok baca di balai desa",
+        body="Kami membuka pojok baca setiap Sabtu.",
+        tags=("literasi-anak",),
+        **columns,
+    ):
+        author = author or make_user()
+        with app.app_context():
+            thread = service.create_thread(
+                db.session.get(User, author.id), kind, title, body, list(tags)
+            )
+            for key, value in columns.items():
+                setattr(thread, key, value)
+            db.session.commit()
+            return _detached(thread)
+
+    return make
+
+
+@pytest.fixture
+def make_reply(app, make_user):
+    from forum.models import Thread
+    from forum.models import User
+    from forum.threads import service
+
+    def make(thread, author=None, *, body="Terima kasih, kami juga mencoba ini.", **columns):
+        author = author or make_user()
+        with app.app_context():
+            post = service.create_reply(
+                db.session.get(User, author.id), db.session.get(Thread, thread.id), body
+            )
+            for key, value in columns.items():
+                setattr(post, key, value)
+            db.session.commit()
+            return _detached(post)
+
+    return make
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count the SQL statements run inside the ``with`` block."""
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+
+    return counting
