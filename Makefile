@@ -30,6 +30,7 @@ compile-translations: $(VENV)/.installed
 run: $(VENV)/.installed compile-translations
 	$(FLASK) db upgrade
 	@if [ "$(DEMO)" != "0" ]; then $(FLASK) demo load; fi
+	$(FLASK) search reindex --if-needed
 	$(FLASK) run
 
 test: $(VENV)/.installed-test compile-translations
@@ -43,6 +44,7 @@ translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file \
 		--project Serambi --copyright-holder Serambi -o forum/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i forum/translations/messages.pot -d forum/translations --no-fuzzy-matching
+	$(PY) tools/fill_english_catalogue.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -62,6 +62,17 @@ def register_extensions(app: Flask) -> None:
     compress.init_app(app)
     limiter.init_app(app)
     _configure_login(app, login_manager)
+    _configure_search(app)
+
+
+def _configure_search(app: Flask) -> None:
+    """The index is opened on first use; a missing one is rebuilt from the database."""
+    from .extensions import db
+    from .extensions import search
+    from .search_documents import all_documents
+
+    search.init_app(app, documents_source=lambda: all_documents(db.session))
+    search.install_hooks(db.session)
 
 
 def _configure_login(app: Flask, login_manager) -> None:
@@ -90,12 +101,14 @@ def _configure_login(app: Flask, login_manager) -> None:
 def register_blueprints(app: Flask) -> None:
     from . import errors
     from .auth import bp as auth_bp
+    from .search import bp as search_bp
     from .threads import bp as threads_bp
     from .users import bp as users_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(threads_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(search_bp)
     errors.init_app(app)
 
 

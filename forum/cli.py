@@ -16,6 +16,7 @@ from .models import ROLES
 
 demo_cli = AppGroup("demo", help="The Indonesian demo community.")
 users_cli = AppGroup("users", help="Manage member accounts.")
+search_cli = AppGroup("search", help="The full-text search index.")
 
 
 @demo_cli.command("load")
@@ -82,6 +83,67 @@ def users_set_password(username, password) -> None:
     click.echo(f"Password changed for {user.username}.")
 
 
+@search_cli.command("reindex")
+@click.option("--if-needed", is_flag=True, help="Only when the index is missing or damaged.")
+def search_reindex(if_needed: bool) -> None:
+    """Rebuild the index from the database (searches keep working meanwhile)."""
+    from .extensions import search
+    from .search.service import rebuild_index
+    from .search_documents import count_documents
+
+    if if_needed and search.status()["available"]:
+        click.echo("The search index is in place.")
+        return
+    total = count_documents(db.session)
+    with click.progressbar(length=total, label="Indexing posts", show_pos=True) as bar:
+        count = rebuild_index(progress=lambda done: bar.update(done - bar.pos))
+    click.echo(f"Indexed {count} posts.")
+
+
+@search_cli.command("check")
+@click.option("--dry-run", is_flag=True, help="Only report; do not repair.")
+def search_check(dry_run: bool) -> None:
+    """Compare the index with the database; repair any drift (exit 1 if drift remains)."""
+    from .search.service import check_index
+    from .search_documents import count_documents
+
+    total = count_documents(db.session)
+    with click.progressbar(length=total, label="Checking posts", show_pos=True) as bar:
+        report, _total = check_index(
+            repair=not dry_run, progress=lambda done: bar.update(done - bar.pos)
+        )
+    click.echo(
+        f"Checked {report.checked} posts: {len(report.missing)} missing, "
+        f"{len(report.stale)} stale, {len(report.extra)} extra "
+        "(hidden, withdrawn or deleted but still indexed)."
+    )
+    if report.clean:
+        click.echo("No drift.")
+    elif report.repaired:
+        click.echo("Repaired.")
+    else:
+        raise SystemExit(1)
+
+
+@search_cli.command("status")
+def search_status() -> None:
+    """Index location, documents, segments and the outbox backlog."""
+    from .extensions import search
+
+    for key, value in search.status(db.engine).items():
+        click.echo(f"{key}: {value}")
+
+
+@search_cli.command("optimize")
+def search_optimize() -> None:
+    """Merge the index into one segment (a scheduled job; never in a request)."""
+    from .extensions import search
+
+    search.engine.optimize()
+    click.echo("Index optimized.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(search_cli)

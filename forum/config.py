@@ -26,6 +26,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in instance/
     SQLITE_BUSY_TIMEOUT_MS = 15_000
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR")  # None: instance/search_index
+    SEARCH_BACKGROUND_DRAIN = True  # retry busy index writes in a per-process thread
+    SEARCH_PER_PAGE = 20
 
     # A long reply written on a slow phone must not be refused for an old token.
     WTF_CSRF_TIME_LIMIT = None
@@ -68,6 +70,8 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
+    # Tests call drain() themselves; no background threads.
+    SEARCH_BACKGROUND_DRAIN = False
 
 
 def load_or_create_secret_key(instance_path: str) -> str:

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
 
+from search_index import define_table
+
 from .extensions import db
 
 ROLES = ("librarian", "facilitator", "admin")
@@ -280,3 +282,18 @@ Thread.reply_count = so.column_property(
     .scalar_subquery(),
     deferred=False,
 )
+
+
+class SearchLogEntry(db.Model):
+    """One search someone made (never who), so facilitators see what people look for."""
+
+    __tablename__ = "search_log"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    query: so.Mapped[str] = so.mapped_column(sa.String(200), index=True)
+    results: so.Mapped[int] = so.mapped_column(default=0)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+# Pending index work, written in the same transaction as the rows it describes.
+search_outbox = define_table(db.metadata)

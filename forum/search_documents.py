@@ -8,6 +8,7 @@ anything hidden or withdrawn, so the index never holds what members cannot see.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -52,8 +53,13 @@ def build_document(post: Post) -> SearchDocument:
         author=post.author.username,
         author_name=post.author.display_name,
         created=post.created_at,
-        last_activity=thread.last_activity_at,
-        tags=tuple(tag.name for tag in thread.tags),
+        # The thread's start, not its moving last activity: a reply does not
+        # re-index the thread's older posts, so a moving value would leave them
+        # "stale" for `flask search check`. Sorting by newest means newest threads.
+        last_activity=thread.created_at,
+        # Sorted: at flush time the list is in the order tags were added, loaded
+        # from the database it is alphabetical; the document must not differ.
+        tags=tuple(sorted(tag.name for tag in thread.tags)),
         library=library.name if library else "",
         region=thread.regency or "",
         province=thread.province or "",
@@ -76,7 +82,12 @@ def _changed(obj, fields: Iterable[str]) -> bool:
     state = sa.inspect(obj)
     if state.pending or not state.has_identity:
         return True
-    return any(state.attrs[name].history.has_changes() for name in fields)
+    # A column set to a SQL expression (e.g. func.now()) is expired by the flush
+    # and has no history left: count it as changed rather than miss it.
+    return any(
+        name in state.expired_attributes or state.attrs[name].history.has_changes()
+        for name in fields
+    )
 
 
 def thread_documents(thread: Thread) -> list[SearchDocument | str]:
@@ -92,16 +103,25 @@ def post_documents(post: Post) -> list[SearchDocument | str]:
     return [change] if change else []
 
 
-def all_documents(session) -> tuple[Iterable[SearchDocument], int]:
-    """Every searchable post, for a full rebuild or a drift check."""
+def _searchable_posts():
     from .models import Post
     from .models import Thread
 
-    query = (
+    return (
         sa.select(Post)
         .join(Post.thread)
         .where(Post.hidden.is_(False), Post.withdrawn_at.is_(None))
         .where(Thread.hidden.is_(False), Thread.withdrawn_at.is_(None))
+    )
+
+
+def iter_documents(session) -> Iterator[SearchDocument]:
+    """Every searchable post's document, streamed in batches (nothing runs until iterated)."""
+    from .models import Post
+    from .models import Thread
+
+    query = (
+        _searchable_posts()
         .options(
             sa.orm.joinedload(Post.author),
             sa.orm.joinedload(Post.thread).joinedload(Thread.library),
@@ -110,5 +130,18 @@ def all_documents(session) -> tuple[Iterable[SearchDocument], int]:
         .order_by(Post.id)
         .execution_options(yield_per=500)
     )
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    return (build_document(post) for post in session.scalars(query)), total
+    result = session.scalars(query)
+    try:
+        for post in result:
+            yield build_document(post)
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL, even if not exhausted
+
+
+def count_documents(session) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(_searchable_posts().subquery()))
+
+
+def all_documents(session) -> tuple[Iterator[SearchDocument], int]:
+    """Every searchable post and how many there are, for a rebuild or a drift check."""
+    return iter_documents(session), count_documents(session)

@@ -1,8 +1,135 @@
-"""Serambi's search engine (Whoosh). Never imports ``forum``."""
+"""Serambi's search engine: Whoosh with an Indonesian analyzer. Never imports ``forum``.
+
+The forum uses one :class:`SearchIndex` (a Flask extension)::
+
+    search_index = SearchIndex()
+    search_index.init_app(app, documents_source=all_search_documents)
+    search_index.install_hooks(db.session)        # outbox rows on flush, drain on commit
+    outbox_table = define_table(db.metadata)      # so Alembic creates search_outbox
+
+Mapped rows that appear in search define ``search_changes()`` returning
+:class:`SearchDocument` values to (re)index and ``str`` keys
+(:func:`document_key`) to remove; a deleted row's results are all removed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask
+from flask import current_app
+from flask import has_app_context
+from sqlalchemy.engine import Engine
 
 from .documents import SearchDocument
 from .documents import SearchHit
 from .documents import SearchResults
 from .documents import document_key
+from .engine import DocumentsSource
+from .engine import SearchEngine
+from .outbox import define_table
+from .outbox import install_hooks as _install_hooks
+from .rebuild import DriftReport
+from .rebuild import Progress
+from .store import open_or_create
+from .syntax import SearchFilters
 
-__all__ = ["SearchDocument", "SearchHit", "SearchResults", "document_key"]
+EXTENSION = "search_index"
+
+__all__ = [
+    "DriftReport",
+    "SearchDocument",
+    "SearchEngine",
+    "SearchFilters",
+    "SearchHit",
+    "SearchIndex",
+    "SearchResults",
+    "define_table",
+    "document_key",
+    "open_or_create",
+]
+
+
+class SearchIndex:
+    """The Flask extension: one :class:`SearchEngine` per app, in ``app.extensions``.
+
+    Config: ``SEARCH_INDEX_DIR`` (default ``<instance>/search_index``) and
+    ``SEARCH_BACKGROUND_DRAIN`` (default True). Nothing is opened or rebuilt in
+    ``init_app``: the index is opened on first use, and a missing one is rebuilt
+    in the background from ``documents_source``.
+    """
+
+    def __init__(self, app: Flask | None = None, documents_source: DocumentsSource | None = None):
+        self._last: SearchEngine | None = None
+        if app is not None:
+            self.init_app(app, documents_source)
+
+    def init_app(self, app: Flask, documents_source: DocumentsSource | None = None) -> None:
+        index_dir = app.config.get("SEARCH_INDEX_DIR") or os.path.join(
+            app.instance_path, "search_index"
+        )
+        engine = SearchEngine(
+            index_dir,
+            documents_source=documents_source,
+            app_context=app.app_context,
+            background=app.config.get("SEARCH_BACKGROUND_DRAIN", True),
+        )
+        app.extensions[EXTENSION] = engine
+        self._last = engine
+
+    @property
+    def engine(self) -> SearchEngine:
+        """The current app's engine."""
+        return current_app.extensions[EXTENSION]
+
+    def install_hooks(self, session_target: object, table: object = None) -> None:
+        """Write outbox rows on flush and drain after commit (``table`` is not needed)."""
+        _install_hooks(session_target, self._after_commit)
+
+    def _after_commit(self, db: Engine) -> None:
+        engine = current_app.extensions.get(EXTENSION) if has_app_context() else self._last
+        if engine is not None:
+            engine.after_commit(db)
+
+    def search(
+        self,
+        query: str,
+        filters: SearchFilters | None = None,
+        page: int = 1,
+        per_page: int = 20,
+        sort: str = "relevance",
+    ) -> SearchResults:
+        return self.engine.search(query, filters, page, per_page, sort)
+
+    def suggest(self, query: str, limit: int = 8) -> list[SearchHit]:
+        return self.engine.suggest(query, limit)
+
+    def similar(
+        self, subject: int | str, limit: int = 5, exclude_thread: int | None = None
+    ) -> list[SearchHit]:
+        return self.engine.similar(subject, limit, exclude_thread)
+
+    def drain(self, db: Engine, timeout: float = 2.0) -> int:
+        return self.engine.drain(db, timeout)
+
+    def rebuild(
+        self,
+        documents: Iterable[SearchDocument],
+        total: int | None = None,
+        progress: Progress | None = None,
+        procs: int = 1,
+    ) -> int:
+        return self.engine.rebuild(documents, total, progress, procs)
+
+    def check(
+        self,
+        documents: Iterable[SearchDocument],
+        repair: bool = False,
+        progress: Progress | None = None,
+    ) -> DriftReport:
+        return self.engine.check(documents, repair, progress)
+
+    def status(self, db: Engine | None = None) -> dict[str, Any]:
+        return self.engine.status(db)

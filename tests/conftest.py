@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from forum import create_app
 from forum.config import TestConfig
 from forum.extensions import db
+from forum.extensions import search
 
 PASSWORD = "kata-sandi-rahasia"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -95,6 +96,7 @@ def app(backend, request, tmp_path):
     with app.app_context():
         if backend == "sqlite":
             db.create_all()
+        search.rebuild([], 0)  # an empty index, as `flask search reindex` makes
     yield app
     with app.app_context():
         db.session.remove()
@@ -110,6 +112,7 @@ def sqlite_app(tmp_path):
     app = create_app(config)
     with app.app_context():
         db.create_all()
+        search.rebuild([], 0)
     yield app
     with app.app_context():
         db.engine.dispose()

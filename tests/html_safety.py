@@ -14,7 +14,6 @@ DANGEROUS_TAGS = {
     "embed",
     "base",
     "body",
-    "details",
     "meta",
     "link",
     "frame",

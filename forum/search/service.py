@@ -1,0 +1,234 @@
+"""The forum's side of search: filters from the form, hits to rows, the search log.
+
+The engine (``search_index``) returns plain hits in rank order; here they meet
+the database: one query loads their threads, one finds the reply pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from markupsafe import Markup
+
+from search_index import SearchFilters
+from search_index import SearchHit
+
+from ..database import writing
+from ..extensions import db
+from ..extensions import search
+from ..models import Post
+from ..models import SearchLogEntry
+from ..models import Thread
+from ..models import search_outbox
+from ..models import utcnow
+from ..permissions import visible_threads_clause
+from ..regions import regions
+from ..search_documents import all_documents
+from ..tags import normalize_tag
+
+log = logging.getLogger(__name__)
+MAX_LOGGED_QUERY = 200
+
+
+@dataclass(frozen=True)
+class ThreadHit:
+    """A search hit joined with its thread, ready for the page."""
+
+    thread: Thread
+    post_id: int
+    is_opening: bool
+    page: int  # the thread page the matching post is on
+    title_html: Markup
+    snippet_html: Markup
+    matching_posts: int
+
+
+def filters_from_form(form) -> SearchFilters:
+    """The form's controls as engine filters (typed operators are added by the engine)."""
+    regency = regions().find_regency(form.region.data) if form.region.data else None
+    return SearchFilters(
+        kind=form.kind.data or None,
+        tag=normalize_tag(form.tag.data or "") or None,
+        author=(form.author.data or "").lstrip("@").lower() or None,
+        region=regency.slug if regency else (form.region.data or None),
+        province=form.province.data or None,
+        status=form.status.data or None,
+        after=form.after.data if not form.after.errors else None,
+        before=form.before.data if not form.before.errors else None,
+        in_title=form.in_.data == "title",
+        thread_id=form.thread.data if not form.thread.errors else None,
+    )
+
+
+def has_filters(filters: SearchFilters) -> bool:
+    return any(
+        value for name, value in vars(filters).items() if name not in {"in_title", "thread_id"}
+    )
+
+
+def _reply_pages(post_ids: list[int], per_page: int) -> dict[int, int]:
+    """Page of each reply in its thread, for all hits in one query."""
+    if not post_ids:
+        return {}
+    target = so.aliased(Post)
+    earlier = so.aliased(Post)
+    rows = db.session.execute(
+        sa.select(target.id, sa.func.count(earlier.id))
+        .join(
+            earlier,
+            sa.and_(
+                earlier.thread_id == target.thread_id,
+                earlier.is_opening.is_(False),
+                earlier.hidden.is_(False),
+                earlier.withdrawn_at.is_(None),
+                earlier.id <= target.id,
+            ),
+        )
+        .where(target.id.in_(post_ids))
+        .group_by(target.id)
+    ).all()
+    return {post_id: max(1, math.ceil(position / per_page)) for post_id, position in rows}
+
+
+def load_hits(hits: list[SearchHit], viewer, replies_per_page: int) -> list[ThreadHit]:
+    """The hits' threads in rank order (two queries whatever the page size)."""
+    if not hits:
+        return []
+    thread_ids = [hit.thread_id for hit in hits]
+    threads = {
+        thread.id: thread
+        for thread in db.session.scalars(
+            sa.select(Thread)
+            .where(Thread.id.in_(thread_ids), visible_threads_clause(viewer))
+            .options(so.joinedload(Thread.author), so.joinedload(Thread.library))
+        )
+    }
+    openings = set(
+        db.session.scalars(
+            sa.select(Post.id).where(Post.id.in_([h.post_id for h in hits]), Post.is_opening)
+        )
+    )
+    pages = _reply_pages([h.post_id for h in hits if h.post_id not in openings], replies_per_page)
+    return [
+        ThreadHit(
+            thread=threads[hit.thread_id],
+            post_id=hit.post_id,
+            is_opening=hit.post_id in openings,
+            page=pages.get(hit.post_id, 1),
+            title_html=Markup(hit.title_html),  # noqa: S704 - escaped by the engine
+            snippet_html=Markup(hit.snippet_html),  # noqa: S704 - escaped by the engine
+            matching_posts=hit.matching_posts,
+        )
+        for hit in hits
+        if hit.thread_id in threads  # withdrawn since it was indexed
+    ]
+
+
+def normalize_logged_query(query: str) -> str:
+    return re.sub(r"\s+", " ", query).strip().lower()[:MAX_LOGGED_QUERY]
+
+
+def log_search(query: str, results: int) -> None:
+    """Record a search (never who made it) in its own short write transaction.
+
+    Search is a GET: the request's own session only reads, so this write takes
+    a separate connection and, on SQLite, the write lock for a moment.
+    """
+    text = normalize_logged_query(query)
+    if not text:
+        return
+    try:
+        with writing(), db.engine.begin() as connection:
+            connection.execute(
+                sa.insert(SearchLogEntry).values(query=text, results=results, created_at=utcnow())
+            )
+    except sa.exc.SQLAlchemyError:
+        log.warning("search log: could not record a search", exc_info=True)
+
+
+@dataclass(frozen=True)
+class LoggedQuery:
+    query: str
+    searches: int
+    last_results: int
+
+
+def search_log_summary(
+    days: int = 90, limit: int = 50
+) -> tuple[list[LoggedQuery], list[LoggedQuery]]:
+    """(most frequent searches, searches that found nothing) over the last ``days``."""
+    since = utcnow() - timedelta(days=days)
+    base = (
+        sa.select(
+            SearchLogEntry.query,
+            sa.func.count(SearchLogEntry.id).label("searches"),
+            sa.func.min(SearchLogEntry.results).label("fewest"),
+        )
+        .where(SearchLogEntry.created_at >= since)
+        .group_by(SearchLogEntry.query)
+    )
+    frequent = db.session.execute(
+        base.order_by(sa.desc("searches"), SearchLogEntry.query).limit(limit)
+    ).all()
+    empty = db.session.execute(
+        base.having(sa.func.max(SearchLogEntry.results) == 0)
+        .order_by(sa.desc("searches"), SearchLogEntry.query)
+        .limit(limit)
+    ).all()
+    return (
+        [LoggedQuery(q, n, fewest) for q, n, fewest in frequent],
+        [LoggedQuery(q, n, fewest) for q, n, fewest in empty],
+    )
+
+
+def _snapshot() -> None:
+    """Read everything that follows in one consistent snapshot of the database.
+
+    SQLite's read transactions already are snapshots; PostgreSQL needs
+    REPEATABLE READ, set before the transaction's first statement.
+    """
+    db.session.rollback()
+    if db.engine.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def _discard_outbox_rows(ids: list[int]) -> None:
+    with writing(), db.engine.begin() as connection:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            connection.execute(sa.delete(search_outbox).where(search_outbox.c.id.in_(chunk)))
+
+
+def rebuild_index(progress=None) -> int:
+    """Rebuild the index from the database; returns the number of posts indexed.
+
+    Outbox rows already committed when the snapshot was taken describe changes
+    the rebuild includes, so they are discarded: applied afterwards, they would
+    put older versions back. Rows committed later stay and are drained.
+    """
+    _snapshot()
+    try:
+        reflected = list(db.session.scalars(sa.select(search_outbox.c.id)))
+        documents, total = all_documents(db.session)
+        count = search.rebuild(documents, total, progress=progress)
+    finally:
+        db.session.rollback()
+    _discard_outbox_rows(reflected)
+    return count
+
+
+def check_index(repair: bool, progress=None):
+    """Drain pending work, then compare the index with the database (see DriftReport)."""
+    search.drain(db.engine)
+    _snapshot()
+    try:
+        documents, total = all_documents(db.session)
+        return search.check(documents, repair=repair, progress=progress), total
+    finally:
+        db.session.rollback()

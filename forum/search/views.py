@@ -1,0 +1,62 @@
+"""GET /search, the as-you-type fragment, and the search log for facilitators."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask import current_app
+from flask import render_template
+from flask import request
+from flask_login import current_user
+from flask_login import login_required
+
+from ..extensions import search
+from ..http import page_arg
+from ..permissions import is_moderator
+from . import bp
+from . import service
+from .forms import MAX_QUERY
+from .forms import SearchForm
+
+SUGGEST_MIN_CHARS = 3
+
+
+@bp.route("/search")
+def results():
+    form = SearchForm()
+    form.validate()  # only dates and the thread id can be wrong; they are shown inline
+    query = form.q.data or ""
+    filters = service.filters_from_form(form)
+    searching = bool(query) or service.has_filters(filters) or filters.thread_id is not None
+    found, hits = None, []
+    if searching:
+        page = page_arg()
+        found = search.search(
+            query,
+            filters,
+            page=page,
+            per_page=current_app.config["SEARCH_PER_PAGE"],
+            sort=form.sort.data if form.sort.data in ("relevance", "newest") else "relevance",
+        )
+        hits = service.load_hits(found.hits, current_user, current_app.config["REPLIES_PER_PAGE"])
+        if query and page == 1 and filters.thread_id is None:
+            service.log_search(query, found.total)
+    return render_template("search/results.html", form=form, found=found, hits=hits)
+
+
+@bp.route("/search/suggest")
+def suggest():
+    """Titles matching what is typed so far: a small HTML fragment for the search box."""
+    query = (request.args.get("q") or "").strip()[:MAX_QUERY]
+    hits = search.suggest(query, limit=6) if len(query) >= SUGGEST_MIN_CHARS else []
+    threads = service.load_hits(hits, current_user, current_app.config["REPLIES_PER_PAGE"])
+    return render_template("search/_suggest.html", hits=threads, query=query)
+
+
+@bp.route("/mod/search-log")
+@login_required
+def log():
+    """What members search for, and what they search for in vain (facilitators only)."""
+    if not is_moderator(current_user):
+        abort(403)
+    frequent, empty = service.search_log_summary()
+    return render_template("search/log.html", frequent=frequent, empty=empty)

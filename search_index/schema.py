@@ -1,0 +1,143 @@
+"""The index schema, its version, and how a :class:`SearchDocument` becomes index fields.
+
+Field names live here and nowhere else. Bump ``SCHEMA_VERSION`` whenever the
+fields or the analyzers change: an index written with another version is
+treated as damaged and rebuilt in the background.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+
+from whoosh.fields import BOOLEAN
+from whoosh.fields import DATETIME
+from whoosh.fields import ID
+from whoosh.fields import KEYWORD
+from whoosh.fields import TEXT
+from whoosh.fields import Schema
+
+from .analysis import exact_analyzer
+from .analysis import stemmed_analyzer
+from .documents import SearchDocument
+
+SCHEMA_VERSION = 1
+
+KEY = "key"
+POST_ID = "post_id"
+THREAD_ID = "thread_id"
+IS_OPENING = "is_opening"
+KIND = "kind"
+TITLE = "title"  # stemmed, stored for highlighting
+TITLE_EXACT = "title_exact"
+BODY = "body"  # stemmed, stored for snippets
+BODY_EXACT = "body_exact"
+TAGS = "tags"
+AUTHOR = "author"
+AUTHOR_NAME = "author_name"
+LIBRARY = "library"
+REGION = "region"
+PROVINCE = "province"
+CREATED = "created"
+LAST_ACTIVITY = "last_activity"
+SOLVED = "solved"
+EXTRA = "extra"
+DIGEST = "digest"
+
+
+def build_schema() -> Schema:
+    """A fresh schema object (analyzers are not shared between indexes)."""
+    stemmed = stemmed_analyzer()
+    exact = exact_analyzer()
+    return Schema(
+        **{
+            KEY: ID(unique=True, stored=True, sortable=True),
+            POST_ID: ID(stored=True),
+            THREAD_ID: ID(stored=True, sortable=True),
+            IS_OPENING: BOOLEAN(stored=True),
+            KIND: ID(stored=True),
+            TITLE: TEXT(analyzer=stemmed, stored=True),
+            TITLE_EXACT: TEXT(analyzer=exact),
+            BODY: TEXT(analyzer=stemmed, stored=True),
+            BODY_EXACT: TEXT(analyzer=exact),
+            TAGS: KEYWORD(commas=True, lowercase=True, scorable=True, stored=True),
+            AUTHOR: ID(stored=True),
+            AUTHOR_NAME: TEXT(analyzer=exact, stored=True),
+            LIBRARY: TEXT(analyzer=exact, stored=True),
+            REGION: ID(stored=True),
+            PROVINCE: ID(stored=True),
+            CREATED: DATETIME(stored=True, sortable=True),
+            LAST_ACTIVITY: DATETIME(stored=True, sortable=True),
+            SOLVED: BOOLEAN(stored=True),
+            EXTRA: TEXT(analyzer=stemmed, stored=True),
+            # A hash of the whole document, so `check` can find stale entries.
+            DIGEST: ID(stored=True, sortable=True),
+        }
+    )
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """Whoosh drops tzinfo without converting: hand it naive UTC."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def slug(value: str) -> str:
+    """Normalise an identifier-like value (region, province, tag, author)."""
+    return "-".join(value.strip().lower().split())
+
+
+def document_fields(doc: SearchDocument) -> dict[str, Any]:
+    """The keyword arguments for ``writer.update_document`` for one document."""
+    return {
+        KEY: doc.key,
+        POST_ID: str(doc.post_id),
+        THREAD_ID: str(doc.thread_id),
+        IS_OPENING: bool(doc.is_opening),
+        KIND: doc.kind,
+        TITLE: doc.title,
+        TITLE_EXACT: doc.title,
+        BODY: doc.body,
+        BODY_EXACT: doc.body,
+        TAGS: ",".join(slug(tag) for tag in doc.tags),
+        AUTHOR: slug(doc.author),
+        AUTHOR_NAME: doc.author_name,
+        LIBRARY: doc.library,
+        REGION: slug(doc.region),
+        PROVINCE: slug(doc.province),
+        CREATED: naive_utc(doc.created),
+        LAST_ACTIVITY: naive_utc(doc.last_activity),
+        SOLVED: bool(doc.solved),
+        EXTRA: doc.extra,
+        DIGEST: document_digest(doc),
+    }
+
+
+def document_to_json(doc: SearchDocument) -> str:
+    """A canonical JSON form (outbox payloads and digests)."""
+    data = dataclasses.asdict(doc)
+    data["created"] = doc.created.isoformat()
+    data["last_activity"] = doc.last_activity.isoformat()
+    data["tags"] = list(doc.tags)
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def document_from_json(payload: str) -> SearchDocument:
+    """The inverse of :func:`document_to_json`."""
+    data = json.loads(payload)
+    data["created"] = datetime.fromisoformat(data["created"])
+    data["last_activity"] = datetime.fromisoformat(data["last_activity"])
+    data["tags"] = tuple(data.get("tags", ()))
+    names = {f.name for f in dataclasses.fields(SearchDocument)}
+    return SearchDocument(**{k: v for k, v in data.items() if k in names})
+
+
+def document_digest(doc: SearchDocument) -> str:
+    """Changes whenever anything the index shows or filters on changes."""
+    payload = f"{SCHEMA_VERSION}:{document_to_json(doc)}"
+    return hashlib.blake2b(payload.encode("utf-8"), digest_size=12).hexdigest()

@@ -1,0 +1,56 @@
+"""Fixtures for the search engine: an index directory, an engine, a stand-in forum database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from index_helpers import Base
+from index_helpers import sqlite_engine
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
+
+from search_index import SearchDocument
+from search_index import SearchEngine
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    return tmp_path / "search_index"
+
+
+@pytest.fixture
+def engine(index_dir: Path) -> Iterator[SearchEngine]:
+    """An engine on an empty index; failed drains stay pending (no background thread)."""
+    search = SearchEngine(index_dir, background=False)
+    yield search
+    search.close()
+
+
+@pytest.fixture
+def index(engine: SearchEngine):
+    """``index(*docs)`` rebuilds the index with exactly these documents."""
+
+    def build(*docs: SearchDocument) -> SearchEngine:
+        engine.rebuild(iter(docs))
+        return engine
+
+    return build
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[sa.Engine]:
+    database = sqlite_engine(tmp_path / "forum.sqlite")
+    Base.metadata.create_all(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def sessions(db: sa.Engine, engine: SearchEngine) -> sessionmaker[Session]:
+    """A sessionmaker with the search hooks installed (as the forum does on db.session)."""
+    factory = sessionmaker(db, expire_on_commit=False)
+    engine.install_hooks(factory)
+    return factory
