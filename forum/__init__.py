@@ -101,6 +101,9 @@ def _configure_login(app: Flask, login_manager) -> None:
 def register_blueprints(app: Flask) -> None:
     from . import errors
     from .auth import bp as auth_bp
+    from .health import bp as health_bp
+    from .insight import init_app as init_insight
+    from .moderation.views import bp as moderation_bp
     from .search import bp as search_bp
     from .threads import bp as threads_bp
     from .users import bp as users_bp
@@ -108,14 +111,19 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(threads_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(moderation_bp)
     app.register_blueprint(search_bp)
+    init_insight(app)  # meetings and the dashboard
+    app.register_blueprint(health_bp)
     errors.init_app(app)
 
 
 def register_request_hooks(app: Flask) -> None:
+    from . import assets
     from . import headers
 
     headers.init_app(app)
+    assets.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -17,6 +17,7 @@ from .models import ROLES
 demo_cli = AppGroup("demo", help="The Indonesian demo community.")
 users_cli = AppGroup("users", help="Manage member accounts.")
 search_cli = AppGroup("search", help="The full-text search index.")
+backup_cli = AppGroup("backup", help="Back up and restore the SQLite database and uploads.")
 
 
 @demo_cli.command("load")
@@ -143,7 +144,60 @@ def search_optimize() -> None:
     click.echo("Index optimized.")
 
 
+def _uploads_dir():
+    from pathlib import Path
+
+    from flask import current_app
+
+    return Path(
+        current_app.config.get("UPLOADS_DIR") or Path(current_app.instance_path) / "uploads"
+    )
+
+
+@backup_cli.command("create")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_create(path: str) -> None:
+    """Write a consistent backup (.tar.gz) while the forum keeps running."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from .backup import BackupError
+    from .backup import create_backup
+
+    try:
+        archive = create_backup(
+            current_app.config["SQLALCHEMY_DATABASE_URI"], _uploads_dir(), Path(path)
+        )
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written to {archive}.")
+
+
+@backup_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def backup_restore(path: str) -> None:
+    """Restore a backup over the current database, then rebuild the search index."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from .backup import BackupError
+    from .backup import restore_backup
+    from .search.service import rebuild_index
+
+    db.session.remove()
+    try:
+        restore_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], _uploads_dir(), Path(path))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    db.engine.dispose()  # connections opened before the restore may cache old pages
+    count = rebuild_index()
+    click.echo(f"Restored from {path}; search index rebuilt with {count} posts.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(backup_cli)

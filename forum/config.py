@@ -48,6 +48,19 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Limits in Flask-Limiter's notation; only POSTs count.
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "20 per minute")  # account + address
+    RATELIMIT_LOGIN_PER_ADDRESS = os.environ.get("RATELIMIT_LOGIN_PER_ADDRESS", "300 per hour")
+    RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "60 per hour")  # per address
+    RATELIMIT_POSTING = os.environ.get("RATELIMIT_POSTING", "30 per minute;500 per day")
+    RATELIMIT_FLAGGING = os.environ.get("RATELIMIT_FLAGGING", "30 per minute;500 per day")
+    # After this many failed logins for one account from one address, one try
+    # per LOGIN_SLOWDOWN_SECONDS from there (kept in the database: every worker
+    # sees it). Other addresses are never slowed, so nobody can lock a member out.
+    LOGIN_SLOWDOWN_AFTER = int(os.environ.get("LOGIN_SLOWDOWN_AFTER", 10))
+    LOGIN_SLOWDOWN_SECONDS = int(os.environ.get("LOGIN_SLOWDOWN_SECONDS", 60))
+    LOGIN_FAILURES_FORGOTTEN_AFTER = 24 * 3600  # seconds without a failure
+    MODERATION_PER_PAGE = 30
 
     # werkzeug's current default (scrypt); tests choose a cheaper one.
     PASSWORD_HASH_METHOD = "scrypt"

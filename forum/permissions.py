@@ -53,21 +53,29 @@ def can_see_post(user, post: Post) -> bool:
     return post.withdrawn_at is None and member is not None and member.id == post.author_id
 
 
-def visible_threads_clause(user):
-    """SQL condition for threads a user may find in lists (hidden ones only for facilitators)."""
-    from .models import Thread
-
+def _visible_clause(model, user):
+    """Public rows; hidden ones too for facilitators, and for their own author."""
     if is_moderator(user):
         return sa.true()
-    return sa.and_(Thread.hidden.is_(False), Thread.withdrawn_at.is_(None))
+    public = sa.and_(model.hidden.is_(False), model.withdrawn_at.is_(None))
+    member = _member(user)
+    if member is None:
+        return public
+    return sa.or_(public, sa.and_(model.author_id == member.id, model.withdrawn_at.is_(None)))
+
+
+def visible_threads_clause(user):
+    """SQL condition for threads a user may find in lists (the SQL twin of can_see_thread)."""
+    from .models import Thread
+
+    return _visible_clause(Thread, user)
 
 
 def visible_posts_clause(user):
+    """SQL condition for posts a user may see, given that they may see the thread."""
     from .models import Post
 
-    if is_moderator(user):
-        return sa.true()
-    return sa.and_(Post.hidden.is_(False), Post.withdrawn_at.is_(None))
+    return _visible_clause(Post, user)
 
 
 def why_not_post(user):
@@ -125,6 +133,87 @@ def can_withdraw(user, post: Post) -> bool:
     return why_not_withdraw(user, post) is None and post.withdrawn_at is None
 
 
+def why_not_moderate(user):
+    """Facilitators and admins moderate, unless they are suspended themselves."""
+    member = _member(user)
+    if member is None:
+        return _l("Please log in first.")
+    if not member.is_facilitator:
+        return _l("Only facilitators can do this.")
+    return why_not_post(member)
+
+
+def why_not_solve(user, thread: Thread):
+    """The challenge's author or a facilitator chooses (or clears) the accepted answer."""
+    refusal = why_not_post(user)
+    if refusal:
+        return refusal
+    if thread.kind != "challenge":
+        return _l("Only a challenge can be marked solved.")
+    if not is_moderator(user) and user.id != thread.author_id:
+        return _l("Only the author of the challenge or a facilitator can choose the answer.")
+    return None
+
+
+def why_not_flag(user, post: Post):
+    refusal = why_not_post(user)
+    if refusal:
+        return refusal
+    if not (post.is_public and post.thread.is_public):
+        return _l("This is not public, so there is nothing to flag.")
+    return None
+
+
+def why_not_manage_member(user, member: User):
+    """Suspend, unsuspend or reset the password of a member.
+
+    Facilitators look after librarians; admins after everyone but themselves
+    (an admin's own account is changed on the command line).
+    """
+    refusal = why_not_moderate(user)
+    if refusal:
+        return refusal
+    if user.id == member.id:
+        return _l("You cannot do this to your own account.")
+    if user.role != "admin" and member.role != "librarian":
+        return _l("Facilitators can do this for librarians only; ask an administrator.")
+    return None
+
+
+def why_not_set_role(user, member: User):
+    """Only admins promote librarians to facilitators and back."""
+    refusal = why_not_moderate(user)
+    if refusal:
+        return refusal
+    if user.role != "admin":
+        return _l("Only administrators can change roles.")
+    if user.id == member.id:
+        return _l("You cannot change your own role.")
+    if member.role == "admin":
+        return _l("An administrator's role is changed on the command line.")
+    return None
+
+
+def can_moderate(user) -> bool:
+    return why_not_moderate(user) is None
+
+
+def can_solve(user, thread: Thread) -> bool:
+    return why_not_solve(user, thread) is None
+
+
+def can_flag(user, post: Post) -> bool:
+    return why_not_flag(user, post) is None
+
+
+def can_manage_member(user, member: User) -> bool:
+    return why_not_manage_member(user, member) is None
+
+
+def can_set_role(user, member: User) -> bool:
+    return why_not_set_role(user, member) is None
+
+
 def check(reason) -> None:
     """Raise :class:`Refused` when a ``why_not_*`` answer is a reason."""
     if reason is not None:
@@ -137,4 +226,9 @@ TEMPLATE_HELPERS = {
     "can_withdraw": can_withdraw,
     "is_moderator": is_moderator,
     "can_see_post": can_see_post,
+    "can_moderate": can_moderate,
+    "can_solve": can_solve,
+    "can_flag": can_flag,
+    "can_manage_member": can_manage_member,
+    "can_set_role": can_set_role,
 }

@@ -15,7 +15,6 @@ Mapped rows that appear in search define ``search_changes()`` returning
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
@@ -31,6 +30,7 @@ from .engine import DocumentsSource
 from .engine import SearchEngine
 from .outbox import define_table
 from .outbox import install_hooks as _install_hooks
+from .rebuild import Documents
 from .rebuild import DriftReport
 from .rebuild import Progress
 from .store import open_or_create
@@ -116,7 +116,7 @@ class SearchIndex:
 
     def rebuild(
         self,
-        documents: Iterable[SearchDocument],
+        documents: Documents,
         total: int | None = None,
         progress: Progress | None = None,
         procs: int = 1,
@@ -125,7 +125,7 @@ class SearchIndex:
 
     def check(
         self,
-        documents: Iterable[SearchDocument],
+        documents: Documents,
         repair: bool = False,
         progress: Progress | None = None,
     ) -> DriftReport:

@@ -11,6 +11,7 @@ read once per segment and cached: a segment never changes its documents.
 
 from __future__ import annotations
 
+import pickle
 import threading
 from array import array
 from bisect import bisect_right
@@ -204,15 +205,24 @@ def _phrase_docs(leaf: Searcher, q: wq.Phrase, memo: Memo | None) -> set[int]:
     positions = [
         _positions(reader, q.fieldname, field.to_bytes(word), candidates) for word in q.words
     ]
-    first, rest = positions[0], positions[1:]
-    return {
-        docnum
-        for docnum in candidates
-        if any(
-            all(start + offset in later[docnum] for offset, later in enumerate(rest, 1))
-            for start in first[docnum]
-        )
-    }
+    matches = set()
+    for docnum in candidates:
+        starts = positions[0][docnum]
+        for offset, later in enumerate(positions[1:], 1):
+            following = later[docnum]
+            starts = {p for p in starts if p + offset in following}
+            if not starts:
+                break
+        else:
+            matches.add(docnum)
+    return matches
+
+
+def _decode_positions(value: bytes) -> set[int]:
+    """Whoosh's Positions.decode_positions without its per-position Python loop."""
+    if not value.endswith(b"."):
+        value += b"."
+    return set(accumulate(pickle.loads(value[4:])))
 
 
 def _positions(
@@ -240,7 +250,7 @@ def _positions(
             ids = raw_ids if matcher._byteids else accumulate(raw_ids)
             for index, docnum in enumerate(ids):
                 if docnum in docs:
-                    found[docnum] = set(fmt.decode_positions(values[index]))
+                    found[docnum] = _decode_positions(values[index])
         low = high
         matcher._next_block()
     return found

@@ -33,6 +33,7 @@ from .outbox import backlog
 from .outbox import drain_batch
 from .outbox import install_hooks
 from .rebuild import REBUILD_LOCK_TIMEOUT
+from .rebuild import Documents
 from .rebuild import DriftReport
 from .rebuild import Progress
 from .rebuild import check
@@ -202,7 +203,7 @@ class SearchEngine:
 
     def rebuild(
         self,
-        documents: Iterable[SearchDocument],
+        documents: Documents,
         total: int | None = None,
         progress: Progress | None = None,
         procs: int = 1,
@@ -215,7 +216,7 @@ class SearchEngine:
 
     def check(
         self,
-        documents: Iterable[SearchDocument],
+        documents: Documents,
         repair: bool = False,
         progress: Progress | None = None,
     ) -> DriftReport:
@@ -258,8 +259,8 @@ class SearchEngine:
             context = self.app_context() if self.app_context else contextlib.nullcontext()
             with context:
                 assert self.documents_source is not None
-                documents, total = self.documents_source()
-                count = rebuild(self.store, documents, total)
+                # The source is called under the write lock (see rebuild.Documents).
+                count = rebuild(self.store, self.documents_source)
             log.warning("search: index rebuilt with %d documents", count)
         except Exception:
             log.exception("search: recovery rebuild failed")

@@ -320,9 +320,25 @@ def best_by_thread(
 ) -> dict[int, Best]:
     """Each thread's best post, threads in rank order; ties go to the opening post.
 
-    ``posts`` are best first; with ``limit``, stop once that many threads are in
-    and no later post can tie with one of them.
+    With ``limit``, only the first ``limit`` threads are needed: the best few
+    posts are picked with a heap, and all of them sorted only if those were
+    too few (threads with many matching posts).
     """
+    if limit is not None and len(posts) > limit * 20:
+        top = heapq.nsmallest(limit * 10, posts, key=_rank)
+        best = _best_in_order(found, top, limit)
+        if len(best) >= limit:
+            return best
+    return _best_in_order(found, sorted(posts, key=_rank), limit)
+
+
+def _rank(post: tuple[float, int]) -> tuple[float, int]:
+    return (-post[0], post[1])
+
+
+def _best_in_order(
+    found: Matches, posts: list[tuple[float, int]], limit: int | None
+) -> dict[int, Best]:
     best: dict[int, Best] = {}
     last_score = None
     for score, docnum in posts:

@@ -4,8 +4,9 @@ A rebuild writes a fresh index in a temporary directory beside the live one
 and swaps it in with renames, so searches keep using the old index until the
 new one is complete. It holds the index write lock throughout: drains wait
 (their outbox rows stay pending and are applied to the new index afterwards),
-which is what keeps a change committed mid-rebuild from being lost. Pass the
-documents as a lazy iterable so they are read after the lock is taken.
+which is what keeps a change committed mid-rebuild from being lost. So the
+documents must be read after the lock is taken: pass a lazy iterable, or a
+callable that opens the database snapshot and returns them.
 """
 
 from __future__ import annotations
@@ -30,8 +31,22 @@ from .store import IndexStore
 from .store import create_index
 
 Progress = Callable[[int], None]
+# Documents, or a zero-argument callable returning them (or ``(documents, total)``).
+# A callable is called once the index write lock is held: open the database
+# snapshot inside it, so no change can be drained into the old index after the
+# snapshot was taken and then be lost in the swap.
+Documents = Iterable[SearchDocument] | Callable[[], object]
 REBUILD_LOCK_TIMEOUT = 60.0  # waiting for a drain or another repair to finish
 PROGRESS_EVERY = 500
+
+
+def _documents(documents: Documents) -> Iterable[SearchDocument]:
+    """The documents, calling a factory now (under the lock) if given one."""
+    if callable(documents):
+        documents = documents()  # type: ignore[assignment]
+        if isinstance(documents, tuple):  # (documents, total)
+            documents = documents[0]
+    return documents  # type: ignore[return-value]
 
 
 def _report(progress: Progress | None, done: int) -> None:
@@ -50,7 +65,7 @@ def swap_in(new: Path, live: Path) -> None:
 
 def rebuild(
     store: IndexStore,
-    documents: Iterable[SearchDocument],
+    documents: Documents,
     total: int | None = None,
     progress: Progress | None = None,
     procs: int = 1,
@@ -72,7 +87,7 @@ def rebuild(
             writer = ix.writer(procs=procs, limitmb=limitmb)
             seen: set[str] = set()
             try:
-                for doc in documents:
+                for doc in _documents(documents):
                     if doc.key in seen:
                         continue
                     seen.add(doc.key)
@@ -119,7 +134,7 @@ def indexed_digests(store: IndexStore) -> dict[str, str]:
 
 def check(
     store: IndexStore,
-    documents: Iterable[SearchDocument],
+    documents: Documents,
     repair: bool = False,
     progress: Progress | None = None,
 ) -> DriftReport:
@@ -129,7 +144,7 @@ def check(
         indexed = indexed_digests(store)
         fixes: list[SearchDocument] = []
         seen: set[str] = set()
-        for doc in documents:
+        for doc in _documents(documents):
             report.checked += 1
             if report.checked % PROGRESS_EVERY == 0:
                 _report(progress, report.checked)

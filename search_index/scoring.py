@@ -84,16 +84,16 @@ def _add_tf(
     lengths = _field_lengths(leaf, term.fieldname)
     flat = 1 - B
     per_length = B / (avgfl or 1)
+    boost = term.boost
     if len(targets) * 16 < len(ids):  # few targets: binary search for each
-        found = []
         for docnum in targets:
             i = bisect_left(ids, docnum)
             if i < len(ids) and ids[i] == docnum:
-                found.append((i, docnum))
+                tf[docnum] += boost * weights[i] / (flat + per_length * lengths[docnum])
     else:
-        found = [(i, d) for i, d in enumerate(ids) if d in targets]
-    for i, docnum in found:
-        tf[docnum] += term.boost * weights[i] / (flat + per_length * lengths[docnum])
+        for i, docnum in enumerate(ids):
+            if docnum in targets:
+                tf[docnum] += boost * weights[i] / (flat + per_length * lengths[docnum])
 
 
 def clause_weight(searcher: Searcher, clause: wq.Query, memo: Memo) -> float:
@@ -113,7 +113,7 @@ def score_posts(
     wanted_threads: int | None,
     only_threads: set[int] | None = None,
 ) -> list[tuple[float, int]]:
-    """(score, global docnum) for the matched posts that decide the ranking, best first.
+    """(score, global docnum) for the matched posts that decide the ranking, unordered.
 
     With ``wanted_threads``, posts are scored tier by tier (best coordination
     first) until the scored tiers hold that many threads; with
@@ -127,25 +127,31 @@ def score_posts(
         _, _, columns, docs = found.segments[index]
         if only_threads is not None:
             docs = {d for d in docs if columns.thread[d] in only_threads}
-        coord: dict[int, float] = dict.fromkeys(docs, 0.0)
-        for clause, weight in zip(clauses, weights, strict=True):
-            for docnum in leaf_docs(leaf, clause, found.memo) & docs:
-                coord[docnum] += weight
+        if len(clauses) <= 1:  # nothing to coordinate
+            coord = dict.fromkeys(docs, weights[0] if weights else 0.0)
+        else:
+            coord = dict.fromkeys(docs, 0.0)
+            for clause, weight in zip(clauses, weights, strict=True):
+                for docnum in leaf_docs(leaf, clause, found.memo) & docs:
+                    coord[docnum] += weight
         matched.append((index, offset, docs, coord))
 
-    # Choose the tiers to score.
-    tiers: dict[float, list[tuple[int, int]]] = defaultdict(list)  # coord -> (segment, local)
-    for index, _, _, coord in matched:
-        for docnum, value in coord.items():
-            tiers[round(value, 9)].append((index, docnum))
+    # Choose the tiers to score (sums are taken in clause order: equal sets, equal floats).
     targets: list[set[int]] = [set() for _ in matched]
-    threads: set[int] = set()
-    for value in sorted(tiers, reverse=True):
-        for index, docnum in tiers[value]:
-            targets[index].add(docnum)
-            threads.add(found.segments[index][2].thread[docnum])
-        if wanted_threads is not None and len(threads) >= wanted_threads:
-            break
+    if len(clauses) <= 1 or wanted_threads is None:
+        targets = [docs for _, _, docs, _ in matched]
+    else:
+        tiers: dict[float, list[tuple[int, int]]] = defaultdict(list)  # coord -> posts
+        for index, _, _, coord in matched:
+            for docnum, value in coord.items():
+                tiers[value].append((index, docnum))
+        threads: set[int] = set()
+        for value in sorted(tiers, reverse=True):
+            for index, docnum in tiers[value]:
+                targets[index].add(docnum)
+                threads.add(found.segments[index][2].thread[docnum])
+            if len(threads) >= wanted_threads:
+                break
 
     # BM25F over the chosen posts: per clause, one pseudo term frequency from all
     # its fields and forms (boosted, length-normalised), saturated once, times
@@ -168,6 +174,5 @@ def score_posts(
             for docnum, x in tf.items():
                 if x:
                     scores[docnum] += weight * x * (K1 + 1) / (K1 + x)
-        results.extend((coord[d] * CLAUSE_WEIGHT + s, offset + d) for d, s in scores.items())
-    results.sort(key=lambda item: (-item[0], item[1]))
+        results.extend([(coord[d] * CLAUSE_WEIGHT + s, offset + d) for d, s in scores.items()])
     return results

@@ -65,7 +65,8 @@ def fresh_postgres_database(name: str):
 @pytest.fixture(scope="session")
 def postgres_url(worker_id):
     """A PostgreSQL database for this xdist worker, with the schema created once."""
-    with fresh_postgres_database(f"serambi_test_{worker_id}") as url:
+    # The pid too: two test runs in one checkout must not drop each other's databases.
+    with fresh_postgres_database(f"serambi_test_{worker_id}_{os.getpid()}") as url:
         schema_app = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
         with schema_app.app_context():
             db.create_all()

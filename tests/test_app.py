@@ -106,3 +106,19 @@ def test_unexpected_errors_are_a_500_page_with_an_id(app, client, monkeypatch):
     request_id = response.headers["X-Request-ID"]
     assert request_id in response.get_data(as_text=True)
     assert "boom" not in response.get_data(as_text=True)
+
+
+def test_static_files_have_content_hashed_names_and_long_caching(client):
+    import re
+
+    html = client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/assets/serambi\.[0-9a-f]{10}\.css)"', html).group(1)
+    with client.get(css) as response:
+        assert response.status_code == 200
+        assert "max-age=31536000" in response.headers["Cache-Control"]
+        assert "immutable" in response.headers["Cache-Control"]
+        assert b"--accent" in response.data
+    with client.get("/assets/serambi.0000000000.css") as stale:
+        assert stale.status_code == 200 and "max-age=60" in stale.headers["Cache-Control"]
+    assert client.get("/assets/../config.py").status_code == 404
+    assert client.get("/assets/nothing.0000000000.css").status_code == 404

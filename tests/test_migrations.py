@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -21,7 +23,7 @@ def empty_database_url(request, tmp_path, worker_id):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrated.sqlite'}"
         return
-    with fresh_postgres_database(f"serambi_migrations_{worker_id}") as url:
+    with fresh_postgres_database(f"serambi_migrations_{worker_id}_{os.getpid()}") as url:
         yield url
 
 

@@ -1,4 +1,4 @@
-"""Account forms: register, log in, change password."""
+"""Account forms: register, log in, change password, choose one from a reset link."""
 
 from __future__ import annotations
 
@@ -78,5 +78,10 @@ class LoginForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[Required()])
+    password = password_field(_l("New password"))
+    confirm = confirm_field()
+
+
+class ResetPasswordForm(FlaskForm):
     password = password_field(_l("New password"))
     confirm = confirm_field()

@@ -1,8 +1,9 @@
-"""Account rules: registration, authentication and passwords."""
+"""Account rules: registration, authentication, failed-login slowdown and passwords."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,6 +15,9 @@ from ..libraries import LibraryDetails
 from ..libraries import find_or_create_library
 from ..models import ROLES
 from ..models import User
+from ..models import utcnow
+from ..moderation.models import LoginFailure
+from ..moderation.models import PasswordResetToken
 
 
 class AccountError(ValueError):
@@ -49,15 +53,18 @@ def email_taken(email: str, *, except_user: User | None = None) -> bool:
     return db.session.scalar(query) is not None
 
 
+def _password_matches(user: User | None, password: str) -> bool:
+    """Check a password; an unknown member costs the same work as a known one."""
+    if user is None:
+        check_password_hash(_dummy_hash(), password or "")
+        return False
+    return check_password_hash(user.password_hash, password or "")
+
+
 def authenticate(username: str, password: str) -> User | None:
     """The member with these credentials, or ``None`` (same work either way)."""
     user = find_user(username or "")
-    if user is None:
-        check_password_hash(_dummy_hash(), password or "")
-        return None
-    if not check_password_hash(user.password_hash, password or ""):
-        return None
-    return user
+    return user if _password_matches(user, password) else None
 
 
 def create_user(
@@ -95,3 +102,116 @@ def set_password(user: User, password: str) -> None:
     """Change a password and end every other session of this member."""
     user.password_hash = hash_password(password)
     user.rotate_session_token()
+
+
+class LoginSlowedDown(Exception):
+    """Too many failed logins for this account from this address: wait ``seconds``."""
+
+    def __init__(self, seconds: int):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+def _failure_row(user: User, client: str) -> LoginFailure | None:
+    return db.session.get(LoginFailure, (user.id, client[:64]))
+
+
+def login_wait(user: User, client: str, *, now=None) -> int:
+    """Seconds this address must wait before trying this account again (0: go ahead)."""
+    row = _failure_row(user, client)
+    if row is None:
+        return 0
+    config = current_app.config
+    now = now or utcnow()
+    since = (now - row.last_failed_at).total_seconds()
+    if row.failures < config["LOGIN_SLOWDOWN_AFTER"] or since >= config["LOGIN_SLOWDOWN_SECONDS"]:
+        return 0
+    return max(1, int(config["LOGIN_SLOWDOWN_SECONDS"] - since))
+
+
+def record_login_failure(user: User, client: str, *, now=None) -> None:
+    """Count a failed login in the database, where every worker sees it."""
+    now = now or utcnow()
+    client = client[:64]
+    forgotten = now - timedelta(seconds=current_app.config["LOGIN_FAILURES_FORGOTTEN_AFTER"])
+    key = (LoginFailure.user_id == user.id, LoginFailure.client == client)
+    # One UPDATE, so two workers counting at once both count.
+    updated = db.session.execute(
+        sa.update(LoginFailure)
+        .where(*key)
+        .values(
+            failures=sa.case(
+                (LoginFailure.last_failed_at < forgotten, 1), else_=LoginFailure.failures + 1
+            ),
+            last_failed_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if updated:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                LoginFailure(user_id=user.id, client=client, failures=1, last_failed_at=now)
+            )
+    except sa.exc.IntegrityError:  # another worker inserted it first
+        db.session.execute(
+            sa.update(LoginFailure)
+            .where(*key)
+            .values(failures=LoginFailure.failures + 1, last_failed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def log_in(username: str, password: str, client: str) -> User | None:
+    """The member with these credentials, or ``None``; failures are counted.
+
+    Raises :class:`LoginSlowedDown` (without looking at the password) when this
+    address failed too often for this account. The caller commits.
+    """
+    user = find_user(username or "")
+    if user is not None:
+        wait = login_wait(user, client)
+        if wait:
+            raise LoginSlowedDown(wait)
+    if _password_matches(user, password):
+        db.session.execute(
+            sa.delete(LoginFailure).where(
+                LoginFailure.user_id == user.id, LoginFailure.client == client[:64]
+            )
+        )
+        return user
+    if user is not None:
+        record_login_failure(user, client)
+    return None
+
+
+def find_reset_token(token: str) -> PasswordResetToken | None:
+    """The usable reset link for this token, or ``None`` (unknown, used or expired)."""
+    if not token or len(token) > 100:
+        return None
+    row = db.session.scalar(
+        sa.select(PasswordResetToken).where(
+            PasswordResetToken.token_hash == PasswordResetToken.digest(token)
+        )
+    )
+    return row if row is not None and row.is_usable else None
+
+
+def reset_password(reset: PasswordResetToken, password: str) -> User | None:
+    """Redeem a reset link: new password, every old session ends, the link is spent.
+
+    Returns ``None`` when another request spent the link first.
+    """
+    claimed = db.session.execute(
+        sa.update(PasswordResetToken)
+        .where(PasswordResetToken.id == reset.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        return None
+    user = reset.user
+    set_password(user, password)
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.user_id == user.id))
+    return user

@@ -1,13 +1,16 @@
-"""Register, log in, log out, change password."""
+"""Register, log in, log out, change password, redeem a password-reset link."""
 
 from __future__ import annotations
 
+from flask import abort
 from flask import flash
 from flask import redirect
+from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_login import login_required
 from flask_login import login_user
@@ -18,12 +21,19 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..http import render_form
 from ..http import safe_next
+from ..moderation.limits import login_account_limit
+from ..moderation.limits import login_address_limit
+from ..moderation.limits import registration_limit
 from . import bp
 from .forms import LoginForm
 from .forms import PasswordForm
 from .forms import RegisterForm
-from .service import authenticate
+from .forms import ResetPasswordForm
+from .service import LoginSlowedDown
 from .service import create_user
+from .service import find_reset_token
+from .service import log_in
+from .service import reset_password
 from .service import set_password
 
 
@@ -34,6 +44,7 @@ def _start_session(user, remember: bool) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@registration_limit
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("threads.home"))
@@ -54,13 +65,27 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_address_limit
+@login_account_limit
 def login():
     next_url = safe_next(request.args.get("next"), url_for("threads.home"))
     if current_user.is_authenticated:
         return redirect(next_url)
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
+        try:
+            user = log_in(form.username.data, form.password.data, get_remote_address() or "")
+        except LoginSlowedDown as slowed:
+            form.password.errors.append(
+                _(
+                    "Too many failed attempts for this account. "
+                    "Please wait %(seconds)d seconds and try again.",
+                    seconds=slowed.seconds,
+                )
+            )
+            body, _status = render_form("auth/login.html", form, next_url=next_url)
+            return body, 429, {"Retry-After": str(slowed.seconds)}
+        db.session.commit()  # the failure count, or its reset
         if user is not None:
             _start_session(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
@@ -97,3 +122,27 @@ def password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("users.profile", username=user.username))
     return render_form("auth/password.html", form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    """Choose a new password from a one-time link a facilitator gave the member."""
+    reset_link = find_reset_token(token)
+    if reset_link is None:
+        response = render_template("auth/reset_invalid.html")
+        return response, 404, {"Referrer-Policy": "no-referrer"}
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user = reset_password(reset_link, form.password.data)
+        if user is None:
+            abort(404)
+        db.session.commit()
+        _start_session(user, remember=False)
+        flash(
+            _("Your new password is saved. Welcome back, %(name)s.", name=user.display_name),
+            "success",
+        )
+        return redirect(url_for("threads.home"))
+    body, status = render_form("auth/reset.html", form, member=reset_link.user)
+    # The token is in the address: never send it on to another site.
+    return body, status, {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}

@@ -11,6 +11,7 @@ from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf
 from wtforms.validators import Length
+from wtforms.validators import Regexp
 from wtforms.validators import ValidationError
 
 from ..forms import Required
@@ -87,3 +88,17 @@ class ReplyForm(FlaskForm):
 
 class PostEditForm(FlaskForm):
     body = body_field()
+
+
+class SolveForm(FlaskForm):
+    """The accepted answer's post id; empty clears it."""
+
+    post_id = StringField(
+        filters=[strip],
+        validators=[
+            Regexp(
+                r"^\d{0,10}$",
+                message=_l("Only a visible reply in this thread can be the accepted answer."),
+            )
+        ],
+    )

@@ -18,6 +18,7 @@ from ..models import Tag
 from ..models import Thread
 from ..models import User
 from ..models import utcnow
+from ..moderation.models import ModerationAction
 from ..permissions import Refused
 from ..permissions import check
 from ..permissions import visible_posts_clause
@@ -25,11 +26,16 @@ from ..permissions import visible_threads_clause
 from ..permissions import why_not_edit
 from ..permissions import why_not_post
 from ..permissions import why_not_reply
+from ..permissions import why_not_solve
 from ..permissions import why_not_withdraw
 
 LIST_SORTS = {
     "activity": (Thread.last_activity_at.desc(), Thread.id.desc()),
     "newest": (Thread.created_at.desc(), Thread.id.desc()),
+}
+STATUSES = {
+    "solved": Thread.accepted_post_id.is_not(None),
+    "unsolved": sa.and_(Thread.kind == "challenge", Thread.accepted_post_id.is_(None)),
 }
 
 
@@ -100,6 +106,12 @@ def _keep_revision(post: Post, editor: User) -> None:
     post.edited_by = editor
 
 
+def _log_moderator_edit(editor: User, post: Post) -> None:
+    """A facilitator editing someone else's post is a moderation action."""
+    if editor.id != post.author_id:
+        ModerationAction.record(editor, "edit_post", post=post)
+
+
 def edit_post(editor: User, post: Post, body: str) -> bool:
     """Change a post's body; returns False when nothing changed (no revision kept)."""
     check(why_not_edit(editor, post))
@@ -107,6 +119,7 @@ def edit_post(editor: User, post: Post, body: str) -> bool:
         return False
     _keep_revision(post, editor)
     post.body = body
+    _log_moderator_edit(editor, post)
     return True
 
 
@@ -124,7 +137,52 @@ def edit_thread(editor: User, thread: Thread, title: str, body: str, tags: list[
     changed_tags = [t.name for t in new_tags] != [t.name for t in thread.tags]
     if changed_tags:
         thread.tags = new_tags
+    if changed_text or changed_tags:
+        _log_moderator_edit(editor, post)
     return changed_text or changed_tags
+
+
+class NotAnAnswer(ValueError):
+    """The chosen post cannot be a challenge's accepted answer (shown as a form error)."""
+
+
+def solve(actor: User, thread: Thread, post: Post | None, *, now=None) -> bool:
+    """Mark a reply as the challenge's accepted answer, or clear it (``post=None``).
+
+    Only a public reply of this thread qualifies, never the opening post.
+    Returns False when nothing changed.
+    """
+    check(why_not_solve(actor, thread))
+    if post is not None and (post.thread_id != thread.id or post.is_opening or not post.is_public):
+        raise NotAnAnswer(post.id)
+    new_id = post.id if post is not None else None
+    if thread.accepted_post_id == new_id:
+        return False
+    thread.accepted_post_id = new_id
+    thread.solved_at = (now or utcnow()) if post is not None else None
+    if actor.id != thread.author_id:
+        ModerationAction.record(
+            actor,
+            "solve",
+            thread=thread,
+            post=post,
+            details=None if post is not None else "cleared",
+        )
+    return True
+
+
+def accepted_answer(thread: Thread, viewer) -> Post | None:
+    """The accepted reply, when there is one and the viewer may see it."""
+    from ..permissions import can_see_post
+
+    if thread.accepted_post_id is None:
+        return None
+    post = db.session.get(
+        Post,
+        thread.accepted_post_id,
+        options=[so.joinedload(Post.author).joinedload(User.library)],
+    )
+    return post if post is not None and can_see_post(viewer, post) else None
 
 
 def withdraw_post(user: User, post: Post) -> Thread | None:
@@ -141,20 +199,47 @@ def withdraw_post(user: User, post: Post) -> Thread | None:
     return None
 
 
-def list_threads(viewer, *, kind=None, tag=None, region=None, sort="activity", page=1, per_page=20):
-    """A page of threads for the lists: pinned first, then by the chosen order."""
-    query = (
+def _visible_threads(viewer):
+    return (
         sa.select(Thread)
         .where(visible_threads_clause(viewer))
         .options(so.joinedload(Thread.author), so.joinedload(Thread.library))
     )
+
+
+def list_threads(
+    viewer,
+    *,
+    kind=None,
+    tag=None,
+    region=None,
+    status=None,
+    sort="activity",
+    page=1,
+    per_page=20,
+):
+    """A page of threads for the lists: pinned first, then by the chosen order.
+
+    ``status`` is ``solved`` (has an accepted answer) or ``unsolved`` (a
+    challenge without one).
+    """
+    query = _visible_threads(viewer)
     if kind:
         query = query.where(Thread.kind == kind)
     if tag:
         query = query.where(Thread.tags.any(Tag.name == tag))
     if region:
         query = query.where(Thread.regency == region)
+    if status in STATUSES:
+        query = query.where(STATUSES[status])
     query = query.order_by(Thread.pinned.desc(), *LIST_SORTS.get(sort, LIST_SORTS["activity"]))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def needs_help(viewer, *, page=1, per_page=20):
+    """Unsolved challenges, the longest waiting first."""
+    query = _visible_threads(viewer).where(STATUSES["unsolved"])
+    query = query.order_by(Thread.created_at, Thread.id)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 

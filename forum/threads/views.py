@@ -1,4 +1,4 @@
-"""Home, thread lists, reading, writing, editing and withdrawing."""
+"""Home, thread lists, reading, writing, editing, withdrawing and choosing the answer."""
 
 from __future__ import annotations
 
@@ -19,14 +19,19 @@ from ..http import page_arg
 from ..http import render_form
 from ..markup import render_markdown
 from ..models import THREAD_KINDS
+from ..models import Post
+from ..moderation.limits import posting_limit
+from ..moderation.service import flagged_post_ids
 from ..permissions import check
 from ..permissions import why_not_edit
+from ..permissions import why_not_solve
 from ..regions import regions
 from ..tags import normalize_tag
 from . import bp
 from . import service
 from .forms import PostEditForm
 from .forms import ReplyForm
+from .forms import SolveForm
 from .forms import ThreadFields
 from .forms import ThreadForm
 
@@ -62,22 +67,41 @@ def index():
     sort = request.args.get("sort", "activity")
     if sort not in service.LIST_SORTS:
         sort = "activity"
+    status = request.args.get("status") or None
+    if status not in service.STATUSES:
+        status = None
     threads = service.list_threads(
         current_user,
         kind=kind,
         tag=tag,
         region=region,
+        status=status,
         sort=sort,
         page=page_arg(),
         per_page=current_app.config["THREADS_PER_PAGE"],
     )
     return render_template(
-        "threads/index.html", threads=threads, kind=kind, tag=tag, region=region, sort=sort
+        "threads/index.html",
+        threads=threads,
+        kind=kind,
+        tag=tag,
+        region=region,
+        status=status,
+        sort=sort,
     )
+
+
+@bp.route("/threads/needs-help")
+def needs_help():
+    threads = service.needs_help(
+        current_user, page=page_arg(), per_page=current_app.config["THREADS_PER_PAGE"]
+    )
+    return render_template("threads/needs_help.html", threads=threads)
 
 
 @bp.route("/threads/new", methods=["GET", "POST"])
 @login_required
+@posting_limit
 def new():
     form = ThreadForm()
     preview_html = None
@@ -93,24 +117,36 @@ def new():
     return render_form("threads/new.html", form, preview_html=preview_html)
 
 
-@bp.route(f"/threads/<int(max={MAX_ID}):thread_id>")
-def detail(thread_id: int):
-    thread = service.load_thread(thread_id, current_user)
+def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None):
+    """The thread page: opening post, the accepted answer first, then a page of replies."""
+    opening = thread.opening_post
     replies = service.replies_page(
-        thread, current_user, page_arg(), current_app.config["REPLIES_PER_PAGE"]
+        thread, current_user, page, current_app.config["REPLIES_PER_PAGE"]
     )
+    accepted = service.accepted_answer(thread, current_user)
+    shown_ids = [opening.id, *(post.id for post in replies.items)]
     return render_template(
         "threads/detail.html",
         thread=thread,
-        opening=thread.opening_post,
+        opening=opening,
         replies=replies,
-        reply_form=ReplyForm(),
+        accepted=accepted,
+        flagged_ids=flagged_post_ids(current_user, shown_ids),
+        reply_form=reply_form or ReplyForm(),
         action_form=EmptyForm(),
+        solve_error=solve_error,
     )
+
+
+@bp.route(f"/threads/<int(max={MAX_ID}):thread_id>")
+def detail(thread_id: int):
+    thread = service.load_thread(thread_id, current_user)
+    return render_detail(thread, page=page_arg())
 
 
 @bp.route(f"/threads/<int(max={MAX_ID}):thread_id>/replies", methods=["POST"])
 @login_required
+@posting_limit
 def reply(thread_id: int):
     thread = service.load_thread(thread_id, current_user)
     form = ReplyForm()
@@ -119,22 +155,48 @@ def reply(thread_id: int):
         db.session.commit()
         page = service.page_of_reply(post, current_app.config["REPLIES_PER_PAGE"])
         return redirect(thread_url(thread, post, page))
-    replies = service.replies_page(thread, current_user, 1, current_app.config["REPLIES_PER_PAGE"])
-    return (
-        render_template(
-            "threads/detail.html",
-            thread=thread,
-            opening=thread.opening_post,
-            replies=replies,
-            reply_form=form,
-            action_form=EmptyForm(),
-        ),
-        400,
-    )
+    return render_detail(thread, reply_form=form), 400
+
+
+def _chosen_answer(post_id: str):
+    """The post a solve form names; ``None`` clears; an unknown id is not an answer."""
+    if not post_id:
+        return None
+    post = db.session.get(Post, int(post_id)) if int(post_id) <= MAX_ID else None
+    if post is None:
+        raise service.NotAnAnswer(post_id)
+    return post
+
+
+@bp.route(f"/threads/<int(max={MAX_ID}):thread_id>/solve", methods=["POST"])
+@login_required
+def solve(thread_id: int):
+    """Choose, change or clear (empty ``post_id``) a challenge's accepted answer."""
+    thread = service.load_thread(thread_id, current_user)
+    check(why_not_solve(current_user, thread))
+    form = SolveForm()
+    if form.validate_on_submit():
+        try:
+            post = _chosen_answer(form.post_id.data)
+            changed = service.solve(current_user, thread, post)
+        except service.NotAnAnswer:
+            error = _("Only a visible reply in this thread can be the accepted answer.")
+        else:
+            if changed:
+                db.session.commit()
+                if post is None:
+                    flash(_("The accepted answer is cleared."), "success")
+                else:
+                    flash(_("The accepted answer is marked."), "success")
+            return redirect(thread_url(thread))
+    else:
+        error = _("Only a visible reply in this thread can be the accepted answer.")
+    return render_detail(thread, solve_error=error), 400
 
 
 @bp.route(f"/threads/<int(max={MAX_ID}):thread_id>/edit", methods=["GET", "POST"])
 @login_required
+@posting_limit
 def edit(thread_id: int):
     thread = service.load_thread(thread_id, current_user)
     opening = thread.opening_post
@@ -164,6 +226,7 @@ def edit(thread_id: int):
 
 @bp.route(f"/posts/<int(max={MAX_ID}):post_id>/edit", methods=["GET", "POST"])
 @login_required
+@posting_limit
 def edit_post(post_id: int):
     post = service.load_post(post_id, current_user)
     if post.is_opening:

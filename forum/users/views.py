@@ -21,6 +21,7 @@ from ..http import render_form
 from ..http import safe_next
 from ..i18n import LOCALE_COOKIE
 from ..models import User
+from ..permissions import is_moderator
 from . import bp
 from . import service
 from .forms import LanguageForm
@@ -36,12 +37,17 @@ def profile(username: str):
         user, current_user, page_arg(), current_app.config["PROFILE_ITEMS_PER_PAGE"]
     )
     threads_count, replies_count = service.contribution_counts(user, current_user)
+    # A suspension is between the member and the facilitators.
+    show_suspension = is_moderator(current_user) or (
+        current_user.is_authenticated and current_user.id == user.id
+    )
     return render_template(
         "users/profile.html",
         user=user,
         posts=posts,
         threads_count=threads_count,
         replies_count=replies_count,
+        show_suspension=show_suspension,
     )
 
 

@@ -18,6 +18,7 @@ from index_helpers import indexed_keys
 from index_helpers import item_document
 from index_helpers import make_doc
 from index_helpers import outbox_rows
+from sqlalchemy.orm import scoped_session
 from sqlalchemy.orm import sessionmaker
 
 from search_index import SearchEngine
@@ -231,3 +232,12 @@ def test_an_unreadable_row_does_not_block_the_others(db, engine, caplog):
     assert outbox_rows(db) == []
     assert found(engine, "pupuk") == [2]
     assert "unreadable outbox row" in caplog.text
+
+
+def test_hooks_work_on_a_scoped_session_like_flask_sqlalchemy(db, engine):
+    session = scoped_session(sessionmaker(db))
+    engine.install_hooks(session)
+    session.add(Item(id=1, body="Pupuk organik."))
+    session.commit()
+    session.remove()
+    assert found(engine, "pupuk") == [1]

@@ -135,3 +135,40 @@ def test_search_index_dir_config_wins(tmp_path):
     engine = app.extensions["search_index"]
     assert engine.store.path == tmp_path / "elsewhere"
     engine.close()
+
+
+def test_the_extension_drains_into_the_current_apps_index(tmp_path, db):
+    from index_helpers import Item
+    from sqlalchemy.orm import sessionmaker
+
+    app = Flask(__name__, instance_path=str(tmp_path / "instance"))
+    app.config["SEARCH_BACKGROUND_DRAIN"] = False
+    search = SearchIndex(app)
+    factory = sessionmaker(db)
+    search.install_hooks(factory)
+    try:
+        with app.app_context():
+            with factory() as session:
+                session.add(Item(id=1, title="", body="Pupuk organik."))
+                session.commit()
+            assert [hit.thread_id for hit in search.search("pupuk").hits] == [1]
+            assert search.status(db)["outbox_backlog"] == 0
+    finally:
+        app.extensions["search_index"].close()
+
+
+def test_a_documents_factory_is_read_under_the_write_lock(engine):
+    import filelock
+
+    calls = []
+
+    def documents():
+        with pytest.raises(filelock.Timeout):  # drains wait: nothing slips past the snapshot
+            engine.store.write_lock(0).acquire()
+        calls.append("read")
+        return iter([make_doc(1, body="Benih padi.")]), 1
+
+    assert engine.rebuild(documents) == 1
+    assert engine.check(lambda: (iter([make_doc(1, body="Benih padi.")]), 1)).clean
+    assert calls == ["read"]
+    assert found(engine, "benih") == [1]

@@ -1,0 +1,194 @@
+"""Meetings: everyone reads them; facilitators record, correct and link threads to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import format_date
+from flask_babel import format_timedelta
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_login import login_required
+
+from ..extensions import db
+from ..http import page_arg
+from ..http import render_form
+from ..markup import render_markdown
+from ..permissions import check
+from ..permissions import why_not_moderate
+from ..threads.views import MAX_ID
+from . import service
+from .forms import MEETING_KIND_LABELS
+from .forms import RELATION_LABELS
+from .forms import LinkThreadForm
+from .forms import MeetingForm
+from .forms import thread_number
+from .models import LINK_RELATIONS
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+MEETING = f"<int(max={MAX_ID}):meeting_id>"
+PER_PAGE = 20
+
+
+@bp.record_once
+def _template_labels(state):
+    # Globals, not a context processor: macros imported without context see them too.
+    state.app.jinja_env.globals.update(
+        meeting_kind_labels=MEETING_KIND_LABELS, relation_labels=RELATION_LABELS
+    )
+
+
+@bp.app_template_global("meetings_of_thread")
+def meetings_of_thread(thread_id: int) -> list:
+    """For the "discussed at ..." note on a thread page (one query)."""
+    return service.meetings_of_thread(thread_id)
+
+
+@bp.app_template_filter("meeting_dates")
+def meeting_dates(meeting) -> str:
+    """ "3 Mar 2026", or "3 Mar 2026 – 5 Mar 2026" for a meeting of several days."""
+    first = format_date(meeting.starts_on, "medium")
+    if meeting.ends_on == meeting.starts_on:
+        return first
+    return f"{first} – {format_date(meeting.ends_on, 'medium')}"
+
+
+@bp.app_template_filter("duration")
+def duration(seconds: float | None) -> str:
+    """A median delay as people say it: "45 minutes", "30 hours", "4 days"."""
+    if seconds is None:
+        return "–"
+    return format_timedelta(timedelta(seconds=seconds), threshold=2)
+
+
+def local_today():
+    return datetime.now(ZoneInfo(str(get_timezone()))).date()
+
+
+def _details(form: MeetingForm) -> service.MeetingDetails:
+    return service.MeetingDetails(
+        title=form.title.data,
+        kind=form.kind.data,
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        place=form.place.data,
+        regency=form.region.data,
+        participants=form.participants.data,
+        speakers=form.speakers.data or "",
+        summary=form.summary.data or "",
+    )
+
+
+@bp.route("")
+def index():
+    today = local_today()
+    return render_template(
+        "insight/meetings.html",
+        upcoming=service.upcoming_meetings(today),
+        past=service.past_meetings(today, page_arg(), PER_PAGE),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    check(why_not_moderate(current_user))
+    form = MeetingForm()
+    if form.validate_on_submit():
+        meeting = service.create_meeting(current_user, _details(form))
+        if form.post_summary.data:
+            service.post_summary_thread(current_user, meeting, form.tag_list)
+        db.session.commit()
+        flash(_("The meeting is recorded."), "success")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    return render_form("insight/meeting_form.html", form, meeting=None, summary_thread=None)
+
+
+def _render_detail(meeting, link_form, status=200):
+    threads = service.linked_threads(meeting, current_user)
+    groups = [
+        (relation, [thread for thread, related in threads if related == relation])
+        for relation in LINK_RELATIONS
+    ]
+    return (
+        render_template(
+            "insight/meeting.html",
+            meeting=meeting,
+            summary_html=render_markdown(meeting.summary),
+            thread_groups=[(relation, group) for relation, group in groups if group],
+            link_form=link_form,
+        ),
+        status,
+    )
+
+
+@bp.route(f"/{MEETING}")
+def detail(meeting_id: int):
+    meeting = service.load_meeting(meeting_id)
+    return _render_detail(meeting, LinkThreadForm(formdata=None))
+
+
+@bp.route(f"/{MEETING}/edit", methods=["GET", "POST"])
+@login_required
+def edit(meeting_id: int):
+    meeting = service.load_meeting(meeting_id)
+    check(why_not_moderate(current_user))
+    data = None
+    if request.method != "POST":
+        data = {
+            "title": meeting.title,
+            "kind": meeting.kind,
+            "starts_on": meeting.starts_on,
+            "ends_on": meeting.ends_on,
+            "place": meeting.place,
+            "region": meeting.regency,
+            "participants": meeting.participants,
+            "speakers": meeting.speakers,
+            "summary": meeting.summary,
+        }
+    form = MeetingForm(data=data)
+    summary_thread = service.summary_thread_id(meeting)
+    if form.validate_on_submit() and not (form.post_summary.data and summary_thread):
+        service.update_meeting(current_user, meeting, _details(form))
+        if form.post_summary.data:
+            service.post_summary_thread(current_user, meeting, form.tag_list)
+        db.session.commit()
+        flash(_("Your changes are saved."), "success")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    if form.post_summary.data and summary_thread:
+        form.post_summary.errors.append(_("The summary of this meeting is already posted."))
+    return render_form(
+        "insight/meeting_form.html", form, meeting=meeting, summary_thread=summary_thread
+    )
+
+
+@bp.route(f"/{MEETING}/threads", methods=["POST"])
+@login_required
+def link_thread(meeting_id: int):
+    meeting = service.load_meeting(meeting_id)
+    check(why_not_moderate(current_user))
+    form = LinkThreadForm()
+    if form.validate_on_submit():
+        try:
+            service.link_thread(
+                current_user, meeting, thread_number(form.thread_id.data), form.relation.data
+            )
+        except service.NotLinkable:
+            form.thread_id.errors.append(_("There is no public thread with this number."))
+        except service.AlreadyLinked:
+            form.thread_id.errors.append(_("This thread is already linked to the meeting."))
+        else:
+            db.session.commit()
+            flash(_("The thread is linked to the meeting."), "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="threads"))
+    return _render_detail(meeting, form, 400)

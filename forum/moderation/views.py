@@ -1,0 +1,355 @@
+"""Facilitators' tools: pin, lock, hide, move, the flag queue, members, the log; members' flags.
+
+Views are thin: load (404 for what the viewer may not see), ask the rule (403
+with its reason), validate (the form again with 400), call the service, commit,
+redirect. Visitors are sent to log in first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_login import login_required
+
+from ..extensions import db
+from ..forms import EmptyForm
+from ..http import page_arg
+from ..http import render_form
+from ..http import safe_next
+from ..permissions import check
+from ..permissions import why_not_flag
+from ..permissions import why_not_manage_member
+from ..permissions import why_not_moderate
+from ..permissions import why_not_set_role
+from ..threads import service as threads
+from ..threads.views import MAX_ID
+from ..threads.views import thread_url
+from . import service
+from .forms import ACTION_LABELS
+from .forms import FLAG_REASON_LABELS
+from .forms import RESOLUTION_LABELS
+from .forms import FlagForm
+from .forms import HideForm
+from .forms import LogFilterForm
+from .forms import MoveForm
+from .forms import ResolveForm
+from .forms import RoleForm
+from .forms import SuspendForm
+from .limits import flagging_limit
+from .models import Flag
+
+bp = Blueprint("moderation", __name__)
+
+THREAD = f"<int(max={MAX_ID}):thread_id>"
+POST = f"<int(max={MAX_ID}):post_id>"
+
+
+@bp.app_context_processor
+def moderation_helpers():
+    """Forms and labels the thread and post templates use for moderation and flags."""
+    return {
+        "hide_form": lambda: HideForm(formdata=None),
+        "move_form": lambda: MoveForm(formdata=None),
+        "flag_form": lambda: FlagForm(formdata=None),
+        "flag_reason_labels": FLAG_REASON_LABELS,
+        "action_labels": ACTION_LABELS,
+        "resolution_labels": RESOLUTION_LABELS,
+    }
+
+
+@bp.app_template_filter("date")
+def local_date(value: datetime | None, fmt: str = "medium") -> str:
+    return format_date(value, fmt) if value is not None else ""
+
+
+def _back(default: str):
+    """Redirect to the page the button was on (a local ``next``), else ``default``."""
+    return redirect(safe_next(request.form.get("next"), default))
+
+
+def _button(thread_id: int, change, done_message: str):
+    """A POST button on a thread (pin, lock, restore ...): no fields besides the token."""
+    thread = threads.load_thread(thread_id, current_user)
+    check(why_not_moderate(current_user))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if change(current_user, thread):
+        db.session.commit()
+        flash(done_message, "success")
+    return _back(thread_url(thread))
+
+
+# --- threads and posts -----------------------------------------------------------------
+
+
+@bp.route(f"/mod/threads/{THREAD}/pin", methods=["POST"])
+@login_required
+def pin(thread_id: int):
+    return _button(thread_id, service.pin, _("The thread is pinned."))
+
+
+@bp.route(f"/mod/threads/{THREAD}/unpin", methods=["POST"])
+@login_required
+def unpin(thread_id: int):
+    return _button(thread_id, service.unpin, _("The thread is no longer pinned."))
+
+
+@bp.route(f"/mod/threads/{THREAD}/lock", methods=["POST"])
+@login_required
+def lock(thread_id: int):
+    return _button(thread_id, service.lock, _("The thread is locked: no new replies."))
+
+
+@bp.route(f"/mod/threads/{THREAD}/unlock", methods=["POST"])
+@login_required
+def unlock(thread_id: int):
+    return _button(thread_id, service.unlock, _("The thread is open for replies again."))
+
+
+@bp.route(f"/mod/threads/{THREAD}/restore", methods=["POST"])
+@login_required
+def restore_thread(thread_id: int):
+    return _button(thread_id, service.restore_thread, _("The thread is visible again."))
+
+
+@bp.route(f"/mod/threads/{THREAD}/hide", methods=["GET", "POST"])
+@login_required
+def hide_thread(thread_id: int):
+    thread = threads.load_thread(thread_id, current_user)
+    check(why_not_moderate(current_user))
+    form = HideForm()
+    if form.validate_on_submit():
+        service.hide_thread(current_user, thread, form.reason.data)
+        db.session.commit()
+        flash(_("The thread is hidden. Its author sees your reason."), "success")
+        return redirect(thread_url(thread))
+    return render_form("moderation/hide.html", form, thread=thread, post=thread.opening_post)
+
+
+@bp.route(f"/mod/posts/{POST}/hide", methods=["GET", "POST"])
+@login_required
+def hide_post(post_id: int):
+    post = threads.load_post(post_id, current_user)
+    check(why_not_moderate(current_user))
+    form = HideForm()
+    if form.validate_on_submit():
+        service.hide_post(current_user, post, form.reason.data)
+        db.session.commit()
+        flash(_("It is hidden. Its author sees your reason."), "success")
+        return redirect(thread_url(post.thread, None if post.is_opening else post))
+    return render_form("moderation/hide.html", form, thread=post.thread, post=post)
+
+
+@bp.route(f"/mod/posts/{POST}/restore", methods=["POST"])
+@login_required
+def restore_post(post_id: int):
+    post = threads.load_post(post_id, current_user)
+    check(why_not_moderate(current_user))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if service.restore_post(current_user, post):
+        db.session.commit()
+        flash(_("It is visible again."), "success")
+    return _back(thread_url(post.thread, None if post.is_opening else post))
+
+
+@bp.route(f"/mod/threads/{THREAD}/move", methods=["POST"])
+@login_required
+def move(thread_id: int):
+    thread = threads.load_thread(thread_id, current_user)
+    check(why_not_moderate(current_user))
+    form = MoveForm()
+    if form.validate_on_submit():
+        if service.move_thread(current_user, thread, form.kind.data):
+            db.session.commit()
+            flash(_("The thread has been moved."), "success")
+        return redirect(thread_url(thread))
+    return render_form("moderation/move.html", form, thread=thread)
+
+
+# --- flags -----------------------------------------------------------------------------
+
+
+def _flag(post, thread):
+    check(why_not_flag(current_user, post))
+    form = FlagForm()
+    if form.validate_on_submit():
+        service.flag_post(current_user, post, form.reason.data, form.details.data)
+        db.session.commit()
+        flash(_("Thank you. A facilitator will look at it."), "success")
+        return redirect(thread_url(thread, None if post.is_opening else post))
+    if request.method == "GET" and service.has_flagged(current_user, post):
+        flash(_("You have already flagged this; a facilitator will look at it."), "info")
+        return redirect(thread_url(thread, None if post.is_opening else post))
+    return render_form("moderation/flag.html", form, thread=thread, post=post)
+
+
+@bp.route(f"/threads/{THREAD}/flag", methods=["GET", "POST"])
+@login_required
+@flagging_limit
+def flag_thread(thread_id: int):
+    thread = threads.load_thread(thread_id, current_user)
+    return _flag(thread.opening_post, thread)
+
+
+@bp.route(f"/posts/{POST}/flag", methods=["GET", "POST"])
+@login_required
+@flagging_limit
+def flag_post(post_id: int):
+    post = threads.load_post(post_id, current_user)
+    return _flag(post, post.thread)
+
+
+@bp.route("/mod/flags")
+@login_required
+def flags():
+    check(why_not_moderate(current_user))
+    posts, entries = service.flag_queue(page_arg(), current_app.config["MODERATION_PER_PAGE"])
+    return render_template("moderation/flags.html", posts=posts, entries=entries)
+
+
+@bp.route(f"/mod/flags/<int(max={MAX_ID}):flag_id>/resolve", methods=["POST"])
+@login_required
+def resolve(flag_id: int):
+    check(why_not_moderate(current_user))
+    flag = db.get_or_404(Flag, flag_id)
+    form = ResolveForm()
+    if form.validate_on_submit():
+        closed = service.resolve_flags(current_user, flag, form.action.data, form.note.data)
+        db.session.commit()
+        if not closed:
+            flash(_("These flags were already resolved."), "info")
+        elif form.action.data == "edit":
+            return redirect(_edit_url(flag.post))
+        else:
+            flash(_("Resolved: the flags are closed."), "success")
+        return redirect(url_for("moderation.flags"))
+    return render_form("moderation/resolve.html", form, flag=flag, entry=service.queue_entry(flag))
+
+
+def _edit_url(post) -> str:
+    if post.is_opening:
+        return url_for("threads.edit", thread_id=post.thread_id)
+    return url_for("threads.edit_post", post_id=post.id)
+
+
+# --- members ---------------------------------------------------------------------------
+
+
+def _member_or_404(username: str):
+    member = service.find_member(username)
+    if member is None:
+        abort(404)
+    return member
+
+
+def _actor_today():
+    return datetime.now(ZoneInfo(current_user.timezone)).date()
+
+
+def _member_page(member, status: int = 200, **forms):
+    forms.setdefault("suspend_form", SuspendForm(formdata=None))
+    forms.setdefault("role_form", RoleForm(formdata=None, data={"role": member.role}))
+    html = render_template(
+        "moderation/member.html",
+        member=member,
+        manage_refusal=why_not_manage_member(current_user, member),
+        role_refusal=why_not_set_role(current_user, member),
+        **forms,
+    )
+    return html, status
+
+
+@bp.route("/mod/users/<username>")
+@login_required
+def member(username: str):
+    """What facilitators can do for one member: suspend, reset link, role."""
+    check(why_not_moderate(current_user))
+    return _member_page(_member_or_404(username))
+
+
+@bp.route("/mod/users/<username>/suspend", methods=["POST"])
+@login_required
+def suspend(username: str):
+    member = _member_or_404(username)
+    check(why_not_manage_member(current_user, member))
+    form = SuspendForm(today=_actor_today())
+    if form.validate_on_submit():
+        service.suspend(
+            current_user, member, form.until_day, form.reason.data, current_user.timezone
+        )
+        db.session.commit()
+        flash(_("%(name)s is suspended.", name=member.display_name), "success")
+        return redirect(url_for("moderation.member", username=member.username))
+    return _member_page(member, 400, suspend_form=form)
+
+
+@bp.route("/mod/users/<username>/unsuspend", methods=["POST"])
+@login_required
+def unsuspend(username: str):
+    member = _member_or_404(username)
+    check(why_not_manage_member(current_user, member))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if service.unsuspend(current_user, member):
+        db.session.commit()
+        flash(_("%(name)s can post again.", name=member.display_name), "success")
+    return redirect(url_for("moderation.member", username=member.username))
+
+
+@bp.route("/mod/users/<username>/reset-link", methods=["POST"])
+@login_required
+def reset_link(username: str):
+    """Show a one-time password-reset link, once; only its hash is kept."""
+    member = _member_or_404(username)
+    check(why_not_manage_member(current_user, member))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    token = service.issue_reset_link(current_user, member)
+    db.session.commit()
+    link = url_for("auth.reset", token=token, _external=True)
+    html = render_template("moderation/reset_link.html", member=member, link=link)
+    return html, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/admin/users/<username>/role", methods=["POST"])
+@login_required
+def role(username: str):
+    member = _member_or_404(username)
+    check(why_not_set_role(current_user, member))
+    form = RoleForm()
+    if form.validate_on_submit():
+        if service.set_role(current_user, member, form.role.data):
+            db.session.commit()
+            flash(_("%(name)s's role is changed.", name=member.display_name), "success")
+        return redirect(url_for("moderation.member", username=member.username))
+    return _member_page(member, 400, role_form=form)
+
+
+# --- the log ---------------------------------------------------------------------------
+
+
+@bp.route("/mod/log")
+@login_required
+def log():
+    check(why_not_moderate(current_user))
+    form = LogFilterForm()
+    entries = service.log_page(
+        actor=form.actor.data or None,
+        action=form.action_filter,
+        page=page_arg(),
+        per_page=current_app.config["MODERATION_PER_PAGE"],
+    )
+    return render_template("moderation/log.html", form=form, entries=entries)

@@ -1,0 +1,408 @@
+"""Every moderation route × every role: the status code, and that a refusal changes nothing.
+
+One small world per backend is built once for this module and every role logs
+in once. Each cell reads every table before its request: a refused request must
+leave all of them exactly as they were; an allowed one must make its change,
+after which the tables are put back, so cells never depend on each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from forum import create_app
+from forum.config import TestConfig
+from forum.extensions import db
+from forum.extensions import search
+from forum.models import Post
+from forum.models import Thread
+from forum.models import User
+from forum.moderation.models import Flag
+from forum.moderation.models import PasswordResetToken
+from tests.conftest import PASSWORD
+from tests.conftest import csrf_token
+from tests.conftest import fresh_postgres_database
+from tests.conftest import login_as
+
+ROLES = ("visitor", "librarian", "other_librarian", "suspended", "facilitator", "admin")
+GENERIC_403 = "You do not have permission for this."
+
+
+# --- the world -------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    app: object
+    clients: dict
+    tokens: dict
+    ids: dict
+
+    def snapshot(self) -> dict:
+        with self.app.app_context():
+            return {
+                table.name: db.session.execute(
+                    sa.select(table).order_by(*table.primary_key.columns)
+                ).all()
+                for table in db.metadata.sorted_tables
+            }
+
+    def restore(self, rows: dict) -> None:
+        """Put every table back as ``rows`` had it.
+
+        The world starts without accepted answers, so only the delete has to break
+        the threads ⇄ posts foreign-key cycle.
+        """
+        with self.app.app_context():
+            db.session.execute(Thread.__table__.update().values(accepted_post_id=None))
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
+            for table in db.metadata.sorted_tables:
+                if rows[table.name]:
+                    db.session.execute(table.insert(), [row._asdict() for row in rows[table.name]])
+            db.session.commit()
+
+
+def _build(app) -> dict:
+    """Members of every role, a challenge with replies, a pinned locked practice,
+    a hidden thread, a reply hidden on its own, and an open flag."""
+    from forum.auth.service import create_user
+    from forum.threads import service
+
+    def member(username, role="librarian", **columns):
+        user = create_user(username, f"{username}@contoh.id", PASSWORD, role=role)
+        for key, value in columns.items():
+            setattr(user, key, value)
+        return user
+
+    with app.app_context():
+        lina = member("lina")  # "librarian": author of the challenge and the hidden thread
+        oki = member("oki")  # "other_librarian": wrote the replies
+        member("susi", suspended_indefinitely=True, suspension_reason="spam berulang")
+        member("fani", role="facilitator")
+        member("adi", role="admin")
+        mira = member("mira")  # a librarian nobody logs in as: the target of member actions
+        member("feri", role="facilitator")  # a facilitator as a target
+        challenge = service.create_thread(
+            lina, "challenge", "Anak-anak jarang datang", "Bagaimana menarik mereka?", []
+        )
+        reply = service.create_reply(oki, challenge, "Coba dongeng setiap Sabtu.")
+        hidden_reply = service.create_reply(oki, challenge, "Iklan pulsa murah!")
+        hidden_reply.hidden, hidden_reply.hidden_reason = True, "iklan"
+        practice = service.create_thread(
+            oki, "practice", "Pojok baca di posyandu", "Kami menaruh rak kecil.", []
+        )
+        practice.pinned = practice.locked = True
+        hidden = service.create_thread(lina, "practice", "Nomor HP warga", "0812...", [])
+        hidden.hidden, hidden.hidden_reason = True, "data pribadi"
+        db.session.flush()
+        flag = Flag(post=reply, reporter=mira, reason="rude")
+        db.session.add(flag)
+        db.session.commit()
+        return {
+            "challenge": challenge.id,
+            "opening": challenge.opening_post.id,
+            "reply": reply.id,
+            "hidden_reply": hidden_reply.id,
+            "practice": practice.id,
+            "hidden": hidden.id,
+            "flag": flag.id,
+        }
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(request, tmp_path_factory, worker_id):
+    tmp = tmp_path_factory.mktemp("matrix")
+    if request.param == "sqlite":
+        yield from _world(f"sqlite:///{tmp / 'matrix.sqlite'}", tmp)
+        return
+    with fresh_postgres_database(f"serambi_matrix_{worker_id}") as url:
+        yield from _world(url, tmp)
+
+
+def _world(uri: str, tmp):
+    config = {"SQLALCHEMY_DATABASE_URI": uri, "SEARCH_INDEX_DIR": str(tmp / "search_index")}
+    app = create_app(type("C", (TestConfig,), config))
+    with app.app_context():
+        db.create_all()
+        search.rebuild([], 0)
+    ids = _build(app)
+    clients, tokens = {}, {}
+    for role, username in [
+        ("visitor", None),
+        ("librarian", "lina"),
+        ("other_librarian", "oki"),
+        ("suspended", "susi"),
+        ("facilitator", "fani"),
+        ("admin", "adi"),
+    ]:
+        client = app.test_client()
+        client.set_cookie("lang", "en")
+        if username:
+            login_as(client, User(username=username))
+        clients[role] = client
+        tokens[role] = csrf_token(client, "/auth/register" if username is None else "/")
+    yield World(app, clients, tokens, ids)
+    with app.app_context():
+        db.engine.dispose()
+
+
+# --- the cases -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    url: str  # formatted with the world's ids
+    expected: dict  # role -> status; "login" means a redirect to the login page
+    data: dict | None = None
+    changed: Callable | None = None  # (session, ids) -> bool, checked after an allowed POST
+
+
+def expect(members=403, **overrides) -> dict:
+    """Visitors are sent to log in; members get ``members`` unless overridden."""
+    statuses = {role: members for role in ROLES}
+    statuses["visitor"] = "login"
+    statuses.update(overrides)
+    return statuses
+
+
+MODERATORS = {"facilitator": 302, "admin": 302}
+MODERATOR_PAGES = {"facilitator": 200, "admin": 200}
+POSTERS = {"librarian": 302, "other_librarian": 302, "facilitator": 302, "admin": 302}
+IN_A_MONTH = (date.today() + timedelta(days=30)).isoformat()
+
+
+def thread(session, ids, key="challenge") -> Thread:
+    return session.get(Thread, ids[key])
+
+
+def user(session, username) -> User:
+    return session.scalar(sa.select(User).where(User.username == username))
+
+
+def new_flag_on(key):
+    def changed(session, ids):
+        count = sa.select(sa.func.count(Flag.id)).where(Flag.post_id == ids[key])
+        return session.scalar(count) == (2 if key == "reply" else 1)
+
+    return changed
+
+
+def reset_token_for(username):
+    def changed(session, ids):
+        query = sa.select(PasswordResetToken).where(
+            PasswordResetToken.user_id == user(session, username).id
+        )
+        return session.scalar(query) is not None
+
+    return changed
+
+
+CASES = [
+    Case(
+        "pin",
+        "POST",
+        "/mod/threads/{challenge}/pin",
+        expect(**MODERATORS),
+        changed=lambda s, ids: thread(s, ids).pinned,
+    ),
+    Case(
+        "unpin",
+        "POST",
+        "/mod/threads/{practice}/unpin",
+        expect(**MODERATORS),
+        changed=lambda s, ids: not thread(s, ids, "practice").pinned,
+    ),
+    Case(
+        "lock",
+        "POST",
+        "/mod/threads/{challenge}/lock",
+        expect(**MODERATORS),
+        changed=lambda s, ids: thread(s, ids).locked,
+    ),
+    Case(
+        "unlock",
+        "POST",
+        "/mod/threads/{practice}/unlock",
+        expect(**MODERATORS),
+        changed=lambda s, ids: not thread(s, ids, "practice").locked,
+    ),
+    Case(
+        "hide_thread",
+        "POST",
+        "/mod/threads/{challenge}/hide",
+        expect(**MODERATORS),
+        data={"reason": "Berisi data pribadi"},
+        changed=lambda s, ids: thread(s, ids).hidden_reason == "Berisi data pribadi",
+    ),
+    Case(
+        "hide_post",
+        "POST",
+        "/mod/posts/{reply}/hide",
+        expect(**MODERATORS),
+        data={"reason": "Kasar"},
+        changed=lambda s, ids: s.get(Post, ids["reply"]).hidden,
+    ),
+    Case(
+        "restore_thread",
+        "POST",
+        "/mod/threads/{hidden}/restore",
+        # Its author sees it (403); other members may not see it at all (404).
+        expect(404, librarian=403, **MODERATORS),
+        changed=lambda s, ids: not thread(s, ids, "hidden").hidden,
+    ),
+    Case(
+        "restore_post",
+        "POST",
+        "/mod/posts/{hidden_reply}/restore",
+        expect(404, other_librarian=403, **MODERATORS),
+        changed=lambda s, ids: not s.get(Post, ids["hidden_reply"]).hidden,
+    ),
+    Case(
+        "move",
+        "POST",
+        "/mod/threads/{challenge}/move",
+        expect(**MODERATORS),
+        data={"kind": "practice"},
+        changed=lambda s, ids: thread(s, ids).kind == "practice",
+    ),
+    Case(
+        "solve",
+        "POST",
+        "/threads/{challenge}/solve",
+        expect(librarian=302, **MODERATORS),
+        data={"post_id": "{reply}"},
+        changed=lambda s, ids: thread(s, ids).accepted_post_id == ids["reply"],
+    ),
+    Case(
+        "flag_thread",
+        "POST",
+        "/threads/{challenge}/flag",
+        expect(**POSTERS),
+        data={"reason": "spam", "details": ""},
+        changed=new_flag_on("opening"),
+    ),
+    Case(
+        "flag_post",
+        "POST",
+        "/posts/{reply}/flag",
+        expect(**POSTERS),
+        data={"reason": "other", "details": "Menyebut nama anak"},
+        changed=new_flag_on("reply"),
+    ),
+    Case(
+        "edit_any_post",
+        "POST",
+        "/posts/{reply}/edit",
+        expect(other_librarian=302, **MODERATORS),
+        data={"body": "Coba dongeng setiap Sabtu pagi."},
+        changed=lambda s, ids: s.get(Post, ids["reply"]).body.endswith("Sabtu pagi."),
+    ),
+    Case("flag_queue", "GET", "/mod/flags", expect(**MODERATOR_PAGES)),
+    Case(
+        "resolve",
+        "POST",
+        "/mod/flags/{flag}/resolve",
+        expect(**MODERATORS),
+        data={"action": "keep", "note": "Tidak kasar"},
+        changed=lambda s, ids: s.get(Flag, ids["flag"]).resolution == "keep",
+    ),
+    Case("member_page", "GET", "/mod/users/mira", expect(**MODERATOR_PAGES)),
+    Case(
+        "suspend_librarian",
+        "POST",
+        "/mod/users/mira/suspend",
+        expect(**MODERATORS),
+        data={"until": IN_A_MONTH, "reason": "Promosi berulang"},
+        changed=lambda s, ids: user(s, "mira").is_suspended,
+    ),
+    Case(
+        "suspend_facilitator",
+        "POST",
+        "/mod/users/feri/suspend",
+        expect(admin=302),
+        data={"until": "", "reason": "Akun dibajak"},
+        changed=lambda s, ids: user(s, "feri").suspended_indefinitely,
+    ),
+    Case(
+        "unsuspend",
+        "POST",
+        "/mod/users/susi/unsuspend",
+        expect(**MODERATORS),
+        changed=lambda s, ids: not user(s, "susi").is_suspended,
+    ),
+    Case(
+        "promote",
+        "POST",
+        "/admin/users/mira/role",
+        expect(admin=302),
+        data={"role": "facilitator"},
+        changed=lambda s, ids: user(s, "mira").role == "facilitator",
+    ),
+    Case(
+        "demote",
+        "POST",
+        "/admin/users/feri/role",
+        expect(admin=302),
+        data={"role": "librarian"},
+        changed=lambda s, ids: user(s, "feri").role == "librarian",
+    ),
+    Case("log", "GET", "/mod/log?actor=fani&action=pin&page=1", expect(**MODERATOR_PAGES)),
+    Case(
+        "reset_link_librarian",
+        "POST",
+        "/mod/users/mira/reset-link",
+        expect(**MODERATOR_PAGES),
+        changed=reset_token_for("mira"),
+    ),
+    Case(
+        "reset_link_facilitator",
+        "POST",
+        "/mod/users/feri/reset-link",
+        expect(admin=200),
+        changed=reset_token_for("feri"),
+    ),
+    Case("unsolved_list", "GET", "/threads?status=unsolved", expect(200, visitor=200)),
+    Case("needs_help", "GET", "/threads/needs-help", expect(200, visitor=200)),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_route_by_role(world, case, role):
+    expected = case.expected[role]
+    client = world.clients[role]
+    url = case.url.format(**world.ids)
+    before = world.snapshot()
+    if case.method == "GET":
+        response = client.get(url)
+    else:
+        data = {key: value.format(**world.ids) for key, value in (case.data or {}).items()}
+        response = client.post(url, data={**data, "csrf_token": world.tokens[role]})
+
+    if expected == "login":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/auth/login?next=")
+    else:
+        assert response.status_code == expected, response.get_data(as_text=True)[:2000]
+    if expected == 403:
+        assert GENERIC_403 not in response.get_data(as_text=True)  # the rule's own reason
+
+    allowed_change = case.method == "POST" and expected in (200, 302)
+    if not allowed_change:
+        assert world.snapshot() == before, "a refused or read-only request changed the database"
+        return
+    try:
+        with world.app.app_context():
+            assert case.changed(db.session, world.ids)
+            db.session.remove()
+    finally:
+        world.restore(before)
