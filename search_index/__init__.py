@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 
 from .documents import SearchDocument
 from .documents import SearchHit
+from .documents import SearchNote
 from .documents import SearchResults
 from .documents import document_key
 from .engine import DocumentsSource
@@ -45,6 +46,7 @@ __all__ = [
     "SearchFilters",
     "SearchHit",
     "SearchIndex",
+    "SearchNote",
     "SearchResults",
     "define_table",
     "document_key",

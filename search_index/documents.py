@@ -63,6 +63,19 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
+class SearchNote:
+    """Something the page should tell the member about their query.
+
+    ``key`` and ``params`` let the forum translate it; ``text`` is the engine's
+    own (Indonesian) wording, for callers without a catalogue.
+    """
+
+    key: str
+    params: tuple[tuple[str, object], ...] = ()
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class SearchResults:
     """A page of hits and what the page needs to say about them."""
 
@@ -72,7 +85,12 @@ class SearchResults:
     per_page: int = 20
     corrected_query: str | None = None  # "did you mean", from the index's vocabulary
     showing_corrected: bool = False  # hits are for corrected_query (the original found little)
-    message: str | None = None  # a user-facing note about the query (malformed syntax, limits)
+    notes: tuple[SearchNote, ...] = ()  # malformed syntax repaired, limits applied, ...
+
+    @property
+    def message(self) -> str | None:
+        """The notes in the engine's own wording, or None."""
+        return " ".join(note.text for note in self.notes) or None
 
     @property
     def pages(self) -> int:

@@ -42,13 +42,16 @@ from .schema import SCHEMA_VERSION
 from .store import IndexStore
 from .store import IndexUnavailable
 from .syntax import SearchFilters
+from .syntax import make_note
 
 log = logging.getLogger(__name__)
 
 DocumentsSource = Callable[[], tuple[Iterable[SearchDocument], int | None]]
 
-MESSAGE_REBUILDING = "Indeks pencarian sedang dibangun ulang; coba lagi sebentar lagi."
-MESSAGE_FAILED = "Pencarian sedang bermasalah; coba lagi sebentar lagi."
+NOTE_REBUILDING = make_note("rebuilding")
+NOTE_FAILED = make_note("failed")
+MESSAGE_REBUILDING = NOTE_REBUILDING.text
+MESSAGE_FAILED = NOTE_FAILED.text
 COMMIT_DRAIN_TIMEOUT = 1.0  # seconds a request waits for the index lock after commit
 BACKOFF_START = 0.2
 BACKOFF_MAX = 2.0
@@ -101,11 +104,11 @@ class SearchEngine:
                 return query.search(searcher, text, filters, page, per_page, sort)
         except IndexUnavailable:
             self._recover()
-            return SearchResults(page=page, per_page=per_page, message=MESSAGE_REBUILDING)
+            return SearchResults(page=page, per_page=per_page, notes=(NOTE_REBUILDING,))
         except Exception:
             log.exception("search: query %r failed", text[:100] if isinstance(text, str) else text)
             self.store.invalidate()  # reopened (or found damaged) on the next search
-            return SearchResults(page=page, per_page=per_page, message=MESSAGE_FAILED)
+            return SearchResults(page=page, per_page=per_page, notes=(NOTE_FAILED,))
 
     def suggest(self, text: str, limit: int = 8) -> list[SearchHit]:
         """Thread titles for search-as-you-type (last word as a prefix)."""

@@ -33,13 +33,13 @@ from .analysis import synonyms
 from .docsets import Matches
 from .docsets import find
 from .documents import SearchHit
+from .documents import SearchNote
 from .documents import SearchResults
 from .highlight import Highlighter
 from .queries import Any
 from .queries import Exclude
 from .queries import Restrict
 from .scoring import score_posts
-from .syntax import MESSAGES
 from .syntax import Filter
 from .syntax import Group
 from .syntax import Node
@@ -48,6 +48,7 @@ from .syntax import Parsed
 from .syntax import Phrase
 from .syntax import SearchFilters
 from .syntax import Word
+from .syntax import make_note
 from .syntax import parse
 from .syntax import replace_words
 
@@ -59,8 +60,6 @@ MAX_EXPANSION = 200  # terms a wildcard or "~" may expand to
 MAX_CANDIDATES = 5000  # terms looked at while expanding
 MAX_CLAUSES = 16  # words (or phrases) searched from one query
 WIB = timezone(timedelta(hours=7))
-NOTE_TOO_MANY = "Hanya {n} kata pertama yang dicari."
-NOTE_TRUNCATED = "Pola {pattern} cocok dengan terlalu banyak kata; hanya {n} yang dipakai."
 
 
 # -- building ---------------------------------------------------------------------------
@@ -73,7 +72,7 @@ class Compiled:
     final: wq.Query | None  # words (OR), negations and filters; None: nothing to search
     clauses: list[wq.Query]  # one per word or phrase: what coordination counts
     highlighter: Highlighter
-    messages: list[str] = field(default_factory=list)
+    messages: list[SearchNote] = field(default_factory=list)
 
     @property
     def has_words(self) -> bool:
@@ -116,7 +115,7 @@ class Builder:
         self.reader = searcher.reader()
         self.parsed = parsed
         self.highlighter = Highlighter()
-        self.messages: list[str] = []
+        self.messages: list[SearchNote] = []
         self.in_field = parsed.in_field
 
     def fields(self, *names: str) -> list[str]:
@@ -161,7 +160,7 @@ class Builder:
 
     def expanded(self, text: str, terms: list[str], pattern: str) -> wq.Query:
         if len(terms) > MAX_EXPANSION:
-            self.note(NOTE_TRUNCATED.format(pattern=pattern, n=MAX_EXPANSION))
+            self.note(make_note("expansion_capped", pattern=pattern, n=MAX_EXPANSION))
             terms = terms[:MAX_EXPANSION]
         self.highlighter.words.update(terms)
         subs = [
@@ -274,7 +273,7 @@ class Builder:
                 queries.append(q)
         return queries
 
-    def note(self, message: str) -> None:
+    def note(self, message: SearchNote) -> None:
         if message not in self.messages:
             self.messages.append(message)
 
@@ -282,7 +281,7 @@ class Builder:
         negatives: list[wq.Query] = []
         positives = self.sequence(self.parsed.clauses, negatives)
         if len(positives) > MAX_CLAUSES:
-            self.note(NOTE_TOO_MANY.format(n=MAX_CLAUSES))
+            self.note(make_note("too_many_words", n=MAX_CLAUSES))
             positives = positives[:MAX_CLAUSES]
         # Words that were typed but match nothing (a wildcard with no expansion)
         # must not turn into "everything", even with filters.
@@ -471,9 +470,8 @@ def corrected_query(searcher: Searcher, parsed: Parsed) -> str | None:
 # -- entry points -----------------------------------------------------------------------
 
 
-def _join(messages: list[str]) -> str | None:
-    unique = list(dict.fromkeys(messages))
-    return " ".join(unique) if unique else None
+def _join(messages: list[SearchNote]) -> tuple[SearchNote, ...]:
+    return tuple(dict.fromkeys(messages))
 
 
 def search(
@@ -494,9 +492,9 @@ def search(
     if compiled.final is None and not parsed.clauses and not parsed.filters:
         typed = [fold(token) for token in TOKEN_RE.findall(parsed.query)]
         if typed and not any(typed):
-            messages.append(MESSAGES["only_stop_words"])
+            messages.append(make_note("only_stop_words"))
         elif parsed.query.strip():
-            messages.append(MESSAGES["no_words"])
+            messages.append(make_note("no_words"))
     hits, total = run_compiled(searcher, compiled, page, per_page, sort)
     corrected = corrected_query(searcher, parsed) if correct else None
     if corrected and total == 0:
@@ -509,7 +507,7 @@ def search(
                 per_page=per_page,
                 corrected_query=corrected,
                 showing_corrected=True,
-                message=_join(messages + ([retry.message] if retry.message else [])),
+                notes=_join(messages + list(retry.notes)),
             )
     return SearchResults(
         hits=hits,
@@ -517,5 +515,5 @@ def search(
         page=page,
         per_page=per_page,
         corrected_query=corrected,
-        message=_join(messages),
+        notes=_join(messages),
     )

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from .analysis import TOKEN_RE
 from .analysis import exact_tokens
+from .documents import SearchNote
 
 MAX_QUERY_LENGTH = 500
 MIN_PREFIX_LENGTH = 5  # letters before "*": shorter prefixes expand to too many words
@@ -41,7 +42,17 @@ MESSAGES = {
     "bad_date": "Tanggal {value!r} tidak dikenal (pakai TTTT-BB-HH) dan diabaikan.",
     "no_words": "Tidak ada kata yang bisa dicari; coba kata lain.",
     "only_stop_words": "Kata-kata itu terlalu umum untuk dicari; tambahkan kata lain.",
+    "too_many_words": "Hanya {n} kata pertama yang dicari.",
+    "expansion_capped": "Pola {pattern} cocok dengan terlalu banyak kata; hanya {n} yang dipakai.",
+    "rebuilding": "Indeks pencarian sedang dibangun ulang; coba lagi sebentar lagi.",
+    "failed": "Pencarian sedang bermasalah; coba lagi sebentar lagi.",
 }
+
+
+def make_note(key: str, **params: object) -> SearchNote:
+    """A note by key, with its parameters and the engine's own wording."""
+    return SearchNote(key, tuple(sorted(params.items())), MESSAGES[key].format(**params))
+
 
 FIELD_ALIASES = {
     "kind": "kind",
@@ -155,13 +166,13 @@ class Parsed:
     clauses: list[Node] = field(default_factory=list)  # top level: OR-ed, coordinated
     filters: list[Filter] = field(default_factory=list)
     in_field: str | None = None  # "title" | "body"
-    messages: list[str] = field(default_factory=list)
+    messages: list[SearchNote] = field(default_factory=list)
     query: str = ""  # the (cleaned, capped) text that was parsed
 
     def note(self, key: str, **params: object) -> None:
-        text = MESSAGES[key].format(**params)
-        if text not in self.messages:
-            self.messages.append(text)
+        note = make_note(key, **params)
+        if note not in self.messages:
+            self.messages.append(note)
 
 
 _LEX = re.compile(

@@ -242,3 +242,13 @@ def test_deleted_index_directory_is_rebuilt(app, client, make_thread):
     with app.app_context():
         search.engine.join_recovery(timeout=60)
     assert hit_titles(client.get("/search?q=bangaupaya")) == ["Bertahan setelah indeks hilang"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "A bracket has no partner"), ("id", "Tanda kurung tidak berpasangan")],
+)
+def test_query_notes_are_in_the_members_language(client, make_thread, language, expected):
+    make_thread()
+    html = client.get("/search?q=((pojok", headers={"Accept-Language": language})
+    assert expected in html.get_data(as_text=True)

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from search_index import SearchFilters
@@ -128,6 +129,37 @@ def load_hits(hits: list[SearchHit], viewer, replies_per_page: int) -> list[Thre
         for hit in hits
         if hit.thread_id in threads  # withdrawn since it was indexed
     ]
+
+
+# The engine's notes, by key, in the member's language.
+NOTE_TEXTS = {
+    "too_long": _l("The search was cut to %(limit)s characters."),
+    "control_chars": _l("Control characters in the search were ignored."),
+    "unbalanced_quote": _l("A quotation mark has no partner; the phrase runs to the end."),
+    "unbalanced_paren": _l("A bracket has no partner and was ignored."),
+    "lone_operator": _l("%(op)s needs a word on both sides and was ignored."),
+    "bare_wildcard": _l("* needs at least %(n)s letters before it (e.g. pustak*)."),
+    "inner_wildcard": _l("* may only end a word."),
+    "fuzzy_capped": _l("Spelling distance is limited to %(n)s."),
+    "empty_filter": _l("The filter %(name)s: needs a value and was ignored."),
+    "bad_filter": _l("“%(value)s” is not known for %(name)s: and was ignored."),
+    "bad_date": _l("The date “%(value)s” is not known (use YYYY-MM-DD) and was ignored."),
+    "no_words": _l("There are no words to search for; try other words."),
+    "only_stop_words": _l("Those words are too common to search for; add another word."),
+    "too_many_words": _l("Only the first %(n)s words were searched."),
+    "expansion_capped": _l("%(pattern)s matches too many words; only %(n)s were used."),
+    "rebuilding": _l("The search index is being rebuilt; please try again in a moment."),
+    "failed": _l("Search is having trouble; please try again in a moment."),
+}
+
+
+def describe_notes(notes) -> list[str]:
+    """The engine's notes as sentences in the member's language."""
+    texts = []
+    for note in notes:
+        template = NOTE_TEXTS.get(note.key)
+        texts.append(str(template) % dict(note.params) if template else note.text)
+    return texts
 
 
 def normalize_logged_query(query: str) -> str:

@@ -40,7 +40,8 @@ def results():
         hits = service.load_hits(found.hits, current_user, current_app.config["REPLIES_PER_PAGE"])
         if query and page == 1 and filters.thread_id is None:
             service.log_search(query, found.total)
-    return render_template("search/results.html", form=form, found=found, hits=hits)
+    notes = service.describe_notes(found.notes) if found else []
+    return render_template("search/results.html", form=form, found=found, hits=hits, notes=notes)
 
 
 @bp.route("/search/suggest")
