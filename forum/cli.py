@@ -86,7 +86,8 @@ def users_set_password(username, password) -> None:
 
 @search_cli.command("reindex")
 @click.option("--if-needed", is_flag=True, help="Only when the index is missing or damaged.")
-def search_reindex(if_needed: bool) -> None:
+@click.option("--procs", default=1, show_default=True, help="Writer processes (2 uses both cores).")
+def search_reindex(if_needed: bool, procs: int) -> None:
     """Rebuild the index from the database (searches keep working meanwhile)."""
     from .extensions import search
     from .search.service import rebuild_index
@@ -97,7 +98,7 @@ def search_reindex(if_needed: bool) -> None:
         return
     total = count_documents(db.session)
     with click.progressbar(length=total, label="Indexing posts", show_pos=True) as bar:
-        count = rebuild_index(progress=lambda done: bar.update(done - bar.pos))
+        count = rebuild_index(progress=lambda done: bar.update(done - bar.pos), procs=procs)
     click.echo(f"Indexed {count} posts.")
 
 

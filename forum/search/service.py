@@ -237,18 +237,24 @@ def _discard_outbox_rows(ids: list[int]) -> None:
             connection.execute(sa.delete(search_outbox).where(search_outbox.c.id.in_(chunk)))
 
 
-def rebuild_index(progress=None) -> int:
+def rebuild_index(progress=None, procs: int = 1) -> int:
     """Rebuild the index from the database; returns the number of posts indexed.
 
-    Outbox rows already committed when the snapshot was taken describe changes
-    the rebuild includes, so they are discarded: applied afterwards, they would
-    put older versions back. Rows committed later stay and are drained.
+    The engine calls ``snapshot_documents`` only once it holds the index write
+    lock, so no drain can slip between the snapshot and the swap. Outbox rows
+    already committed in that snapshot describe changes the rebuild includes:
+    they are discarded, because applied afterwards they would put older versions
+    back. Rows committed later stay and are drained as usual.
     """
-    _snapshot()
+    reflected: list[int] = []
+
+    def snapshot_documents():
+        _snapshot()
+        reflected.extend(db.session.scalars(sa.select(search_outbox.c.id)))
+        return all_documents(db.session)
+
     try:
-        reflected = list(db.session.scalars(sa.select(search_outbox.c.id)))
-        documents, total = all_documents(db.session)
-        count = search.rebuild(documents, total, progress=progress)
+        count = search.rebuild(snapshot_documents, progress=progress, procs=procs)
     finally:
         db.session.rollback()
     _discard_outbox_rows(reflected)
@@ -256,11 +262,18 @@ def rebuild_index(progress=None) -> int:
 
 
 def check_index(repair: bool, progress=None):
-    """Drain pending work, then compare the index with the database (see DriftReport)."""
+    """Drain pending work, then compare the index with one snapshot of the database."""
     search.drain(db.engine)
-    _snapshot()
-    try:
+    counted: list[int] = []
+
+    def snapshot_documents():
+        _snapshot()
         documents, total = all_documents(db.session)
-        return search.check(documents, repair=repair, progress=progress), total
+        counted.append(total)
+        return documents
+
+    try:
+        report = search.check(snapshot_documents, repair=repair, progress=progress)
     finally:
         db.session.rollback()
+    return report, counted[0] if counted else 0
