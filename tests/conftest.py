@@ -166,6 +166,12 @@ def app_db(app):
         db.session.remove()
 
 
+def count_rows(app, model) -> int:
+    """How many rows a table has now."""
+    with app_db(app) as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
 def _detached(obj):
     db.session.refresh(obj)
     db.session.expunge(obj)

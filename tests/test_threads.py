@@ -11,6 +11,7 @@ from forum.models import Post
 from forum.models import PostRevision
 from forum.models import Thread
 from tests.conftest import app_db
+from tests.conftest import count_rows
 from tests.conftest import login_as
 from tests.conftest import post_form
 
@@ -33,11 +34,6 @@ def open_thread(client, **changes):
     return post_form(client, "/threads/new", {**NEW_THREAD, **changes}, page="/threads/new")
 
 
-def count(app, model) -> int:
-    with app_db(app) as session:
-        return session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
 def test_member_opens_a_practice_and_reads_it(app, client, member):
     response = open_thread(client)
     assert response.status_code == 302
@@ -58,7 +54,7 @@ def test_preview_shows_the_rendered_text_and_posts_nothing(app, client, member):
     html = response.get_data(as_text=True)
     assert "<strong>mengundang</strong>" in html
     assert 'value="Dongeng setiap Sabtu di pojok baca"' in html
-    assert count(app, Thread) == 0
+    assert count_rows(app, Thread) == 0
 
 
 @pytest.mark.parametrize(
@@ -80,14 +76,14 @@ def test_invalid_thread_is_a_form_error_and_keeps_the_text(app, client, member, 
     html = response.get_data(as_text=True)
     assert f'id="{field}-error"' in html
     assert "mendongeng" in html or field == "body"
-    assert count(app, Thread) == 0
+    assert count_rows(app, Thread) == 0
 
 
 def test_thread_without_csrf_token_is_refused(app, client, member):
     response = client.post("/threads/new", data=NEW_THREAD)
     assert response.status_code == 400
     assert "mendongeng" in response.get_data(as_text=True)
-    assert count(app, Thread) == 0
+    assert count_rows(app, Thread) == 0
 
 
 def test_visitor_cannot_open_or_reply(app, client, make_thread):
@@ -96,7 +92,7 @@ def test_visitor_cannot_open_or_reply(app, client, make_thread):
     response = post_form(client, f"/threads/{thread.id}/replies", {"body": "halo"})
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/auth/login")
-    assert count(app, Post) == 1
+    assert count_rows(app, Post) == 1
 
 
 def test_reply_redirects_to_the_new_post(app, client, member, make_thread):
@@ -132,7 +128,7 @@ def test_empty_reply_is_a_form_error(app, client, member, make_thread):
     response = post_form(client, f"/threads/{thread.id}/replies", {"body": "   "})
     assert response.status_code == 400
     assert 'id="body-error"' in response.get_data(as_text=True)
-    assert count(app, Post) == 1
+    assert count_rows(app, Post) == 1
 
 
 def test_locked_thread_refuses_replies_with_the_reason(app, client, member, make_thread):
@@ -140,7 +136,7 @@ def test_locked_thread_refuses_replies_with_the_reason(app, client, member, make
     response = post_form(client, f"/threads/{thread.id}/replies", {"body": "Boleh ikut?"})
     assert response.status_code == 403
     assert "dikunci" in response.get_data(as_text=True)
-    assert count(app, Post) == 1
+    assert count_rows(app, Post) == 1
 
 
 def test_suspended_member_cannot_post(app, client, make_user, make_thread):
@@ -152,7 +148,7 @@ def test_suspended_member_cannot_post(app, client, make_user, make_thread):
     assert "promosi berulang" in response.get_data(as_text=True)
     response = open_thread(client)
     assert response.status_code == 403
-    assert count(app, Post) == 1
+    assert count_rows(app, Post) == 1
 
 
 @pytest.mark.parametrize(
