@@ -190,10 +190,14 @@ def test_pinned_thread_comes_first_until_unpinned(app, make_thread, facilitator)
     make_thread(title="Utas baru biasa")
     mod = client_for(app, facilitator)
     send(mod, f"/mod/threads/{older.id}/pin")
-    titles = re.findall(r"<h3><a [^>]+>([^<]+)</a>", text(client_for(app).get("/threads")))
+    titles = re.findall(
+        r"class=\"thread-title\"><a [^>]+>([^<]+)</a>", text(client_for(app).get("/threads"))
+    )
     assert titles == ["Utas lama yang penting", "Utas baru biasa"]
     send(mod, f"/mod/threads/{older.id}/unpin")
-    titles = re.findall(r"<h3><a [^>]+>([^<]+)</a>", text(client_for(app).get("/threads")))
+    titles = re.findall(
+        r"class=\"thread-title\"><a [^>]+>([^<]+)</a>", text(client_for(app).get("/threads"))
+    )
     assert titles == ["Utas baru biasa", "Utas lama yang penting"]
 
 
@@ -339,7 +343,7 @@ def test_status_filter_and_the_needs_help_list(app, make_thread, make_reply, fac
     visitor = client_for(app)
 
     def titles(url):
-        return re.findall(r"<h3><a [^>]+>([^<]+)</a>", text(visitor.get(url)))
+        return re.findall(r"class=\"thread-title\"><a [^>]+>([^<]+)</a>", text(visitor.get(url)))
 
     assert titles("/threads/needs-help") == [
         "Tantangan lama tanpa jawaban",

@@ -17,6 +17,15 @@ from werkzeug.serving import make_server
 from tests.conftest import IN_CI
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+BROWSER_TEST_MARKS = [
+    pytest.mark.browser,
+    # werkzeug's development server leaves a static file to the garbage collector
+    # when it answers 304 Not Modified; gunicorn closes it. Only that is ignored.
+    pytest.mark.filterwarnings(
+        r"ignore:Exception ignored in.*_io\.(FileIO|BufferedReader) name='[^']*/static/"
+        r":pytest.PytestUnraisableExceptionWarning"
+    ),
+]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",

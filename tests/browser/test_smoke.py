@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
+from tests.browser.conftest import BROWSER_TEST_MARKS
 from tests.browser.conftest import screenshot
 
-pytestmark = [
-    pytest.mark.browser,
-    # werkzeug's development server leaves a static file to the garbage collector
-    # when it answers 304 Not Modified; gunicorn closes it. Only that is ignored.
-    pytest.mark.filterwarnings(
-        r"ignore:Exception ignored in.*_io\.(FileIO|BufferedReader) name='[^']*/static/"
-        r":pytest.PytestUnraisableExceptionWarning"
-    ),
-]
+pytestmark = BROWSER_TEST_MARKS
 
 
 def test_register_post_and_read(live_server, page):
