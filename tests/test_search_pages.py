@@ -192,6 +192,10 @@ def test_searches_are_logged_without_who_and_shown_to_facilitators(app, client, 
     html = moderator.get("/mod/search-log").get_data(as_text=True)
     assert "tidak ada hasilnya" in html
     assert app.test_client().get("/mod/search-log").status_code == 302
+    suspended = make_user(role="facilitator", library=None, suspended_indefinitely=True)
+    benched = app.test_client()
+    login_as(benched, suspended)
+    assert benched.get("/mod/search-log").status_code == 403
 
 
 def test_suggest_fragment_lists_matching_titles(client, make_thread):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import abort
 from flask import current_app
 from flask import render_template
 from flask import request
@@ -11,7 +10,8 @@ from flask_login import login_required
 
 from ..extensions import search
 from ..http import page_arg
-from ..permissions import is_moderator
+from ..permissions import check
+from ..permissions import why_not_moderate
 from . import bp
 from . import service
 from .forms import MAX_QUERY
@@ -57,7 +57,6 @@ def suggest():
 @login_required
 def log():
     """What members search for, and what they search for in vain (facilitators only)."""
-    if not is_moderator(current_user):
-        abort(403)
+    check(why_not_moderate(current_user))
     frequent, empty = service.search_log_summary()
     return render_template("search/log.html", frequent=frequent, empty=empty)
