@@ -100,7 +100,9 @@ def _configure_login(app: Flask, login_manager) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from . import errors
+    from .attachments import init_app as init_attachments
     from .auth import bp as auth_bp
+    from .engagement.views import bp as engagement_bp
     from .health import bp as health_bp
     from .insight import init_app as init_insight
     from .moderation.views import bp as moderation_bp
@@ -113,7 +115,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(engagement_bp)  # helpful, follows, notifications, bookmarks
     init_insight(app)  # meetings and the dashboard
+    init_attachments(app)  # photos and documents on posts
     app.register_blueprint(health_bp)
     errors.init_app(app)
 
@@ -121,9 +125,11 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from . import assets
     from . import headers
+    from .http import refuse_nul_characters
 
     headers.init_app(app)
     assets.init_app(app)
+    app.before_request(refuse_nul_characters)
 
 
 def register_template_helpers(app: Flask) -> None:

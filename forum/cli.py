@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from .database import writing
+from .engagement.mail import notifications_cli
 from .extensions import db
 from .models import ROLES
 
@@ -202,3 +203,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(notifications_cli)

@@ -28,10 +28,27 @@ class Config:
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR")  # None: instance/search_index
     SEARCH_BACKGROUND_DRAIN = True  # retry busy index writes in a per-process thread
     SEARCH_PER_PAGE = 20
+    SIMILAR_CACHE_SECONDS = int(os.environ.get("SIMILAR_CACHE_SECONDS", "600"))
 
     # A long reply written on a slow phone must not be refused for an old token.
     WTF_CSRF_TIME_LIMIT = None
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))
+
+    # Attachments (forum/attachments/): checked in the form, so a too-large file is
+    # a form error; MAX_CONTENT_LENGTH sits just above a full post (files + text).
+    UPLOADS_DIR = os.environ.get("UPLOADS_DIR")  # None: instance/uploads
+    ATTACHMENT_MAX_FILES = 6
+    ATTACHMENT_MAX_FILE_BYTES = int(os.environ.get("ATTACHMENT_MAX_FILE_MB", 10)) * 1024 * 1024
+    ATTACHMENT_MAX_POST_BYTES = int(os.environ.get("ATTACHMENT_MAX_POST_MB", 25)) * 1024 * 1024
+    ATTACHMENT_MAX_PIXELS = 64_000_000  # larger is a decompression bomb, not a phone photo
+    ATTACHMENT_IMAGE_MAX_SIDE = 1600
+    ATTACHMENT_THUMB_SIDE = 400
+    ATTACHMENTS_PURGE_HIDDEN_DAYS = int(os.environ.get("ATTACHMENTS_PURGE_HIDDEN_DAYS", 90))
+    # nginx: an `internal` location aliased to the uploads folder, e.g. "/_uploads".
+    ATTACHMENTS_ACCEL_REDIRECT = os.environ.get("ATTACHMENTS_ACCEL_REDIRECT")
+    USE_X_SENDFILE = _env_bool("USE_X_SENDFILE", False)  # Apache mod_xsendfile, lighttpd
+    MAX_CONTENT_LENGTH = int(
+        os.environ.get("MAX_CONTENT_LENGTH", ATTACHMENT_MAX_POST_BYTES + 1024 * 1024)
+    )
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -69,6 +86,18 @@ class Config:
     REPLIES_PER_PAGE = 50
     PROFILE_ITEMS_PER_PAGE = 20
 
+    NOTIFICATIONS_PER_PAGE = 30
+    # The e-mail digest (`flask notifications send-digest`): without MAIL_SERVER
+    # nothing is sent. MAIL_USE_TLS means STARTTLS on MAIL_PORT.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_PORT = int(os.environ.get("MAIL_PORT") or (587 if MAIL_USE_TLS else 25))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Serambi <serambi@localhost>")
+    # Where members reach the forum, for links in e-mails sent from the command line.
+    BASE_URL = os.environ.get("SERAMBI_BASE_URL", "http://127.0.0.1:5000")
+
     COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "image/svg+xml"]
     COMPRESS_ALGORITHM = ["br", "gzip"]
 
@@ -85,6 +114,7 @@ class TestConfig(Config):
     SERVER_NAME = None
     # Tests call drain() themselves; no background threads.
     SEARCH_BACKGROUND_DRAIN = False
+    MAIL_SERVER = None  # a test that sends mail starts its own SMTP sink
 
 
 def load_or_create_secret_key(instance_path: str) -> str:

@@ -61,6 +61,7 @@ def load_demo(path: Path = DATA_FILE) -> dict:
             item["title"],
             item["body"],
             item["tags"],
+            sections=item.get("sections"),
             now=created,
         )
         posts = []

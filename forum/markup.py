@@ -6,8 +6,11 @@ cleaned again, so no script, event handler, or javascript:/data: URL survives.
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -28,9 +31,79 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def render_markdown(text: str) -> Markup:
-    """Render a member's Markdown as HTML that is safe to put in a page."""
-    html = _markdown.render(text or "")
+# @username as members type it: not part of an e-mail address or a longer word.
+MENTION_RE = re.compile(r"(?<![\w@/.])@([A-Za-z0-9_]{3,30})(?![\w@])")
+
+
+def _mention_texts(tokens):
+    """Text tokens where a mention may be: never code spans, code blocks or link text."""
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        in_link = 0
+        for child in token.children:
+            if child.type == "link_open":
+                in_link += 1
+            elif child.type == "link_close":
+                in_link -= 1
+            elif child.type == "text" and not in_link:
+                yield token, child
+
+
+def find_mentions(text: str) -> list[str]:
+    """Lowercase usernames written as ``@name`` in the text, in order, once each."""
+    names: list[str] = []
+    for _parent, child in _mention_texts(_markdown.parse(text or "")):
+        for match in MENTION_RE.finditer(child.content):
+            name = match.group(1).lower()
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _link_mentions(state) -> None:
+    """Core rule: ``@name`` of a known member becomes a link to their profile."""
+    known = state.env.get("mentions")
+    if not known:
+        return
+    from flask import url_for
+
+    for parent, child in list(_mention_texts(state.tokens)):
+        pieces, last = [], 0
+        for match in MENTION_RE.finditer(child.content):
+            name = match.group(1).lower()
+            if name not in known:
+                continue
+            if match.start() > last:
+                pieces.append(_text_token(child.content[last : match.start()]))
+            link = Token("link_open", "a", 1)
+            link.attrs = {"href": url_for("users.profile", username=name)}
+            pieces += [link, _text_token(match.group(0)), Token("link_close", "a", -1)]
+            last = match.end()
+        if pieces:
+            if last < len(child.content):
+                pieces.append(_text_token(child.content[last:]))
+            # Tokens compare equal by value: find this one by identity.
+            at = next(i for i, each in enumerate(parent.children) if each is child)
+            parent.children[at : at + 1] = pieces
+
+
+def _text_token(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+_markdown.core.ruler.push("mentions", _link_mentions)
+
+
+def render_markdown(text: str, mentions=None) -> Markup:
+    """Render a member's Markdown as HTML that is safe to put in a page.
+
+    ``mentions`` holds the usernames (lowercase) that were resolved to members
+    when the post was saved; only those ``@name``s become profile links.
+    """
+    html = _markdown.render(text or "", {"mentions": mentions} if mentions else None)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -82,7 +82,8 @@ class User(UserMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     # Stored lowercase, so uniqueness is case-insensitive on every backend.
     username: so.Mapped[str] = so.mapped_column(sa.String(30), unique=True)
-    display_name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    # Read through ``display_name`` (below), which names a deleted member.
+    stored_display_name: so.Mapped[str] = so.mapped_column("display_name", sa.String(80))
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     role: so.Mapped[str] = so.mapped_column(sa.String(20), default="librarian")
@@ -98,12 +99,40 @@ class User(UserMixin, db.Model):
     suspended_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     suspended_indefinitely: so.Mapped[bool] = so.mapped_column(default=False)
     suspension_reason: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    # Set when the member deleted their account (forum/users/accounts.py): the
+    # row stays so their posts keep an author, shown as a former member.
+    deleted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     library: so.Mapped[Library | None] = so.relationship()
 
     __table_args__ = (
         sa.CheckConstraint("role IN ('librarian', 'facilitator', 'admin')", name="role"),
     )
+
+    def _get_display_name(self) -> str:
+        if self.deleted_at is not None:
+            from flask_babel import gettext
+
+            return gettext("former member")  # translated when shown, never stored
+        return self.stored_display_name
+
+    def _set_display_name(self, value: str) -> None:
+        self.stored_display_name = value
+
+    # Templates, flashes and SQL (User.display_name) keep using this name.
+    display_name: so.Mapped[str] = so.synonym(
+        "stored_display_name", descriptor=property(_get_display_name, _set_display_name)
+    )
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def search_changes(self):
+        """Posts carry their author's names in the index: a rename re-indexes them."""
+        from .search_documents import author_documents
+
+        return author_documents(self)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -179,10 +208,21 @@ class Thread(ModerationState, db.Model):
     )
     pinned: so.Mapped[bool] = so.mapped_column(default=False)
     locked: so.Mapped[bool] = so.mapped_column(default=False)
+    # Members who marked the thread helpful (forum/engagement), kept with the marks.
+    helpful_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0", index=True)
     accepted_post_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("posts.id", use_alter=True, name="fk_threads_accepted_post_id_posts")
     )
     solved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Optional report sections (forum/sections.py): what facilitators
+    # ask a library to tell about a practice, and what a challenge already tried.
+    context: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    activities: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    impact: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    resources: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    participants: so.Mapped[int | None] = so.mapped_column()
+    tips: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    tried: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
     author: so.Mapped[User] = so.relationship(foreign_keys=[author_id])
     library: so.Mapped[Library | None] = so.relationship()
@@ -232,6 +272,7 @@ class Post(ModerationState, db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     edited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     edited_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    helpful_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     thread: so.Mapped[Thread] = so.relationship(back_populates="posts", foreign_keys=[thread_id])
     author: so.Mapped[User] = so.relationship(foreign_keys=[author_id])
@@ -267,6 +308,31 @@ class PostRevision(db.Model):
 
     post: so.Mapped[Post] = so.relationship(back_populates="revisions")
     written_by: so.Mapped[User] = so.relationship()
+
+
+class Draft(db.Model):
+    """An unfinished new thread or reply, kept on the server so a dropped connection loses nothing.
+
+    One per member and place: ``slot`` is "thread" for a new thread, or
+    "reply-<thread id>" for a reply (with ``thread_id`` set).
+    """
+
+    __tablename__ = "drafts"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    slot: so.Mapped[str] = so.mapped_column(sa.String(30))
+    thread_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("threads.id", ondelete="CASCADE")
+    )
+    data: so.Mapped[dict] = so.mapped_column(sa.JSON)  # the form's fields, by name
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    thread: so.Mapped[Thread | None] = so.relationship()
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "slot", name="uq_drafts_user_slot"),)
 
 
 # Visible replies of a thread, counted in SQL so lists never load the posts.

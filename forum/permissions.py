@@ -159,9 +159,29 @@ def why_not_flag(user, post: Post):
     refusal = why_not_post(user)
     if refusal:
         return refusal
+    if post.author_id == user.id:
+        return _l("You cannot flag your own post; edit or withdraw it instead.")
     if not (post.is_public and post.thread.is_public):
         return _l("This is not public, so there is nothing to flag.")
     return None
+
+
+def why_not_mark_helpful(user, post: Post):
+    """Members mark other members' public posts helpful (a thread through its opening post)."""
+    refusal = why_not_post(user)
+    if refusal:
+        return refusal
+    if post.author_id == user.id:
+        return _l("You cannot mark your own post as helpful.")
+    if not (post.is_public and post.thread.is_public):
+        return _l("Only public posts can be marked helpful.")
+    return None
+
+
+def can_see_notification(user, notification) -> bool:
+    """A notification is its recipient's alone (others get 404, as if it did not exist)."""
+    member = _member(user)
+    return member is not None and notification.user_id == member.id
 
 
 def why_not_manage_member(user, member: User):
@@ -192,6 +212,10 @@ def why_not_set_role(user, member: User):
     if member.role == "admin":
         return _l("An administrator's role is changed on the command line.")
     return None
+
+
+def can_mark_helpful(user, post: Post) -> bool:
+    return why_not_mark_helpful(user, post) is None
 
 
 def can_moderate(user) -> bool:
@@ -231,4 +255,5 @@ TEMPLATE_HELPERS = {
     "can_flag": can_flag,
     "can_manage_member": can_manage_member,
     "can_set_role": can_set_role,
+    "can_mark_helpful": can_mark_helpful,
 }

@@ -16,6 +16,9 @@ import sqlalchemy as sa
 from search_index import SearchDocument
 from search_index import document_key
 
+from .sections import SECTION_NAMES
+from .sections import filled_sections
+
 if TYPE_CHECKING:
     from .models import Post
     from .models import Thread
@@ -36,7 +39,12 @@ THREAD_FIELDS_IN_INDEX = (
     "hidden",
     "withdrawn_at",
 )
-POST_FIELDS_IN_INDEX = ("body", "hidden", "withdrawn_at", "author_id")
+# "attachments": files' names, captions and PDF text go into `extra` (forum/attachments).
+POST_FIELDS_IN_INDEX = ("body", "hidden", "withdrawn_at", "author_id", "attachments")
+# User columns copied into each of their post documents.
+AUTHOR_FIELDS_IN_INDEX = ("username", "stored_display_name", "deleted_at")
+# Only the opening post's document carries the thread's report sections.
+OPENING_FIELDS_IN_INDEX = SECTION_NAMES
 
 
 def build_document(post: Post) -> SearchDocument:
@@ -51,7 +59,8 @@ def build_document(post: Post) -> SearchDocument:
         title=thread.title,
         body=post.body,
         author=post.author.username,
-        author_name=post.author.display_name,
+        # A deleted member's old name must leave the index; never a translated label.
+        author_name="" if post.author.is_deleted else post.author.display_name,
         created=post.created_at,
         # The thread's start, not its moving last activity: a reply does not
         # re-index the thread's older posts, so a moving value would leave them
@@ -64,7 +73,19 @@ def build_document(post: Post) -> SearchDocument:
         region=thread.regency or "",
         province=thread.province or "",
         solved=thread.accepted_post_id is not None,
+        extra=" ".join(extra_parts(post)),
     )
+
+
+def extra_parts(post: Post) -> list[str]:
+    """Searchable text beyond the body: the opening post's report sections, attached files."""
+    from .attachments.service import searchable_parts
+
+    parts = []
+    if post.is_opening:
+        parts += [str(value) for _, value in filled_sections(post.thread)]
+    parts += searchable_parts(post)
+    return parts
 
 
 def is_searchable(post: Post) -> bool:
@@ -91,9 +112,13 @@ def _changed(obj, fields: Iterable[str]) -> bool:
 
 
 def thread_documents(thread: Thread) -> list[SearchDocument | str]:
-    if not _changed(thread, THREAD_FIELDS_IN_INDEX):
+    if _changed(thread, THREAD_FIELDS_IN_INDEX):
+        posts = thread.posts
+    elif _changed(thread, OPENING_FIELDS_IN_INDEX):
+        posts = [post for post in thread.posts if post.is_opening]
+    else:
         return []
-    return [change for change in map(change_for, thread.posts) if change]
+    return [change for change in map(change_for, posts) if change]
 
 
 def post_documents(post: Post) -> list[SearchDocument | str]:
@@ -101,6 +126,30 @@ def post_documents(post: Post) -> list[SearchDocument | str]:
         return []
     change = change_for(post)
     return [change] if change else []
+
+
+def author_documents(user) -> list[SearchDocument | str]:
+    """Every post of a member whose names changed (a rename, an account deletion)."""
+    from .models import Post
+    from .models import Thread
+
+    state = sa.inspect(user)
+    if state.pending or not state.has_identity:
+        return []  # a new member has no posts yet
+    # History only: names are never set to SQL expressions, and an attribute merely
+    # expired by a commit must not re-index every post at each logout.
+    if not any(state.attrs[name].history.has_changes() for name in AUTHOR_FIELDS_IN_INDEX):
+        return []
+    session = sa.orm.object_session(user)
+    posts = session.scalars(
+        sa.select(Post)
+        .where(Post.author_id == user.id)
+        .options(
+            sa.orm.joinedload(Post.thread).joinedload(Thread.library),
+            sa.orm.joinedload(Post.thread).selectinload(Thread.tags),
+        )
+    ).unique()
+    return [change for change in map(change_for, posts) if change]
 
 
 def _searchable_posts():
@@ -126,6 +175,7 @@ def iter_documents(session) -> Iterator[SearchDocument]:
             sa.orm.joinedload(Post.author),
             sa.orm.joinedload(Post.thread).joinedload(Thread.library),
             sa.orm.joinedload(Post.thread).selectinload(Thread.tags),
+            sa.orm.selectinload(Post.attachments),
         )
         .order_by(Post.id)
         .execution_options(yield_per=500)

@@ -158,6 +158,15 @@ def login_as(client, user, password: str = PASSWORD, remember: bool = False):
     return response
 
 
+def client_for(app, user=None):
+    """A browser for ``user`` (a visitor when ``None``), reading English pages."""
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    if user is not None:
+        login_as(client, user)
+    return client
+
+
 @contextmanager
 def app_db(app):
     """An app context for looking at or arranging rows directly."""

@@ -18,22 +18,13 @@ from forum.models import Thread
 from forum.moderation.models import Flag
 from forum.moderation.models import ModerationAction
 from tests.conftest import app_db
+from tests.conftest import client_for
 from tests.conftest import csrf_token
-from tests.conftest import login_as
 
 
 @pytest.fixture
 def facilitator(make_user):
     return make_user("fani", role="facilitator", display_name="Fani Fasilitator", library=None)
-
-
-def client_for(app, user=None):
-    """A browser for ``user`` (a visitor when ``None``), reading English pages."""
-    client = app.test_client()
-    client.set_cookie("lang", "en")
-    if user is not None:
-        login_as(client, user)
-    return client
 
 
 def send(client, url: str, data: dict | None = None):
@@ -370,6 +361,18 @@ def test_member_flags_a_post_once(app, make_user, make_thread, make_reply):
     assert "You have already flagged this" in text(again)
     with app_db(app) as session:
         assert [f.reason for f in session.scalars(sa.select(Flag))] == ["rude"]
+
+
+def test_nobody_flags_their_own_post(app, make_user, make_thread, make_reply):
+    author = make_user("rani")
+    reply = make_reply(make_thread(), author, body="Balasan saya sendiri")
+    browser = client_for(app, author)
+    assert ">Flag<" not in text(browser.get(f"/threads/{reply.thread_id}"))
+    refused = send(browser, f"/posts/{reply.id}/flag", {"reason": "spam", "details": ""})
+    assert refused.status_code == 403
+    assert "You cannot flag your own post" in text(refused)
+    with app_db(app) as session:
+        assert session.scalar(sa.select(sa.func.count(Flag.id))) == 0
 
 
 def test_a_flag_needs_a_known_reason_and_details_for_other(app, make_user, make_thread):

@@ -294,7 +294,7 @@ def test_thread_page_queries_do_not_grow_with_replies(
     with count_queries() as large_queries:
         assert client.get(f"/threads/{large.id}").status_code == 200
     assert len(large_queries) == len(small_queries)
-    assert len(large_queries) <= 8
+    assert len(large_queries) <= 9  # 8 for the thread and its replies, 1 for similar threads
 
 
 def test_list_page_queries_do_not_grow_with_threads(

@@ -53,6 +53,9 @@ ACTION_LABELS = {
     "unsuspend": _l("Lifted a suspension"),
     "set_role": _l("Changed a role"),
     "reset_link": _l("Made a password-reset link"),
+    "hide_attachment": _l("Hid a file"),
+    "restore_attachment": _l("Restored a file"),
+    "delete_attachment": _l("Removed a member's file"),
 }
 ROLE_CHOICES = [
     SelectChoice("librarian", _l("Librarian")),

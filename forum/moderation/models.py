@@ -39,6 +39,9 @@ ACTIONS = (
     "unsuspend",
     "set_role",
     "reset_link",
+    "hide_attachment",  # forum/attachments
+    "restore_attachment",
+    "delete_attachment",
 )
 
 

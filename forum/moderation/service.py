@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from ..engagement import service as engagement
 from ..extensions import db
 from ..models import ROLES
 from ..models import THREAD_KINDS
@@ -50,6 +51,7 @@ def _set_thread_flag(actor: User, thread: Thread, name: str, value: bool, action
         return False
     setattr(thread, name, value)
     ModerationAction.record(actor, action, thread=thread)
+    engagement.moderated(actor, action, thread=thread)
     return True
 
 
@@ -84,6 +86,7 @@ def _set_hidden(actor: User, target: Thread | Post, reason: str | None, action: 
     target.hidden_by_id = actor.id if hide else None
     target.hidden_reason = reason
     ModerationAction.record(actor, action, reason=reason, **log)
+    engagement.moderated(actor, action, **log)
     return True
 
 
@@ -127,6 +130,7 @@ def move_thread(actor: User, thread: Thread, kind: str) -> bool:
         thread.accepted_post_id = None
         thread.solved_at = None
     ModerationAction.record(actor, "move", thread=thread, details=details)
+    engagement.moderated(actor, "move", thread=thread)
     return True
 
 

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("threads", __name__)
 
+from . import draft_views  # noqa: E402,F401
 from . import views  # noqa: E402,F401

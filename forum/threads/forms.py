@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
 from wtforms import RadioField
 from wtforms import StringField
 from wtforms import SubmitField
@@ -11,16 +12,22 @@ from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf
 from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
 from wtforms.validators import Regexp
 from wtforms.validators import ValidationError
 
+from ..attachments.forms import AttachmentFields
 from ..forms import Required
 from ..forms import strip
 from ..models import THREAD_KINDS
+from ..sections import SECTIONS
 from ..tags import MAX_TAGS_PER_THREAD
 from ..tags import parse_tags
 
 MAX_BODY = 20_000
+MAX_SECTION = 5_000
+MAX_PARTICIPANTS = 1_000_000
 
 KIND_CHOICES = [
     SelectChoice("practice", _l("Best practice")),
@@ -39,7 +46,7 @@ def body_field(label=None):
     )
 
 
-class ThreadFields(FlaskForm):
+class ThreadFields(AttachmentFields, FlaskForm):
     title = StringField(
         _l("Title"),
         filters=[strip],
@@ -69,7 +76,53 @@ class ThreadFields(FlaskForm):
         return parse_tags(self.tags.data or "")
 
 
+class CountField(IntegerField):
+    """A whole number, with the refusal in the member's language (WTForms' is English)."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = int(text)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Write a whole number, e.g. 25.")) from None
+
+
+def _section_field(section):
+    if section.is_number:
+        return CountField(
+            section.label,
+            description=section.hint,
+            validators=[
+                Optional(),
+                NumberRange(
+                    min=1, max=MAX_PARTICIPANTS, message=_l("Between %(min)d and %(max)d.")
+                ),
+            ],
+        )
+    return TextAreaField(
+        section.label,
+        description=section.hint,
+        filters=[strip],
+        validators=[Length(max=MAX_SECTION, message=_l("At most %(max)d characters."))],
+    )
+
+
+# One optional field per report section, named like the Thread column.
+for _section in SECTIONS:
+    setattr(ThreadFields, _section.name, _section_field(_section))
+del _section
+
+
+def section_data(form) -> dict:
+    return {section.name: form[section.name].data for section in SECTIONS}
+
+
 class ThreadForm(ThreadFields):
+    save_draft = SubmitField(_l("Save draft"))
     kind = RadioField(
         _l("Kind"),
         choices=KIND_CHOICES,
@@ -82,11 +135,13 @@ class ThreadForm(ThreadFields):
     )
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(AttachmentFields, FlaskForm):
     body = body_field(_l("Your reply"))
+    submit = SubmitField(_l("Send reply"))
+    save_draft = SubmitField(_l("Save draft"))
 
 
-class PostEditForm(FlaskForm):
+class PostEditForm(AttachmentFields, FlaskForm):
     body = body_field()
 
 

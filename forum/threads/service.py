@@ -11,6 +11,7 @@ import math
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from ..engagement import service as engagement
 from ..extensions import db
 from ..models import Post
 from ..models import PostRevision
@@ -28,10 +29,13 @@ from ..permissions import why_not_post
 from ..permissions import why_not_reply
 from ..permissions import why_not_solve
 from ..permissions import why_not_withdraw
+from ..sections import SECTION_NAMES
+from ..sections import section_values
 
 LIST_SORTS = {
     "activity": (Thread.last_activity_at.desc(), Thread.id.desc()),
     "newest": (Thread.created_at.desc(), Thread.id.desc()),
+    "helpful": (Thread.helpful_count.desc(), Thread.last_activity_at.desc(), Thread.id.desc()),
 }
 STATUSES = {
     "solved": Thread.accepted_post_id.is_not(None),
@@ -57,9 +61,20 @@ def get_tags(names: list[str]) -> list[Tag]:
 
 
 def create_thread(
-    author: User, kind: str, title: str, body: str, tags: list[str], *, now=None
+    author: User,
+    kind: str,
+    title: str,
+    body: str,
+    tags: list[str],
+    *,
+    sections: dict | None = None,
+    now=None,
 ) -> Thread:
-    """Open a practice or challenge thread; its body becomes the opening post."""
+    """Open a practice or challenge thread; its body becomes the opening post.
+
+    ``sections`` holds the optional report sections (``threads.sections``);
+    those of the other kind are dropped.
+    """
     check(why_not_post(author))
     now = now or utcnow()
     library = author.library
@@ -73,10 +88,13 @@ def create_thread(
         created_at=now,
         last_activity_at=now,
         tags=get_tags(tags),
+        **section_values(kind, sections or {}),
     )
-    thread.posts.append(Post(author=author, body=body, is_opening=True, created_at=now))
+    opening = Post(author=author, body=body, is_opening=True, created_at=now)
+    thread.posts.append(opening)
     db.session.add(thread)
     db.session.flush()
+    engagement.thread_created(thread, opening)
     return thread
 
 
@@ -88,6 +106,7 @@ def create_reply(author: User, thread: Thread, body: str, *, now=None) -> Post:
     db.session.add(post)
     thread.last_activity_at = now
     db.session.flush()
+    engagement.reply_created(post)
     return post
 
 
@@ -110,6 +129,7 @@ def _log_moderator_edit(editor: User, post: Post) -> None:
     """A facilitator editing someone else's post is a moderation action."""
     if editor.id != post.author_id:
         ModerationAction.record(editor, "edit_post", post=post)
+        engagement.moderated(editor, "edit_post", post=post)
 
 
 def edit_post(editor: User, post: Post, body: str) -> bool:
@@ -120,11 +140,19 @@ def edit_post(editor: User, post: Post, body: str) -> bool:
     _keep_revision(post, editor)
     post.body = body
     _log_moderator_edit(editor, post)
+    engagement.post_edited(editor, post)
     return True
 
 
-def edit_thread(editor: User, thread: Thread, title: str, body: str, tags: list[str]) -> bool:
-    """Change a thread's title, body and tags; the old title and body go to history."""
+def edit_thread(
+    editor: User,
+    thread: Thread,
+    title: str,
+    body: str,
+    tags: list[str],
+    sections: dict | None = None,
+) -> bool:
+    """Change a thread's title, body, tags and sections; the old title and body go to history."""
     post = thread.opening_post
     check(why_not_edit(editor, post))
     title = title.strip()
@@ -133,13 +161,21 @@ def edit_thread(editor: User, thread: Thread, title: str, body: str, tags: list[
         _keep_revision(post, editor)
         thread.title = title
         post.body = body
+        engagement.post_edited(editor, post)
     new_tags = get_tags(tags)
     changed_tags = [t.name for t in new_tags] != [t.name for t in thread.tags]
     if changed_tags:
         thread.tags = new_tags
-    if changed_text or changed_tags:
+    changed_sections = False
+    if sections is not None:
+        for name, value in section_values(thread.kind, sections).items():
+            if getattr(thread, name) != value:
+                setattr(thread, name, value)
+                changed_sections = True
+    changed = changed_text or changed_tags or changed_sections
+    if changed:
         _log_moderator_edit(editor, post)
-    return changed_text or changed_tags
+    return changed
 
 
 class NotAnAnswer(ValueError):
@@ -160,6 +196,7 @@ def solve(actor: User, thread: Thread, post: Post | None, *, now=None) -> bool:
         return False
     thread.accepted_post_id = new_id
     thread.solved_at = (now or utcnow()) if post is not None else None
+    engagement.answer_accepted(actor, thread, post)
     if actor.id != thread.author_id:
         ModerationAction.record(
             actor,
@@ -180,7 +217,10 @@ def accepted_answer(thread: Thread, viewer) -> Post | None:
     post = db.session.get(
         Post,
         thread.accepted_post_id,
-        options=[so.joinedload(Post.author).joinedload(User.library)],
+        options=[
+            so.joinedload(Post.author).joinedload(User.library),
+            so.joinedload(Post.attachments),
+        ],
     )
     return post if post is not None and can_see_post(viewer, post) else None
 
@@ -214,6 +254,7 @@ def list_threads(
     tag=None,
     region=None,
     status=None,
+    section=None,
     sort="activity",
     page=1,
     per_page=20,
@@ -221,7 +262,8 @@ def list_threads(
     """A page of threads for the lists: pinned first, then by the chosen order.
 
     ``status`` is ``solved`` (has an accepted answer) or ``unsolved`` (a
-    challenge without one).
+    challenge without one); ``section`` keeps threads that fill in that report
+    section (e.g. practices that report their participants).
     """
     query = _visible_threads(viewer)
     if kind:
@@ -232,6 +274,8 @@ def list_threads(
         query = query.where(Thread.regency == region)
     if status in STATUSES:
         query = query.where(STATUSES[status])
+    if section in SECTION_NAMES:
+        query = query.where(getattr(Thread, section).is_not(None))
     query = query.order_by(Thread.pinned.desc(), *LIST_SORTS.get(sort, LIST_SORTS["activity"]))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
@@ -248,7 +292,14 @@ def load_thread(thread_id: int, viewer) -> Thread:
     from ..permissions import can_see_thread
 
     thread = db.session.get(
-        Thread, thread_id, options=[so.joinedload(Thread.author), so.joinedload(Thread.library)]
+        Thread,
+        thread_id,
+        options=[
+            so.joinedload(Thread.author),
+            so.joinedload(Thread.library),
+            # The opening post and its files come with the thread (one statement).
+            so.joinedload(Thread.opening_post).joinedload(Post.attachments),
+        ],
     )
     if thread is None or not can_see_thread(viewer, thread):
         raise Refused("not found", status=404)
@@ -271,6 +322,7 @@ def replies_page(thread: Thread, viewer, page: int, per_page: int):
         .where(Post.thread_id == thread.id, Post.is_opening.is_(False))
         .where(visible_posts_clause(viewer))
         .options(so.joinedload(Post.author).joinedload(User.library), so.joinedload(Post.edited_by))
+        .options(so.joinedload(Post.attachments))  # in the same query: no extra statement
         .order_by(Post.created_at, Post.id)
     )
     return db.paginate(query, page=page, per_page=per_page, error_out=False)

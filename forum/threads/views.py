@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 
+from ..attachments.service import attach_uploads
 from ..extensions import db
 from ..forms import EmptyForm
 from ..http import page_arg
@@ -26,16 +27,29 @@ from ..permissions import check
 from ..permissions import why_not_edit
 from ..permissions import why_not_solve
 from ..regions import regions
+from ..search.service import similar_threads
+from ..search.service import similar_to_thread
+from ..sections import SECTION_NAMES
+from ..sections import SECTIONS
+from ..sections import filled_sections
+from ..sections import sections_for
 from ..tags import normalize_tag
 from . import bp
+from . import drafts
 from . import service
 from .forms import PostEditForm
 from .forms import ReplyForm
 from .forms import SolveForm
 from .forms import ThreadFields
 from .forms import ThreadForm
+from .forms import section_data
 
 MAX_ID = 2**31 - 1  # the database's integer range: larger ids are simply not found
+bp.add_app_template_global(sections_for)
+bp.add_app_template_global(filled_sections)
+SIMILAR_MIN_CHARS = 5  # the title's minimum length
+THREAD_DRAFT_FIELDS = ("kind", "title", "body", "tags", *SECTION_NAMES)
+REPLY_DRAFT_FIELDS = ("body",)
 
 
 def thread_url(thread, post=None, page=1):
@@ -70,12 +84,16 @@ def index():
     status = request.args.get("status") or None
     if status not in service.STATUSES:
         status = None
+    section = request.args.get("section") or None
+    if section not in SECTION_NAMES:
+        section = None
     threads = service.list_threads(
         current_user,
         kind=kind,
         tag=tag,
         region=region,
         status=status,
+        section=section,
         sort=sort,
         page=page_arg(),
         per_page=current_app.config["THREADS_PER_PAGE"],
@@ -87,7 +105,9 @@ def index():
         tag=tag,
         region=region,
         status=status,
+        section=section,
         sort=sort,
+        sections=SECTIONS,
     )
 
 
@@ -103,18 +123,43 @@ def needs_help():
 @login_required
 @posting_limit
 def new():
-    form = ThreadForm()
-    preview_html = None
+    draft = drafts.find_draft(current_user) if request.method == "GET" else None
+    form = ThreadForm(data=draft.data if draft else None)
+    if form.is_submitted() and form.save_draft.data:  # CSRF is checked for every POST
+        drafts.save_draft(current_user, request.form, THREAD_DRAFT_FIELDS)
+        db.session.commit()
+        flash(_("Your draft is saved. It will be here when you come back."), "success")
+        return redirect(url_for("threads.new"))
+    preview_html = similar = None
     if form.validate_on_submit():
         if form.preview.data:
             preview_html = render_markdown(form.body.data)
+            similar = similar_threads(f"{form.title.data} {form.body.data}", current_user)
         else:
             thread = service.create_thread(
-                current_user, form.kind.data, form.title.data, form.body.data, form.tag_list
+                current_user,
+                form.kind.data,
+                form.title.data,
+                form.body.data,
+                form.tag_list,
+                sections=section_data(form),
             )
-            db.session.commit()
-            return redirect(thread_url(thread))
-    return render_form("threads/new.html", form, preview_html=preview_html)
+            if attach_uploads(form, thread.posts[0], current_user):
+                drafts.discard_draft(current_user)
+                db.session.commit()
+                return redirect(thread_url(thread))
+            db.session.rollback()  # a refused file: nothing of the thread is kept
+    return render_form(
+        "threads/new.html", form, preview_html=preview_html, similar=similar, draft=draft
+    )
+
+
+@bp.route("/threads/new/similar")
+def similar_to_title():
+    """Threads like the title being typed: an HTML fragment for the new-thread form."""
+    title = (request.args.get("title") or "").strip()[:200]
+    threads = similar_threads(title, current_user) if len(title) >= SIMILAR_MIN_CHARS else []
+    return render_template("threads/_similar.html", similar=threads)
 
 
 def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None):
@@ -124,6 +169,9 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None):
         thread, current_user, page, current_app.config["REPLIES_PER_PAGE"]
     )
     accepted = service.accepted_answer(thread, current_user)
+    if reply_form is None:
+        draft = drafts.find_draft(current_user, thread)
+        reply_form = ReplyForm(data=draft.data if draft else None)
     shown_ids = [opening.id, *(post.id for post in replies.items)]
     return render_template(
         "threads/detail.html",
@@ -132,7 +180,8 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None):
         replies=replies,
         accepted=accepted,
         flagged_ids=flagged_post_ids(current_user, shown_ids),
-        reply_form=reply_form or ReplyForm(),
+        reply_form=reply_form,
+        similar=similar_to_thread(thread, f"{thread.title} {opening.body}", current_user),
         action_form=EmptyForm(),
         solve_error=solve_error,
     )
@@ -150,11 +199,19 @@ def detail(thread_id: int):
 def reply(thread_id: int):
     thread = service.load_thread(thread_id, current_user)
     form = ReplyForm()
+    if form.save_draft.data:  # CSRF is checked for every POST
+        drafts.save_draft(current_user, request.form, REPLY_DRAFT_FIELDS, thread)
+        db.session.commit()
+        flash(_("Your draft is saved. It will be here when you come back."), "success")
+        return redirect(thread_url(thread, page=page_arg()) + "#reply-heading")
     if form.validate_on_submit():
         post = service.create_reply(current_user, thread, form.body.data)
-        db.session.commit()
-        page = service.page_of_reply(post, current_app.config["REPLIES_PER_PAGE"])
-        return redirect(thread_url(thread, post, page))
+        if attach_uploads(form, post, current_user):
+            drafts.discard_draft(current_user, thread)
+            db.session.commit()
+            page = service.page_of_reply(post, current_app.config["REPLIES_PER_PAGE"])
+            return redirect(thread_url(thread, post, page))
+        db.session.rollback()  # a refused file: the reply is not kept either
     return render_detail(thread, reply_form=form), 400
 
 
@@ -208,6 +265,7 @@ def edit(thread_id: int):
             "title": thread.title,
             "body": opening.body,
             "tags": ", ".join(t.name for t in thread.tags),
+            **{name: getattr(thread, name) for name in SECTION_NAMES},
         }
     )
     preview_html = None
@@ -216,11 +274,18 @@ def edit(thread_id: int):
             preview_html = render_markdown(form.body.data)
         else:
             service.edit_thread(
-                current_user, thread, form.title.data, form.body.data, form.tag_list
+                current_user,
+                thread,
+                form.title.data,
+                form.body.data,
+                form.tag_list,
+                sections=section_data(form),
             )
-            db.session.commit()
-            flash(_("Your changes are saved."), "success")
-            return redirect(thread_url(thread))
+            if attach_uploads(form, opening, current_user):
+                db.session.commit()
+                flash(_("Your changes are saved."), "success")
+                return redirect(thread_url(thread))
+            db.session.rollback()
     return render_form("threads/edit.html", form, thread=thread, preview_html=preview_html)
 
 
@@ -237,9 +302,11 @@ def edit_post(post_id: int):
     form = PostEditForm(data=None if request.method == "POST" else {"body": post.body})
     if form.validate_on_submit():
         service.edit_post(current_user, post, form.body.data)
-        db.session.commit()
-        flash(_("Your changes are saved."), "success")
-        return redirect(thread_url(post.thread, post))
+        if attach_uploads(form, post, current_user):
+            db.session.commit()
+            flash(_("Your changes are saved."), "success")
+            return redirect(thread_url(post.thread, post))
+        db.session.rollback()
     return render_form("threads/edit_post.html", form, post=post)
 
 

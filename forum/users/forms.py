@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import PasswordField
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf
@@ -11,6 +12,7 @@ from wtforms.validators import ValidationError
 
 from ..auth.service import email_taken
 from ..forms import LibraryFields
+from ..forms import Required
 from ..forms import display_name_field
 from ..forms import email_field
 from ..models import TIMEZONES
@@ -57,3 +59,9 @@ class LanguageForm(FlaskForm):
         validate_choice=False,
         validators=[AnyOf(("id", "en"), message=_l("Choose a language from the list."))],
     )
+
+
+class DeleteAccountForm(FlaskForm):
+    """Deleting an account cannot be undone: the member confirms with their password."""
+
+    password = PasswordField(_l("Your password"), validators=[Required()])

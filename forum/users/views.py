@@ -9,11 +9,13 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user
 from flask_login import login_required
+from flask_login import logout_user
 
 from ..extensions import db
 from ..http import page_arg
@@ -22,8 +24,10 @@ from ..http import safe_next
 from ..i18n import LOCALE_COOKIE
 from ..models import User
 from ..permissions import is_moderator
+from . import accounts
 from . import bp
 from . import service
+from .forms import DeleteAccountForm
 from .forms import LanguageForm
 from .forms import ProfileForm
 
@@ -31,7 +35,7 @@ from .forms import ProfileForm
 @bp.route("/users/<username>")
 def profile(username: str):
     user = db.session.scalar(sa.select(User).where(User.username == username.lower()[:30]))
-    if user is None:
+    if user is None or user.is_deleted:
         abort(404)
     posts = service.contributions(
         user, current_user, page_arg(), current_app.config["PROFILE_ITEMS_PER_PAGE"]
@@ -103,3 +107,37 @@ def language():
     response = redirect(safe_next(request.form.get("next"), url_for("threads.home")))
     response.set_cookie(LOCALE_COOKIE, form.lang.data, max_age=365 * 86400, samesite="Lax")
     return response
+
+
+@bp.route("/settings/account/export")
+@login_required
+def export_account():
+    """The member's own data as a JSON download (UU 27/2022: the right to a copy)."""
+    user = current_user._get_current_object()
+    filename = f"serambi-{user.username}-{accounts.utcnow():%Y%m%d}.json"
+    return current_app.response_class(
+        accounts.export_json(user),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/settings/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not accounts.password_confirms(user, form.password.data):
+            form.password.errors.append(_("The password is not right."))
+        else:
+            accounts.delete_account(user)
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_('Your account is deleted. Your posts stay, under "former member".'), "info")
+            return redirect(url_for("threads.home"))
+    return render_form("users/account_delete.html", form)

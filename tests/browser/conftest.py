@@ -9,11 +9,17 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
+from forum import create_app
+from forum.config import TestConfig
+from forum.database import writing
+from forum.extensions import db
+from forum.extensions import search
 from tests.conftest import IN_CI
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -36,6 +42,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+DEVICES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
+DEMO_PASSWORD = "serambi-demo"  # forum/data/demo_community.json
 
 
 @pytest.fixture(scope="session")
@@ -55,28 +63,136 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def live_server(sqlite_app):
-    """Serve the app on a free localhost port for the length of one test."""
-    server = make_server("127.0.0.1", 0, sqlite_app, threaded=True)
+@contextmanager
+def serving(app):
+    """Serve ``app`` on a free localhost port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
 
 
-@pytest.fixture(params=[(360, 740), (1280, 800)], ids=["phone", "desktop"])
+@pytest.fixture
+def live_server(sqlite_app):
+    """An empty Serambi for the length of one test."""
+    with serving(sqlite_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    """One app on SQLite with the demo community, shared by a module's tests.
+
+    Starting an app and loading the demo takes about two seconds: journeys that
+    share it each make their own threads or replies, so they stay independent.
+    """
+    tmp = tmp_path_factory.mktemp("demo")
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'serambi.sqlite'}",
+        "SEARCH_INDEX_DIR": str(tmp / "search_index"),
+    }
+    app = create_app(type("C", (TestConfig,), settings))
+    with app.app_context():
+        from forum.demo import load_demo
+
+        db.create_all()
+        search.rebuild([], 0)
+        with writing():
+            load_demo()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_server(demo_app):
+    with serving(demo_app) as url:
+        yield url
+
+
+@pytest.fixture(params=list(DEVICES), ids=list(DEVICES))
 def page(request, browser):
-    width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="id-ID")
+    context = browser.new_context(viewport=DEVICES[request.param], locale="id-ID")
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
 
 
+@pytest.fixture
+def open_page(browser):
+    """Open a page in a fresh browser context (its own cookies): ``open_page("phone")``."""
+    contexts = []
+
+    def open_page(device: str = "phone", *, javascript: bool = True, **options):
+        context = browser.new_context(
+            viewport=DEVICES[device],
+            locale=options.pop("locale", "id-ID"),
+            java_script_enabled=javascript,
+            **options,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     width = page.viewport_size["width"]
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+
+
+def log_in(page, server: str, username: str, password: str = DEMO_PASSWORD, next_path=None):
+    """Log in through the real form (Indonesian labels: the default language)."""
+    page.goto(f"{server}/auth/login" + (f"?next={next_path}" if next_path else ""))
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+# Controls a finger has to hit: buttons, fields, disclosure toggles, and links
+# that act as controls (action rows, pagers, tags, list titles, link buttons).
+# A link inside running text is exempt, as WCAG 2.5.8 exempts inline targets,
+# and so is anything inside text members wrote.
+_SMALL_TARGETS_JS = """
+() => {
+  const selector = [
+    'button', 'input:not([type=hidden]):not([type=checkbox]):not([type=radio])', 'select',
+    'textarea', 'summary', 'a.button', 'nav a', '.actions a', '.buttons a', '.pager a',
+    '.tags a', '.goto a', '.thread-title a', '.hit-title a',
+  ].map((s) => 'main ' + s).concat(['footer.site button']).join(', ');
+  const small = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (el.closest('.body, .snippet, .preview')) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;  // not shown
+    if (box.height < 44) {
+      const name = (el.textContent || el.name || '').trim().slice(0, 40);
+      small.push(`${el.tagName.toLowerCase()} "${name}" ${Math.round(box.height)}px`);
+    }
+  }
+  return small;
+}
+"""
+
+
+def small_tap_targets(page) -> list[str]:
+    return page.evaluate(_SMALL_TARGETS_JS)
+
+
+def assert_phone_friendly(page) -> None:
+    """Nothing wider than the screen, and every control at least 44 px high."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+        f"{page.url} scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')}px"
+    )
+    assert small_tap_targets(page) == [], page.url

@@ -1,0 +1,397 @@
+"""The attachment rules, each written once: check and store uploads, show, hide, delete, purge.
+
+An upload is read, checked by content and re-encoded in memory first
+(:func:`prepare`); only then are its files written, and the session remembers
+them: if the transaction does not commit, they are deleted again, so a refused
+or failed post never leaves a half-stored file. Removing a file waits for the
+commit that removes its row. Callers commit, as everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..models import Post
+from ..models import Thread
+from ..models import User
+from ..models import utcnow
+from ..moderation.models import ModerationAction
+from ..permissions import Refused
+from ..permissions import can_see_post
+from ..permissions import check
+from ..permissions import is_moderator
+from ..permissions import why_not_edit
+from ..permissions import why_not_moderate
+from . import images
+from . import inspect
+from .inspect import Rejected
+from .models import Attachment
+from .storage import Storage
+from .storage import get_storage
+from .storage import new_key
+
+WRITTEN = "attachments_written"  # session.info: files written in this transaction
+TO_REMOVE = "attachments_to_remove"  # session.info: files to delete once it commits
+MAX_NAME = 100
+MAX_CAPTION = 300
+log = logging.getLogger(__name__)
+_UNSAFE_NAME = re.compile(r"[^\w .()+,&'-]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An upload that passed every check, re-encoded and ready to store."""
+
+    name: str
+    caption: str
+    kind: str
+    content_type: str
+    extension: str
+    data: bytes
+    width: int | None = None
+    height: int | None = None
+    thumb: images.Encoded | None = None
+    text: str | None = None
+    upload_size: int = 0
+
+
+def limits() -> dict[str, int]:
+    config = current_app.config
+    return {
+        "max_files": config["ATTACHMENT_MAX_FILES"],
+        "max_file_bytes": config["ATTACHMENT_MAX_FILE_BYTES"],
+        "max_post_bytes": config["ATTACHMENT_MAX_POST_BYTES"],
+    }
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
+def sanitize_name(filename: str | None, extension: str) -> str:
+    """A display name from the member's file name: no folders, no control or odd characters,
+    and the extension of what the file really is."""
+    base = re.split(r"[\\/]", unicodedata.normalize("NFC", filename or ""))[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base.strip(".") else base
+    stem = _UNSAFE_NAME.sub("_", "".join(ch for ch in stem if ch.isprintable()))
+    stem = re.sub(r"[_\s]+", lambda m: " " if m.group().isspace() else "_", stem).strip(" ._-")
+    stem = stem[: MAX_NAME - len(extension) - 1].rstrip(" ._-") or "lampiran"
+    return f"{stem}.{extension}"
+
+
+def read_upload(upload) -> bytes:
+    """The bytes of an uploaded file, refused when over the per-file limit (never read whole)."""
+    max_bytes = limits()["max_file_bytes"]
+    data = upload.stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise Rejected(
+            _l(
+                "%(name)s is larger than %(limit)s.",
+                name=upload.filename or "?",
+                limit=megabytes(max_bytes),
+            )
+        )
+    return data
+
+
+def prepare(data: bytes, filename: str | None, caption: str = "") -> Prepared:
+    """Check one file by its content and re-encode it; :class:`Rejected` with the reason."""
+    config = current_app.config
+    file_type = inspect.sniff(data)
+    caption = " ".join((caption or "").split())[:MAX_CAPTION]
+    if file_type.kind == "image":
+        main, thumb = images.reencode(
+            data,
+            file_type,
+            max_side=config["ATTACHMENT_IMAGE_MAX_SIDE"],
+            thumb_side=config["ATTACHMENT_THUMB_SIDE"],
+            max_pixels=config["ATTACHMENT_MAX_PIXELS"],
+        )
+        return Prepared(
+            name=sanitize_name(filename, main.extension),
+            caption=caption,
+            kind="image",
+            content_type=main.content_type,
+            extension=main.extension,
+            data=main.data,
+            width=main.width,
+            height=main.height,
+            thumb=thumb,
+            upload_size=len(data),
+        )
+    thumb = text = None
+    if file_type is inspect.PDF:
+        from .pdf import read_pdf
+
+        facts = read_pdf(data, preview_side=config["ATTACHMENT_THUMB_SIDE"])
+        thumb, text = facts.preview, facts.text or None
+    return Prepared(
+        name=sanitize_name(filename, file_type.extension),
+        caption=caption,
+        kind="document",
+        content_type=file_type.content_type,
+        extension=file_type.extension,
+        data=data,
+        thumb=thumb,
+        text=text,
+        upload_size=len(data),
+    )
+
+
+def _write(storage: Storage, extension: str, data: bytes) -> str:
+    key = new_key(extension)
+    db.session.info.setdefault(WRITTEN, []).append((storage, key))
+    storage.save(key, data)
+    return key
+
+
+def attach(post: Post, uploader: User, files: list[Prepared]) -> list[Attachment]:
+    """Store checked files on a post (the count counts what the post already has)."""
+    if not files:
+        return []
+    check(why_not_edit(uploader, post))
+    existing = len(post.attachments)
+    max_files = limits()["max_files"]
+    if existing + len(files) > max_files:
+        raise Rejected(
+            _l(
+                "A post can have at most %(max)d files; this one already has %(count)d.",
+                max=max_files,
+                count=existing,
+            )
+        )
+    storage = get_storage()
+    added = []
+    for position, prepared in enumerate(files, start=existing):
+        attachment = Attachment(
+            uploader=uploader,
+            kind=prepared.kind,
+            content_type=prepared.content_type,
+            name=prepared.name,
+            caption=prepared.caption,
+            size=len(prepared.data),
+            width=prepared.width,
+            height=prepared.height,
+            text=prepared.text,
+            position=position,
+            storage_key=_write(storage, prepared.extension, prepared.data),
+        )
+        if prepared.thumb is not None:
+            attachment.thumb_key = _write(storage, prepared.thumb.extension, prepared.thumb.data)
+            attachment.thumb_width = prepared.thumb.width
+            attachment.thumb_height = prepared.thumb.height
+        post.attachments.append(attachment)  # the post's search document changes with it
+        added.append(attachment)
+    db.session.flush()
+    return added
+
+
+def _remove_files_after_commit(attachment: Attachment) -> None:
+    storage = get_storage()
+    pending = db.session.info.setdefault(TO_REMOVE, [])
+    pending += [(storage, key) for key in (attachment.storage_key, attachment.thumb_key) if key]
+
+
+def delete(actor: User, attachment: Attachment) -> None:
+    """Remove a file from a post (its author or a facilitator); the bytes go at commit."""
+    post = attachment.post
+    check(why_not_edit(actor, post))
+    if actor.id != post.author_id:
+        ModerationAction.record(
+            actor, "delete_attachment", post=post, details=_log_details(attachment)
+        )
+    _remove_files_after_commit(attachment)
+    post.attachments.remove(attachment)  # delete-orphan: the row goes, the post re-indexes
+    db.session.flush()
+
+
+def _log_details(attachment: Attachment) -> str:
+    return f"#{attachment.id} {attachment.name}"[:200]
+
+
+def hide(actor: User, attachment: Attachment, reason: str) -> bool:
+    """Hide one file from members (facilitators still see it, marked); logged; restorable."""
+    check(why_not_moderate(actor))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("hiding needs a reason: its author is shown it")
+    if attachment.hidden:
+        return False
+    attachment.hidden = True
+    attachment.hidden_at = utcnow()
+    attachment.hidden_by_id = actor.id
+    attachment.hidden_reason = reason
+    ModerationAction.record(
+        actor,
+        "hide_attachment",
+        post=attachment.post,
+        reason=reason,
+        details=_log_details(attachment),
+    )
+    return True
+
+
+def restore(actor: User, attachment: Attachment) -> bool:
+    check(why_not_moderate(actor))
+    if not attachment.hidden:
+        return False
+    attachment.hidden = False
+    attachment.hidden_at = attachment.hidden_by_id = attachment.hidden_reason = None
+    ModerationAction.record(
+        actor, "restore_attachment", post=attachment.post, details=_log_details(attachment)
+    )
+    return True
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def can_see(viewer, attachment: Attachment) -> bool:
+    """Whoever may see the post; a hidden file only for facilitators and the post's author."""
+    post = attachment.post
+    if not can_see_post(viewer, post):
+        return False
+    if not attachment.hidden or is_moderator(viewer):
+        return True
+    return getattr(viewer, "is_authenticated", False) and viewer.id == post.author_id
+
+
+def shown(post: Post, viewer) -> list[Attachment]:
+    """The files of a post this viewer may see (already loaded with the page: no query)."""
+    return [a for a in post.attachments if can_see(viewer, a)]
+
+
+def load(attachment_id: int, viewer) -> Attachment:
+    """The attachment, or :class:`Refused` as 404 when the viewer may not see it."""
+    attachment = db.session.get(
+        Attachment,
+        attachment_id,
+        options=[so.joinedload(Attachment.post).joinedload(Post.thread)],
+    )
+    if attachment is None or not can_see(viewer, attachment):
+        raise Refused("not found", status=404)
+    return attachment
+
+
+def searchable_parts(post: Post) -> list[str]:
+    """File names, captions and PDF text of a post's visible files, for the search index."""
+    parts: list[str] = []
+    for attachment in post.attachments:
+        if attachment.hidden:
+            continue
+        parts.append(attachment.name.rsplit(".", 1)[0].replace("_", " "))
+        parts += [value for value in (attachment.caption, attachment.text) if value]
+    return parts
+
+
+# --- maintenance -----------------------------------------------------------------------
+
+
+def purge(now=None) -> int:
+    """Delete files hidden longer than ATTACHMENTS_PURGE_HIDDEN_DAYS and of withdrawn posts."""
+    now = now or utcnow()
+    days = current_app.config["ATTACHMENTS_PURGE_HIDDEN_DAYS"]
+    withdrawn = sa.or_(Post.withdrawn_at.is_not(None), Thread.withdrawn_at.is_not(None))
+    query = (
+        sa.select(Attachment)
+        .join(Attachment.post)
+        .join(Post.thread)
+        .where(
+            sa.or_(
+                sa.and_(Attachment.hidden, Attachment.hidden_at < now - timedelta(days=days)),
+                withdrawn,
+            )
+        )
+        .options(so.contains_eager(Attachment.post))
+    )
+    doomed = list(db.session.scalars(query))
+    for attachment in doomed:
+        _remove_files_after_commit(attachment)
+        attachment.post.attachments.remove(attachment)
+    db.session.flush()
+    return len(doomed)
+
+
+@dataclass
+class CheckReport:
+    missing: list[tuple[int, str]]  # (attachment id, key) whose file is gone
+    orphans: list[str]  # stored keys no row names
+
+
+def check_storage(*, delete_orphans: bool = False, min_orphan_age: float = 3600) -> CheckReport:
+    """Compare rows and stored files; optionally delete orphans older than ``min_orphan_age`` s
+    (younger ones may belong to an upload still in its transaction)."""
+    import time
+
+    storage = get_storage()
+    known: dict[str, int] = {}
+    for attachment_id, key, thumb in db.session.execute(
+        sa.select(Attachment.id, Attachment.storage_key, Attachment.thumb_key)
+    ):
+        known[key] = attachment_id
+        if thumb:
+            known[thumb] = attachment_id
+    missing = sorted((aid, key) for key, aid in known.items() if not storage.exists(key))
+    orphans = [key for key in storage.keys() if key not in known]
+    if delete_orphans:
+        for key in orphans:
+            path = storage.local_path(key)
+            if path is None or time.time() - path.stat().st_mtime >= min_orphan_age:
+                storage.delete(key)
+    return CheckReport(missing=missing, orphans=orphans)
+
+
+# --- keeping disk and database in step ---------------------------------------------------
+
+_hooks_installed = False
+
+
+def _after_commit(session) -> None:
+    session.info.pop(WRITTEN, None)  # now they belong to committed rows
+    for storage, key in session.info.pop(TO_REMOVE, []):
+        try:
+            storage.delete(key)
+        except OSError:  # `flask attachments check` finds what is left
+            log.exception("attachments: could not delete %s", key)
+
+
+def _after_transaction_end(session, transaction) -> None:
+    if transaction.parent is not None:
+        return
+    for storage, key in session.info.pop(WRITTEN, []):  # never committed: not ours to keep
+        storage.delete(key)
+    session.info.pop(TO_REMOVE, None)
+
+
+def install_hooks() -> None:
+    """Listen on every session once per process (several test apps share ``db.session``)."""
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    sa.event.listen(db.session, "after_commit", _after_commit)
+    sa.event.listen(db.session, "after_transaction_end", _after_transaction_end)
+    _hooks_installed = True
+
+
+def attach_uploads(form, post: Post, uploader: User) -> bool:
+    """Store the files a form checked; False (with the reason on the form) when refused.
+
+    Views call this after creating or editing the post and before committing; on
+    False they roll back, so neither the post nor any file is kept.
+    """
+    try:
+        attach(post, uploader, getattr(form, "prepared_files", []))
+    except Rejected as refusal:
+        form.files.errors = [*form.files.errors, refusal.reason]
+        return False
+    return True

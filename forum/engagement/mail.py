@@ -1,0 +1,175 @@
+"""The e-mail digest: unread notifications members chose to get by e-mail, sent by SMTP.
+
+Run by ``flask notifications send-digest`` (from cron). Without ``MAIL_SERVER``
+nothing is sent and nothing fails. Each member's digest is written in their
+language and marked sent in its own transaction, so a failure half-way never
+sends anyone the same notification twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr
+
+import click
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import Flask
+from flask import current_app
+from flask import url_for
+from flask.cli import AppGroup
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from ..database import writing
+from ..extensions import db
+from ..models import User
+from ..models import utcnow
+from .models import Notification
+from .texts import describe
+
+log = logging.getLogger(__name__)
+
+notifications_cli = AppGroup("notifications", help="Notifications sent by e-mail.")
+MAX_ITEMS_PER_DIGEST = 50  # the rest waits for the next digest
+
+
+def mail_configured(app: Flask) -> bool:
+    return bool(app.config.get("MAIL_SERVER"))
+
+
+@dataclass
+class DigestReport:
+    members: int = 0  # digests sent
+    notifications: int = 0  # notifications in them
+    failed: int = 0  # members whose address the server refused
+    configured: bool = True
+
+
+def _pending(user_id: int | None = None):
+    from .service import _shown
+
+    query = _shown(
+        sa.select(Notification).where(
+            Notification.email.is_(True),
+            Notification.emailed_at.is_(None),
+            Notification.read_at.is_(None),
+        )
+    )
+    if user_id is not None:
+        query = query.where(Notification.user_id == user_id)
+    return query
+
+
+def _recipients() -> list[User]:
+    ids = _pending().with_only_columns(Notification.user_id)
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.id)))
+
+
+def _message(user: User, items: list[Notification]) -> EmailMessage:
+    """The digest in the member's language, with a link to each item and to the settings."""
+    config = current_app.config
+    with force_locale(user.locale or config["BABEL_DEFAULT_LOCALE"]):
+        subject = ngettext(
+            "Serambi: %(num)d new notification", "Serambi: %(num)d new notifications", len(items)
+        )
+        lines = [_("Hello %(name)s,", name=user.display_name), ""]
+        lines.append(_("This happened on Serambi since your last digest:"))
+        lines.append("")
+        for item in items:
+            anchor = f"post-{item.post_id}" if item.post_id else None
+            link = url_for(
+                "threads.detail", thread_id=item.thread_id, _anchor=anchor, _external=True
+            )
+            kind = _("Best practice") if item.thread.kind == "practice" else _("Challenge")
+            lines += [f"- [{kind}] {describe(item)}", f"  {link}"]
+        lines += [
+            "",
+            _(
+                "All notifications: %(url)s",
+                url=url_for("engagement.notifications", _external=True),
+            ),
+            _(
+                "Choose what you receive by e-mail: %(url)s",
+                url=url_for("engagement.settings", _external=True),
+            ),
+        ]
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["To"] = formataddr((user.display_name, user.email))
+    message.set_content("\n".join(lines))
+    return message
+
+
+def _connect(config) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
+    if config["MAIL_USE_TLS"]:
+        smtp.starttls(context=ssl.create_default_context())
+    if config.get("MAIL_USERNAME"):
+        smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+    return smtp
+
+
+def send_digests(app: Flask) -> DigestReport:
+    """Send every member their pending digest; returns what was sent.
+
+    Needs an app context. Opens one SMTP connection for the whole run.
+    """
+    if not mail_configured(app):
+        return DigestReport(configured=False)
+    report = DigestReport()
+    recipients = _recipients()
+    if not recipients:
+        return report
+    # url_for(_external=True) outside a request needs to know where the forum lives.
+    with app.test_request_context(base_url=app.config["BASE_URL"]), _connect(app.config) as smtp:
+        for user in recipients:
+            items = list(
+                db.session.scalars(
+                    _pending(user.id)
+                    .options(
+                        so.contains_eager(Notification.thread),
+                        so.contains_eager(Notification.post),
+                        so.joinedload(Notification.actor),
+                    )
+                    .order_by(Notification.created_at, Notification.id)
+                    .limit(MAX_ITEMS_PER_DIGEST)
+                )
+            )
+            try:
+                smtp.send_message(_message(user, items))
+            except smtplib.SMTPRecipientsRefused:
+                log.warning("digest refused by the mail server for member %s", user.id)
+                report.failed += 1
+                continue
+            now = utcnow()
+            for item in items:
+                item.emailed_at = now
+            db.session.commit()
+            report.members += 1
+            report.notifications += len(items)
+    return report
+
+
+@notifications_cli.command("send-digest")
+def send_digest_command() -> None:
+    """E-mail each member their unread notifications (run from cron, e.g. daily)."""
+    if not mail_configured(current_app):
+        click.echo("MAIL_SERVER is not set: no e-mail sent.")
+        return
+    with writing():
+        try:
+            report = send_digests(current_app)
+        except (OSError, smtplib.SMTPException) as error:
+            raise click.ClickException(f"could not send mail: {error}") from error
+    click.echo(
+        f"Digests sent: {report.members} members, {report.notifications} notifications"
+        + (f", {report.failed} refused by the mail server" if report.failed else "")
+        + "."
+    )

@@ -1,0 +1,556 @@
+"""The engagement rules, written once: helpful marks, follows, bookmarks, mentions, notifications.
+
+The thread and moderation services call the hooks at the bottom
+(:func:`thread_created`, :func:`reply_created`, :func:`post_edited`,
+:func:`answer_accepted`, :func:`moderated`) inside their own transaction, so a
+notification exists exactly when the change that caused it does. Callers commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..markup import find_mentions
+from ..models import Post
+from ..models import Tag
+from ..models import Thread
+from ..models import User
+from ..models import utcnow
+from ..permissions import Refused
+from ..permissions import can_see_notification
+from ..permissions import check
+from ..permissions import visible_posts_clause
+from ..permissions import visible_threads_clause
+from ..permissions import why_not_mark_helpful
+from .models import NOTIFICATION_KINDS
+from .models import PUBLIC_POST_KINDS
+from .models import Bookmark
+from .models import HelpfulMark
+from .models import Mention
+from .models import Notification
+from .models import NotificationSetting
+from .models import TagFollow
+from .models import ThreadFollow
+
+# Moderator actions the post's author hears about (pinning is left out: it
+# changes nothing the author wrote or can do).
+MODERATION_NOTICES = frozenset(
+    {
+        "hide_thread",
+        "restore_thread",
+        "hide_post",
+        "restore_post",
+        "move",
+        "lock",
+        "unlock",
+        "edit_post",
+    }
+)
+MAX_MENTIONS_PER_POST = 20  # more names than this in one post is a mass mailing, not a mention
+DEFAULT_SETTING = (True, False)  # (in the app, in the e-mail digest)
+
+
+def _member_id(user) -> int | None:
+    return user.id if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+# --- helpful ---------------------------------------------------------------------------
+
+
+def toggle_helpful(user: User, post: Post) -> bool:
+    """Mark a post helpful, or take the mark back; returns whether it is marked now.
+
+    The post's (and for an opening post, the thread's) ``helpful_count`` changes
+    in the same transaction, with an SQL increment so concurrent marks add up.
+    """
+    check(why_not_mark_helpful(user, post))
+    removed = db.session.execute(
+        sa.delete(HelpfulMark).where(HelpfulMark.user_id == user.id, HelpfulMark.post_id == post.id)
+    ).rowcount
+    if removed:
+        delta = -1
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(HelpfulMark(user_id=user.id, post_id=post.id))
+        except IntegrityError:
+            return True  # a second click that raced the first: already marked
+        delta = 1
+    db.session.execute(
+        sa.update(Post)
+        .where(Post.id == post.id)
+        .values(helpful_count=Post.helpful_count + delta)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(post, ["helpful_count"])
+    if post.is_opening:
+        db.session.execute(
+            sa.update(Thread)
+            .where(Thread.id == post.thread_id)
+            .values(helpful_count=Thread.helpful_count + delta)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.expire(post.thread, ["helpful_count"])
+    return delta > 0
+
+
+def helpful_received(user: User, viewer) -> int:
+    """Helpful marks on the member's posts that the viewer may see."""
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Post.helpful_count), 0))
+        .join(Post.thread)
+        .where(Post.author_id == user.id)
+        .where(visible_posts_clause(viewer), visible_threads_clause(viewer))
+    )
+
+
+# --- follows ---------------------------------------------------------------------------
+
+
+def follow_thread(user: User, thread: Thread) -> bool:
+    """Hear about the thread's replies; False when the member already did."""
+    row = db.session.get(ThreadFollow, (user.id, thread.id))
+    if row is None:
+        db.session.add(ThreadFollow(user_id=user.id, thread_id=thread.id))
+        return True
+    if row.active:
+        return False
+    row.active = True
+    return True
+
+
+def unfollow_thread(user: User, thread: Thread) -> bool:
+    """Stop hearing about the thread; the choice is kept, so replying later does not undo it."""
+    row = db.session.get(ThreadFollow, (user.id, thread.id))
+    if row is None:
+        db.session.add(ThreadFollow(user_id=user.id, thread_id=thread.id, active=False))
+        return False
+    if not row.active:
+        return False
+    row.active = False
+    return True
+
+
+def _follow_automatically(user: User, thread: Thread) -> None:
+    """Authors and repliers follow, unless they once chose to unfollow this thread."""
+    if db.session.get(ThreadFollow, (user.id, thread.id)) is None:
+        db.session.add(ThreadFollow(user_id=user.id, thread_id=thread.id))
+
+
+def follow_tag(user: User, name: str) -> Tag:
+    """Hear about new threads with this (normalized) tag; a tag no thread uses yet is created."""
+    from ..threads.service import get_tags
+
+    tag = get_tags([name])[0]
+    db.session.flush()
+    if db.session.get(TagFollow, (user.id, tag.id)) is None:
+        db.session.add(TagFollow(user_id=user.id, tag_id=tag.id))
+    return tag
+
+
+def unfollow_tag(user: User, name: str) -> bool:
+    tag_id = sa.select(Tag.id).where(Tag.name == name).scalar_subquery()
+    result = db.session.execute(
+        sa.delete(TagFollow).where(TagFollow.user_id == user.id, TagFollow.tag_id == tag_id)
+    )
+    return result.rowcount > 0
+
+
+def followed_tags(user: User) -> list[Tag]:
+    return list(
+        db.session.scalars(
+            sa.select(Tag).join(TagFollow).where(TagFollow.user_id == user.id).order_by(Tag.name)
+        )
+    )
+
+
+def follows_tag(user, name: str) -> bool:
+    member_id = _member_id(user)
+    if member_id is None:
+        return False
+    query = (
+        sa.select(TagFollow.tag_id)
+        .join(Tag)
+        .where(TagFollow.user_id == member_id, Tag.name == name)
+    )
+    return db.session.scalar(query) is not None
+
+
+# --- bookmarks -------------------------------------------------------------------------
+
+
+def toggle_bookmark(user: User, thread: Thread) -> bool:
+    """Bookmark the thread, or remove the bookmark; returns whether it is bookmarked now."""
+    removed = db.session.execute(
+        sa.delete(Bookmark).where(Bookmark.user_id == user.id, Bookmark.thread_id == thread.id)
+    ).rowcount
+    if removed:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(Bookmark(user_id=user.id, thread_id=thread.id))
+    except IntegrityError:
+        pass  # a double click: the first one bookmarked it
+    return True
+
+
+def bookmarks_page(user: User, page: int, per_page: int):
+    """The member's bookmarked threads they may still see, the latest bookmark first."""
+    query = (
+        sa.select(Thread)
+        .join(Bookmark, Bookmark.thread_id == Thread.id)
+        .where(Bookmark.user_id == user.id, visible_threads_clause(user))
+        .options(so.joinedload(Thread.author), so.joinedload(Thread.library))
+        .order_by(Bookmark.created_at.desc(), Thread.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+# --- the thread page -------------------------------------------------------------------
+
+
+@dataclass
+class ThreadEngagement:
+    """What the thread page needs to know about the viewer and its posts, in a few queries."""
+
+    marked: set[int] = field(default_factory=set)  # posts the viewer marked helpful
+    following: bool = False
+    bookmarked: bool = False
+    mentions: dict[int, set[str]] = field(default_factory=dict)  # post id -> usernames
+
+    def mentions_in(self, post) -> set[str]:
+        return self.mentions.get(post.id, set())
+
+
+def thread_engagement(viewer, thread: Thread, posts: Iterable[Post | None]) -> ThreadEngagement:
+    """Marks, follow and bookmark state, and mentions for the shown posts.
+
+    At most three queries whatever the number of posts: mentions only when a
+    body has an ``@``; the viewer's state only for members.
+    """
+    posts = [post for post in posts if post is not None]
+    state = ThreadEngagement()
+    with_at = [post.id for post in posts if "@" in (post.body or "")]
+    if with_at:
+        for post_id, username in db.session.execute(
+            sa.select(Mention.post_id, User.username)
+            .join(User, User.id == Mention.user_id)
+            .where(Mention.post_id.in_(with_at))
+        ):
+            state.mentions.setdefault(post_id, set()).add(username)
+    member_id = _member_id(viewer)
+    if member_id is None:
+        return state
+    if posts:
+        state.marked = set(
+            db.session.scalars(
+                sa.select(HelpfulMark.post_id).where(
+                    HelpfulMark.user_id == member_id,
+                    HelpfulMark.post_id.in_([post.id for post in posts]),
+                )
+            )
+        )
+    following = (
+        sa.select(ThreadFollow.active)
+        .where(ThreadFollow.user_id == member_id, ThreadFollow.thread_id == thread.id)
+        .scalar_subquery()
+    )
+    bookmarked = sa.exists().where(Bookmark.user_id == member_id, Bookmark.thread_id == thread.id)
+    row = db.session.execute(sa.select(following, bookmarked)).one()
+    state.following, state.bookmarked = bool(row[0]), bool(row[1])
+    return state
+
+
+# --- mentions --------------------------------------------------------------------------
+
+
+def _sync_mentions(post: Post) -> set[int]:
+    """Resolve the post's ``@names`` to members; returns the ids mentioned for the first time."""
+    names = find_mentions(post.body)[:MAX_MENTIONS_PER_POST]
+    wanted = (
+        set(db.session.scalars(sa.select(User.id).where(User.username.in_(names))))
+        if names
+        else set()
+    )
+    existing = (
+        set(db.session.scalars(sa.select(Mention.user_id).where(Mention.post_id == post.id)))
+        if post.id is not None
+        else set()
+    )
+    gone = existing - wanted
+    if gone:
+        db.session.execute(
+            sa.delete(Mention).where(Mention.post_id == post.id, Mention.user_id.in_(gone))
+        )
+    for user_id in wanted - existing:
+        db.session.add(Mention(post_id=post.id, user_id=user_id))
+    return wanted - existing
+
+
+def mentioned_already(post: Post, user_ids: set[int]) -> set[int]:
+    """Members who already had a mention notification for this post (an edit must not repeat it)."""
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Notification.user_id).where(
+                Notification.post_id == post.id,
+                Notification.kind == "mention",
+                Notification.user_id.in_(user_ids),
+            )
+        )
+    )
+
+
+# --- notifications ---------------------------------------------------------------------
+
+
+def settings_for(user: User) -> dict[str, tuple[bool, bool]]:
+    """The member's (in app, by e-mail) choice for every kind, defaults filled in."""
+    rows = db.session.scalars(
+        sa.select(NotificationSetting).where(NotificationSetting.user_id == user.id)
+    )
+    chosen = {row.kind: (row.in_app, row.email) for row in rows}
+    return {kind: chosen.get(kind, DEFAULT_SETTING) for kind in NOTIFICATION_KINDS}
+
+
+def save_settings(user: User, choices: dict[str, tuple[bool, bool]]) -> None:
+    """Store the member's choices for the kinds given."""
+    rows = {
+        row.kind: row
+        for row in db.session.scalars(
+            sa.select(NotificationSetting).where(NotificationSetting.user_id == user.id)
+        )
+    }
+    for kind, (in_app, email) in choices.items():
+        if kind not in NOTIFICATION_KINDS:
+            raise ValueError(f"unknown notification kind {kind!r}")
+        row = rows.get(kind)
+        if row is None:
+            row = NotificationSetting(user_id=user.id, kind=kind)
+            db.session.add(row)
+        row.in_app, row.email = bool(in_app), bool(email)
+
+
+def _notify(
+    candidates: dict[int, set[str]],
+    *,
+    actor_id: int | None,
+    thread: Thread,
+    post: Post | None = None,
+    action: str | None = None,
+) -> list[Notification]:
+    """One notification per member for one event, of the first kind (by priority) they want.
+
+    ``candidates`` maps member ids to the kinds the event concerns them by. The
+    actor never hears about their own doing.
+    """
+    candidates = {uid: kinds for uid, kinds in candidates.items() if uid != actor_id and kinds}
+    if not candidates:
+        return []
+    chosen = {
+        (row.user_id, row.kind): (row.in_app, row.email)
+        for row in db.session.scalars(
+            sa.select(NotificationSetting).where(NotificationSetting.user_id.in_(candidates))
+        )
+    }
+    made = []
+    for user_id, kinds in sorted(candidates.items()):
+        for kind in NOTIFICATION_KINDS:
+            if kind not in kinds:
+                continue
+            in_app, email = chosen.get((user_id, kind), DEFAULT_SETTING)
+            if in_app or email:
+                notification = Notification(
+                    user_id=user_id,
+                    kind=kind,
+                    actor_id=actor_id,
+                    thread_id=thread.id,
+                    post_id=post.id if post is not None else None,
+                    action=action,
+                    in_app=in_app,
+                    email=email,
+                )
+                db.session.add(notification)
+                made.append(notification)
+                break
+    return made
+
+
+def _candidates(*groups: tuple[Iterable[int], str]) -> dict[int, set[str]]:
+    result: dict[int, set[str]] = {}
+    for user_ids, kind in groups:
+        for user_id in user_ids:
+            result.setdefault(user_id, set()).add(kind)
+    return result
+
+
+def _thread_followers(thread: Thread) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(ThreadFollow.user_id).where(
+                ThreadFollow.thread_id == thread.id, ThreadFollow.active.is_(True)
+            )
+        )
+    )
+
+
+def _shown_clause():
+    """Notifications still worth showing: those about a post hidden or withdrawn since are not.
+
+    Needs ``threads`` joined and ``posts`` outer-joined (see :func:`_shown`).
+    """
+    thread_public = sa.and_(Thread.hidden.is_(False), Thread.withdrawn_at.is_(None))
+    post_public = sa.or_(
+        Notification.post_id.is_(None), sa.and_(Post.hidden.is_(False), Post.withdrawn_at.is_(None))
+    )
+    return sa.or_(Notification.kind.not_in(PUBLIC_POST_KINDS), sa.and_(thread_public, post_public))
+
+
+def _shown(query):
+    return (
+        query.join(Thread, Thread.id == Notification.thread_id)
+        .outerjoin(Post, Post.id == Notification.post_id)
+        .where(_shown_clause())
+    )
+
+
+def unread_count(user) -> int:
+    """Unread in-app notifications (one query: it runs on every page for the bell)."""
+    member_id = _member_id(user)
+    if member_id is None:
+        return 0
+    query = _shown(
+        sa.select(sa.func.count(Notification.id)).where(
+            Notification.user_id == member_id,
+            Notification.in_app.is_(True),
+            Notification.read_at.is_(None),
+        )
+    )
+    return db.session.scalar(query)
+
+
+def notifications_page(user: User, page: int, per_page: int):
+    """The member's in-app notifications, newest first, with what they point at loaded."""
+    query = _shown(
+        sa.select(Notification).where(
+            Notification.user_id == user.id, Notification.in_app.is_(True)
+        )
+    )
+    query = query.options(
+        so.contains_eager(Notification.thread),
+        so.contains_eager(Notification.post),
+        so.joinedload(Notification.actor),
+    ).order_by(Notification.created_at.desc(), Notification.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def load_notification(notification_id: int, user) -> Notification:
+    """The member's own notification, or :class:`Refused` as 404 for anyone else's."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or not can_see_notification(user, notification):
+        raise Refused("not found", status=404)
+    return notification
+
+
+def mark_read(user: User, notification: Notification) -> bool:
+    if not can_see_notification(user, notification):
+        raise Refused("not found", status=404)
+    if notification.read_at is not None:
+        return False
+    notification.read_at = utcnow()
+    return True
+
+
+def mark_all_read(user: User) -> int:
+    """Mark every unread notification in the member's list read; returns how many."""
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.in_app.is_(True),  # e-mail-only ones wait for their digest
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+# --- hooks for the thread and moderation services --------------------------------------
+
+
+def _public(post: Post) -> bool:
+    return post.is_public and post.thread.is_public
+
+
+def thread_created(thread: Thread, opening: Post) -> list[Notification]:
+    """The author follows the thread; followers of its tags and mentioned members hear of it."""
+    _follow_automatically(thread.author, thread)
+    mentioned = _sync_mentions(opening)
+    if not _public(opening):
+        return []
+    tag_ids = [tag.id for tag in thread.tags]
+    tag_followers = (
+        db.session.scalars(sa.select(TagFollow.user_id).where(TagFollow.tag_id.in_(tag_ids)))
+        if tag_ids
+        else []
+    )
+    candidates = _candidates((tag_followers, "new_thread"), (mentioned, "mention"))
+    return _notify(candidates, actor_id=thread.author_id, thread=thread, post=opening)
+
+
+def reply_created(post: Post) -> list[Notification]:
+    """Followers of the thread and mentioned members hear of the reply; the replier follows."""
+    thread = post.thread
+    mentioned = _sync_mentions(post)
+    followers = _thread_followers(thread)
+    _follow_automatically(post.author, thread)
+    if not _public(post):
+        return []
+    candidates = _candidates((followers, "reply"), (mentioned, "mention"))
+    return _notify(candidates, actor_id=post.author_id, thread=thread, post=post)
+
+
+def post_edited(editor: User, post: Post) -> list[Notification]:
+    """Members newly mentioned by an edit hear of it (once per post, never again)."""
+    mentioned = _sync_mentions(post)
+    if not mentioned or not _public(post):
+        return []
+    mentioned -= mentioned_already(post, mentioned)
+    candidates = _candidates((mentioned, "mention"))
+    return _notify(candidates, actor_id=editor.id, thread=post.thread, post=post)
+
+
+def answer_accepted(actor: User, thread: Thread, post: Post | None) -> list[Notification]:
+    """The answer's author and the thread's followers hear that the challenge is solved."""
+    if post is None or not _public(post):
+        return []
+    candidates = _candidates(
+        ([post.author_id], "accepted"), (_thread_followers(thread), "accepted")
+    )
+    return _notify(candidates, actor_id=actor.id, thread=thread, post=post)
+
+
+def moderated(
+    actor: User, action: str, *, thread: Thread | None = None, post: Post | None = None
+) -> list[Notification]:
+    """The author hears when a facilitator hides, restores, moves, locks or edits their post."""
+    if action not in MODERATION_NOTICES:
+        return []
+    if post is not None:
+        thread = post.thread
+        author_id = post.author_id
+    elif thread is not None:
+        author_id = thread.author_id
+    else:
+        return []
+    candidates = _candidates(([author_id], "moderation"))
+    return _notify(candidates, actor_id=actor.id, thread=thread, post=post, action=action)

@@ -1,0 +1,48 @@
+"""What a notification says, in the language active when it is shown or e-mailed."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .models import Notification
+
+KIND_LABELS = {
+    "reply": _l("Replies in threads I follow"),
+    "new_thread": _l("New threads with tags I follow"),
+    "accepted": _l("Accepted answers"),
+    "mention": _l("Mentions of me (@username)"),
+    "moderation": _l("A facilitator's action on my posts"),
+}
+
+_MODERATION = {
+    "hide_thread": _l("A facilitator hid your thread “%(thread)s”."),
+    "restore_thread": _l("A facilitator restored your thread “%(thread)s”."),
+    "hide_post": _l("A facilitator hid your reply in “%(thread)s”."),
+    "restore_post": _l("A facilitator restored your reply in “%(thread)s”."),
+    "move": _l("A facilitator moved your thread “%(thread)s”."),
+    "lock": _l("A facilitator locked your thread “%(thread)s”."),
+    "unlock": _l("A facilitator unlocked your thread “%(thread)s”."),
+    "edit_post": _l("A facilitator edited your post in “%(thread)s”."),
+}
+
+
+def describe(notification: Notification) -> str:
+    """One sentence: who did what, where (plain text; templates escape it)."""
+    thread = notification.thread.title
+    actor = notification.actor.display_name if notification.actor else _("A former member")
+    kind = notification.kind
+    if kind == "reply":
+        return _("%(actor)s replied in “%(thread)s”.", actor=actor, thread=thread)
+    if kind == "new_thread":
+        return _("%(actor)s opened “%(thread)s” with a tag you follow.", actor=actor, thread=thread)
+    if kind == "mention":
+        return _("%(actor)s mentioned you in “%(thread)s”.", actor=actor, thread=thread)
+    if kind == "accepted":
+        if notification.post is not None and notification.post.author_id == notification.user_id:
+            return _("Your reply is the accepted answer in “%(thread)s”.", thread=thread)
+        return _("An answer was accepted in “%(thread)s”.", thread=thread)
+    text = _MODERATION.get(notification.action or "")
+    if text is None:
+        return _("A facilitator changed your post in “%(thread)s”.", thread=thread)
+    return str(text) % {"thread": thread}

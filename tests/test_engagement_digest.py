@@ -1,0 +1,189 @@
+"""The e-mail digest: sent through a real (local) SMTP server, in each member's language."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socketserver
+import threading
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+from forum.engagement import service
+from forum.engagement.models import Notification
+from forum.models import User
+from tests.conftest import app_db
+from tests.conftest import login_as
+from tests.conftest import post_form
+
+
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP (RFC 5321) for smtplib: greet, EHLO, MAIL, RCPT, DATA, QUIT."""
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        self.reply("220 sink ready")
+        sender, recipients = None, []
+        while line := self.rfile.readline():
+            command = line.decode().strip()
+            verb = command.split(" ", 1)[0].upper()
+            if verb in ("EHLO", "HELO"):
+                self.reply("250 sink")
+            elif verb == "MAIL":
+                sender, recipients = command[10:].strip("<>"), []
+                self.reply("250 OK")
+            elif verb == "RCPT":
+                address = command[8:].strip().strip("<>")
+                if address in self.server.refuse:
+                    self.reply("550 no such mailbox")
+                else:
+                    recipients.append(address)
+                    self.reply("250 OK")
+            elif verb == "DATA":
+                self.reply("354 end with <CRLF>.<CRLF>")
+                lines = []
+                while (data := self.rfile.readline()) not in (b".\r\n", b""):
+                    lines.append(data[1:] if data.startswith(b"..") else data)
+                message = email.message_from_bytes(b"".join(lines), policy=email.policy.default)
+                self.server.messages.append((sender, recipients, message))
+                self.reply("250 queued")
+            elif verb == "QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("250 OK")  # RSET, NOOP
+
+
+@contextmanager
+def smtp_sink(refuse=()):
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
+    server.daemon_threads = True
+    server.messages, server.refuse = [], set(refuse)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def wants_email(app, user, kinds=("reply", "mention")) -> None:
+    with app_db(app) as session:
+        service.save_settings(session.get(User, user.id), {kind: (True, True) for kind in kinds})
+        session.commit()
+
+
+def reply(app, make_user, thread, body="Kami juga pernah mencobanya."):
+    client = app.test_client()
+    login_as(client, make_user(display_name="Dewi Kartika"))
+    assert post_form(client, f"/threads/{thread.id}/replies", {"body": body}).status_code == 302
+
+
+def test_digest_is_sent_once_in_the_members_language(app, runner, make_user, make_thread):
+    english, indonesian, quiet = (
+        make_user(locale="en"),
+        make_user(locale="id"),
+        make_user(),  # e-mail is opt-in: no digest for them
+    )
+    for member in (english, indonesian):
+        wants_email(app, member)
+    for member in (english, indonesian, quiet):
+        reply(app, make_user, make_thread(member, title=f"Utas milik {member.username}"))
+
+    with smtp_sink() as sink:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.server_address[1])
+        result = runner.invoke(args=["notifications", "send-digest"])
+        assert result.exit_code == 0, result.output
+        assert "2 members, 2 notifications" in result.output
+        by_recipient = {rcpts[0]: message for _sender, rcpts, message in sink.messages}
+        assert set(by_recipient) == {english.email, indonesian.email}
+        english_text = by_recipient[english.email].get_content()
+        assert by_recipient[english.email]["Subject"] == "Serambi: 1 new notification"
+        assert f"Dewi Kartika replied in “Utas milik {english.username}”." in english_text
+        assert "http://127.0.0.1:5000/threads/" in english_text
+        assert "[Best practice]" in english_text
+        assert "[Praktik baik]" in by_recipient[indonesian.email].get_content()
+
+        # Nothing is sent twice.
+        again = runner.invoke(args=["notifications", "send-digest"])
+        assert "0 members" in again.output
+        assert len(sink.messages) == 2
+
+
+def test_read_notifications_and_hidden_posts_are_not_mailed(app, runner, make_user, make_thread):
+    member = make_user()
+    wants_email(app, member)
+    thread = make_thread(member)
+    reply(app, make_user, thread)
+    with app_db(app) as session:
+        session.execute(sa.update(Notification).values(read_at=sa.func.now()))
+        session.commit()
+    with smtp_sink() as sink:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.server_address[1])
+        runner.invoke(args=["notifications", "send-digest"])
+        assert sink.messages == []
+
+
+def test_a_refused_address_does_not_stop_the_others(app, runner, make_user, make_thread):
+    refused, fine = make_user(), make_user()
+    for member in (refused, fine):
+        wants_email(app, member)
+        reply(app, make_user, make_thread(member))
+    with smtp_sink(refuse={refused.email}) as sink:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.server_address[1])
+        result = runner.invoke(args=["notifications", "send-digest"])
+        assert result.exit_code == 0
+        assert "1 refused" in result.output
+        assert [rcpts for _s, rcpts, _m in sink.messages] == [[fine.email]]
+    with app_db(app) as session:  # the refused one waits for the next run
+        pending = session.scalar(
+            sa.select(sa.func.count()).where(
+                Notification.user_id == refused.id, Notification.emailed_at.is_(None)
+            )
+        )
+    assert pending == 1
+
+
+def test_without_mail_server_nothing_is_sent_and_nothing_fails(app, runner, make_user, make_thread):
+    member = make_user()
+    wants_email(app, member)
+    reply(app, make_user, make_thread(member))
+    result = runner.invoke(args=["notifications", "send-digest"])
+    assert result.exit_code == 0
+    assert "MAIL_SERVER is not set" in result.output
+    with app_db(app) as session:
+        assert session.scalar(sa.select(Notification.emailed_at)) is None
+
+
+def test_unreachable_mail_server_is_a_clear_error(app, runner, make_user, make_thread):
+    member = make_user()
+    wants_email(app, member)
+    reply(app, make_user, make_thread(member))
+    with smtp_sink() as sink:
+        port = sink.server_address[1]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)  # closed now
+    result = runner.invoke(args=["notifications", "send-digest"])
+    assert result.exit_code == 1
+    assert "could not send mail" in result.output
+    with app_db(app) as session:
+        assert session.scalar(sa.select(Notification.emailed_at)) is None
+
+
+def test_in_app_off_email_on_still_mails_but_shows_no_bell(
+    app, client, runner, make_user, make_thread
+):
+    member = make_user()
+    with app_db(app) as session:
+        service.save_settings(session.get(User, member.id), {"reply": (False, True)})
+        session.commit()
+    reply(app, make_user, make_thread(member))
+    login_as(client, member)
+    assert 'class="count"' not in client.get("/").get_data(as_text=True)
+    with smtp_sink() as sink:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.server_address[1])
+        runner.invoke(args=["notifications", "send-digest"])
+        assert len(sink.messages) == 1
