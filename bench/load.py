@@ -16,6 +16,11 @@ Traffic goes only to 127.0.0.1, bounded by ``--duration`` and a per-member
 request cap. Afterwards every acknowledged post (a POST answered with its
 redirect to the thread) is looked up in the database and in the search index.
 Exit status 1 if any response was a 5xx or any acknowledged post is missing.
+
+Baseline: before the forum, the same members with the same think time request
+a bare Flask page ("hello") from the same gunicorn setup for ``--baseline``
+seconds; the report gives each page kind's median as a ratio to the bare
+page's, so figures from a busy machine stay comparable.
 """
 
 from __future__ import annotations
@@ -284,19 +289,10 @@ class Instance:
         run([str(BIN / "flask"), "search", "reindex"], self.env, **quiet, stderr=subprocess.DEVNULL)
 
     def start(self) -> None:
-        self.server = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "--workers",
-                str(self.workers),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--graceful-timeout",
-                "5",
-                "--log-level",
-                "warning",
-                "app:app",
-            ],
+        self.server = gunicorn(
+            "app:app",
+            self.port,
+            self.workers,
             env=self.env,
             cwd=ROOT,
             stderr=open(self.tmp / "gunicorn.log", "w"),  # noqa: SIM115
@@ -379,26 +375,104 @@ def drive(port: int, members: int, duration: float, seed: int) -> Stats:
     return stats
 
 
+BARE_APP = """from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def hello():
+    return "<!doctype html><title>Serambi</title><p>Halo</p>"
+"""
+
+
+def gunicorn(app: str, port: int, workers: int, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        **kwargs,
+    )
+
+
+def baseline(members: int, duration: float, workers: int, seed: int) -> Stats:
+    """The same members and think time against a bare Flask page on the same gunicorn."""
+    stats = Stats()
+    with tempfile.TemporaryDirectory(prefix="serambi-bare-") as tmp:
+        (Path(tmp) / "bare.py").write_text(BARE_APP)
+        port = free_port()
+        server = gunicorn("bare:app", port, workers, cwd=tmp)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            stop_at = time.monotonic() + duration
+
+            def member_loop(n: int) -> None:
+                member = Member(port, f"bare_{n:02d}", stats, random.Random(seed + n))
+                for _ in range(MAX_REQUESTS_PER_MEMBER):
+                    if time.monotonic() >= stop_at:
+                        break
+                    member.request("bare", "GET", "/")
+                    time.sleep(member.rng.uniform(0.0, 0.2))
+
+            threads = [threading.Thread(target=member_loop, args=(n,)) for n in range(members)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(15)
+    return stats
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def report(stats: Stats, check: dict, backend: str, duration: float, members: int) -> str:
+def report(
+    stats: Stats, check: dict, backend: str, duration: float, members: int, bare: Stats | None
+) -> str:
+    bare_median = statistics.median(bare.latencies["bare"]) if bare else None
     lines = [
         f"backend {backend}, {members} members, {duration:.0f} s, gunicorn 2 workers",
         f"requests served: {stats.requests} ({stats.requests / duration:.1f}/s); "
         f"5xx: {len(stats.server_errors)}; connection errors: {len(stats.failures)}",
         f"acknowledged posts: {len(stats.acknowledged)}; in the database: {check['in_db']}; "
         f"in the search index: {check['in_index']} (outbox backlog {check['backlog']})",
+    ]
+    if bare:
+        lines.append(
+            f"baseline, bare Flask page on the same gunicorn: {bare.requests} requests, "
+            f"p50 {bare_median * 1000:.0f} ms, "
+            f"p95 {percentile(bare.latencies['bare'], 95) * 1000:.0f} ms"
+        )
+    lines += [
         "",
-        "| page kind | requests | p50 ms | p95 ms |",
-        "|---|---:|---:|---:|",
+        "| page kind | requests | p50 ms | p95 ms | p50 / bare p50 |",
+        "|---|---:|---:|---:|---:|",
     ]
     for kind, values in sorted(stats.latencies.items()):
+        median = statistics.median(values)
+        ratio = f"{median / bare_median:.1f}" if bare_median else "-"
         lines.append(
-            f"| {kind} | {len(values)} | {statistics.median(values) * 1000:.0f} | "
-            f"{percentile(values, 95) * 1000:.0f} |"
+            f"| {kind} | {len(values)} | {median * 1000:.0f} | "
+            f"{percentile(values, 95) * 1000:.0f} | {ratio} |"
         )
     return "\n".join(lines)
 
@@ -411,10 +485,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--short", action="store_true", help="20 s with 30 members (CI)")
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--baseline", type=float, default=15.0, help="seconds of bare Flask")
     parser.add_argument("--write-results", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args(argv)
     duration = 20.0 if args.short else args.duration
     backend = "postgresql" if (args.database or "").startswith("postgresql") else "sqlite"
+    bare = None
+    if args.baseline > 0:
+        bare = baseline(args.members, 5.0 if args.short else args.baseline, args.workers, args.seed)
     with tempfile.TemporaryDirectory(prefix="serambi-load-") as tmp:
         instance = Instance(args.database, Path(tmp), args.workers)
         try:
@@ -431,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         if stats.server_errors:
             log = (Path(tmp) / "gunicorn.log").read_text()[-3000:]
             print("5xx responses:", *stats.server_errors[:10], log, sep="\n", file=sys.stderr)
-    text = report(stats, check, backend, duration, args.members)
+    text = report(stats, check, backend, duration, args.members, bare)
     print(text)
     if args.write_results:
         command = "bench/load.py " + " ".join(argv if argv is not None else sys.argv[1:])

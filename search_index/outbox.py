@@ -133,6 +133,8 @@ def install_hooks(session_target: object, on_commit: Callable[[Engine], None]) -
             session.info[PENDING] = connection.engine
 
     def after_commit(session: Session) -> None:
+        if session.in_nested_transaction():  # a savepoint: nothing is committed yet
+            return
         engine = session.info.pop(PENDING, None)
         if engine is None:
             return

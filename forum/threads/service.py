@@ -72,7 +72,7 @@ def create_thread(
 ) -> Thread:
     """Open a practice or challenge thread; its body becomes the opening post.
 
-    ``sections`` holds the optional report sections (``threads.sections``);
+    ``sections`` holds the optional report sections (:mod:`forum.sections`);
     those of the other kind are dropped.
     """
     check(why_not_post(author))

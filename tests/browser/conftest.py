@@ -94,6 +94,7 @@ def demo_app(tmp_path_factory):
     settings = {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'serambi.sqlite'}",
         "SEARCH_INDEX_DIR": str(tmp / "search_index"),
+        "UPLOADS_DIR": str(tmp / "uploads"),  # photos posted by journeys stay out of instance/
     }
     app = create_app(type("C", (TestConfig,), settings))
     with app.app_context():

@@ -8,13 +8,18 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from forum.attachments import service as attachments
 from forum.database import writing
+from forum.engagement import service as engagement
 from forum.extensions import db
 from forum.models import Post
 from forum.models import User
 from forum.moderation import service as moderation
+from forum.threads import drafts
+from forum.threads import service as threads
 from tests.browser.conftest import BROWSER_TEST_MARKS
 from tests.browser.conftest import log_in
+from tests.browser.conftest import screenshot
 
 pytestmark = BROWSER_TEST_MARKS
 
@@ -67,14 +72,22 @@ def serious_violations(page) -> list[str]:
     ]
 
 
-def check_pages(page, server: str, paths: list[str]) -> dict[str, list[str]]:
+def problems_here(page) -> list[str]:
+    found = serious_violations(page)
+    if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+        found.append("scrolls sideways at 360 px")
+    return found
+
+
+def check_pages(page, server: str, paths: list[str], shots=None) -> dict[str, list[str]]:
+    """axe and the width check on each path; ``shots`` names a screenshot for some paths."""
     problems = {}
     for path in paths:
         response = page.goto(server + path)
         assert response.status == 200, path
-        found = serious_violations(page)
-        if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
-            found.append("scrolls sideways at 360 px")
+        if shots and path in shots:
+            screenshot(page, shots[path])
+        found = problems_here(page)
         if found:
             problems[path] = found
     return problems
@@ -108,4 +121,71 @@ def test_facilitator_pages_have_no_serious_accessibility_violations(
     log_in(axe_page, demo_server, "rina_fasilitator")
     problems = check_pages(axe_page, demo_server, FACILITATOR_PAGES)
     problems |= check_pages(axe_page, demo_server, [hide_form])
+    assert problems == {}
+
+
+def user_named(username: str) -> User:
+    return db.session.scalar(sa.select(User).where(User.username == username))
+
+
+def photo_and_pdf() -> list:
+    from io import BytesIO
+
+    from PIL import Image
+
+    photo, pdf = BytesIO(), BytesIO()
+    Image.new("RGB", (1200, 900), (120, 160, 90)).save(photo, "JPEG")
+    Image.new("RGB", (600, 800), "white").save(pdf, "PDF")
+    return [
+        attachments.prepare(photo.getvalue(), "kebun-baca.jpg", "Anak-anak membaca di kebun"),
+        attachments.prepare(pdf.getvalue(), "jadwal-kegiatan.pdf", "Jadwal kegiatan bulan ini"),
+    ]
+
+
+def test_engagement_pages_have_no_serious_accessibility_violations(demo_app, demo_server, axe_page):
+    # Every list has something in it: a mention and a reply (notifications), a
+    # bookmark, a reply draft, a thread with a photo, a PDF and others' replies.
+    with demo_app.app_context(), writing():
+        baiq, ilham = user_named("baiq_pringgasela"), user_named("ilham_borongloe")
+        thread = threads.create_thread(
+            baiq,
+            "practice",
+            "Kebun baca di halaman balai desa",
+            "Kami memindahkan rak ke kebun setiap Minggu pagi.",
+            ["literasi-anak"],
+            sections={"context": "Ruang baca sempit dan panas.", "participants": 30},
+        )
+        attachments.attach(thread.opening_post, baiq, photo_and_pdf())
+        threads.create_reply(ilham, thread, "@baiq_pringgasela bagaimana kalau hujan?")
+        # Committed first: a savepoint (the helpful and bookmark toggles use one)
+        # after a flush with search changes drains the outbox while this
+        # transaction still holds SQLite's write lock, and waits out its timeout.
+        db.session.commit()
+        engagement.toggle_helpful(ilham, thread.opening_post)
+        engagement.toggle_bookmark(baiq, thread)
+        engagement.follow_tag(baiq, "literasi-anak")
+        drafts.save_draft(baiq, {"body": "Kalau hujan kami pindah ke"}, ("body",), thread)
+        db.session.commit()
+        thread_id = thread.id
+
+    log_in(axe_page, demo_server, "baiq_pringgasela")
+    shots = {
+        "/settings/notifications": "notification-settings",
+        f"/threads/{thread_id}": "thread-with-files",
+        "/settings/account/delete": "account-delete",
+        "/threads?tag=literasi-anak": "tag-follow",
+    }
+    problems = check_pages(
+        axe_page,
+        demo_server,
+        ["/notifications", "/bookmarks", "/drafts", *shots],
+        shots,
+    )
+    axe_page.goto(f"{demo_server}/threads/new")
+    for summary in axe_page.locator("main details > summary").all():
+        summary.click()  # the report sections and the file slots, open
+    assert axe_page.locator("main details[open]").count() == 3
+    screenshot(axe_page, "new-thread-open")
+    if found := problems_here(axe_page):
+        problems["/threads/new (sections open)"] = found
     assert problems == {}

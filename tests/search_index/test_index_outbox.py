@@ -68,6 +68,20 @@ def test_a_rollback_leaves_no_outbox_row_and_nothing_indexed(sessions, engine, d
     assert found(engine, "pupuk") == []
 
 
+def test_a_savepoint_inside_the_transaction_does_not_drain_early(sessions, engine, db):
+    # Draining while the outer transaction still holds SQLite's write lock would
+    # wait out the busy timeout; the rows are drained at the real commit.
+    with sessions() as session:
+        session.add(Item(id=1, body="Pupuk organik."))
+        session.flush()
+        with session.begin_nested():
+            session.add(Item(id=2, body="Benih padi."))
+        assert found(engine, "pupuk") == []
+        session.commit()
+    assert found(engine, "pupuk") == [1] and found(engine, "benih") == [2]
+    assert outbox_rows(db) == []
+
+
 def outbox_rows_in(session) -> list[sa.Row]:
     return list(session.execute(sa.select(OUTBOX)))
 
