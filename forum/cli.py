@@ -80,6 +80,8 @@ def users_set_password(username, password) -> None:
         user = find_user(username)
         if user is None:
             raise click.ClickException(f"no member named {username!r}")
+        if user.is_deleted:  # deleting an account is for good: no way back in
+            raise click.ClickException(f"{username!r} deleted their account")
         set_password(user, password)
         db.session.commit()
     click.echo(f"Password changed for {user.username}.")

@@ -114,3 +114,17 @@ def test_users_set_password(app, runner, make_user):
     login_as(app.test_client(), user, password="baru-lagi-1")
     result = runner.invoke(args=["users", "set-password", "tidak_ada", "--password", "baru-lagi-1"])
     assert result.exit_code != 0
+
+
+def test_a_deleted_account_cannot_get_a_password_again(app, runner, make_user):
+    from forum.models import User
+    from forum.users.accounts import delete_account
+
+    with app_db(app) as session:
+        user = session.get(User, make_user().id)
+        delete_account(user)
+        session.commit()
+        username = user.username
+    result = runner.invoke(args=["users", "set-password", username, "--password", "baru-lagi-1"])
+    assert result.exit_code != 0
+    assert "deleted their account" in result.output

@@ -31,6 +31,7 @@ from ..permissions import why_not_solve
 from ..permissions import why_not_withdraw
 from ..sections import SECTION_NAMES
 from ..sections import section_values
+from ..tags import parse_tags
 
 LIST_SORTS = {
     "activity": (Thread.last_activity_at.desc(), Thread.id.desc()),
@@ -44,7 +45,8 @@ STATUSES = {
 
 
 def get_tags(names: list[str]) -> list[Tag]:
-    """Tag rows for already-normalized names, created when new."""
+    """Tag rows for the names (normalized here too, for callers other than forms)."""
+    names = parse_tags(",".join(names))
     if not names:
         return []
     existing = {

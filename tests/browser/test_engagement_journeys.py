@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 from PIL import ImageDraw
+from playwright.sync_api import expect
 
 from forum.attachments.models import Attachment
 from forum.attachments.storage import get_storage
@@ -63,7 +64,7 @@ def test_follow_a_thread_then_hear_of_a_mention(demo_app, demo_server, open_page
     unread_before = bell_count(follower)
     actions = follower.locator("#thread-actions")
     actions.get_by_role("button", name="Ikuti", exact=True).click()
-    assert follower.get_by_text("Anda mengikuti diskusi ini").is_visible()
+    expect(follower.get_by_text("Anda mengikuti diskusi ini")).to_be_visible()
     assert (
         actions.get_by_role("button", name="Berhenti mengikuti").get_attribute("aria-pressed")
         == "true"
@@ -91,7 +92,7 @@ def test_follow_a_thread_then_hear_of_a_mention(demo_app, demo_server, open_page
     assert follower.locator("li.notification", has_text=title).count() == 2
     assert "unread" in item.get_attribute("class")
     assert "Ilham Syamsuddin menyebut Anda" in item.inner_text()  # the mention, not "replied"
-    assert item.get_by_text("Baru", exact=True).is_visible()
+    expect(item.get_by_text("Baru", exact=True)).to_be_visible()
     assert_phone_friendly(follower)
     shot(follower, "notifications", device)
 
@@ -100,14 +101,14 @@ def test_follow_a_thread_then_hear_of_a_mention(demo_app, demo_server, open_page
     follower.wait_for_url(re.compile(rf"/threads/{thread_id}#post-\d+$"))
     target = follower.locator("article.post:target")
     assert answer.removeprefix("@sri_kalisalak ") in target.inner_text()
-    assert target.is_visible()
+    expect(target).to_be_visible()
     assert bell_count(follower) == unread_before + 1
     assert_phone_friendly(follower)
 
     follower.locator("header.site .bell").click()
     assert "unread" not in item.get_attribute("class")
     follower.get_by_role("button", name="Tandai semua sudah dibaca").click()
-    assert follower.get_by_text("Semua pemberitahuan ditandai sudah dibaca.").is_visible()
+    expect(follower.get_by_text("Semua pemberitahuan ditandai sudah dibaca.")).to_be_visible()
     assert follower.locator("li.notification.unread").count() == 0
     assert bell_count(follower) == 0
     assert follower.get_by_role("button", name="Tandai semua sudah dibaca").count() == 0
@@ -122,12 +123,12 @@ def test_bookmark_a_thread_find_it_and_remove_it(demo_app, demo_server, open_pag
     log_in(page, demo_server, "neneng_sukatani", next_path=f"/threads/{thread_id}")
 
     page.locator("#thread-actions").get_by_role("button", name="Markahi").click()
-    assert page.get_by_text("Disimpan ke markah.").is_visible()
+    expect(page.get_by_text("Disimpan ke markah.")).to_be_visible()
     remove = page.locator("#thread-actions").get_by_role("button", name="Hapus markah")
     assert remove.get_attribute("aria-pressed") == "true"
     # A helpful mark on the opening post, while here.
     page.locator("article.opening").get_by_role("button", name="Bermanfaat").click()
-    assert page.get_by_text("Ditandai bermanfaat. Terima kasih!").is_visible()
+    expect(page.get_by_text("Ditandai bermanfaat. Terima kasih!")).to_be_visible()
     assert "1 anggota" in page.locator("article.opening .helpful").inner_text()
     assert_phone_friendly(page)
     shot(page, "bookmarked-thread", device)
@@ -140,7 +141,7 @@ def test_bookmark_a_thread_find_it_and_remove_it(demo_app, demo_server, open_pag
     page.wait_for_url(f"**/threads/{thread_id}")
 
     page.locator("#thread-actions").get_by_role("button", name="Hapus markah").click()
-    assert page.get_by_text("Markah dihapus.").is_visible()
+    expect(page.get_by_text("Markah dihapus.")).to_be_visible()
     page.goto(f"{demo_server}/bookmarks")
     assert page.get_by_role("link", name=title).count() == 0
     assert_phone_friendly(page)
@@ -262,7 +263,7 @@ def test_save_a_reply_as_a_draft_and_find_it_again(demo_app, demo_server, open_p
 
     page.get_by_label("Balasan Anda").fill(text)
     page.get_by_role("button", name="Simpan draf").click()
-    assert page.get_by_text("Draf Anda tersimpan.").is_visible()
+    expect(page.get_by_text("Draf Anda tersimpan.")).to_be_visible()
     assert page.get_by_label("Balasan Anda").input_value() == text
     page.reload()
     assert page.get_by_label("Balasan Anda").input_value() == text

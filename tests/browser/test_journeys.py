@@ -13,6 +13,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from forum.database import writing
 from forum.extensions import db
@@ -80,15 +81,15 @@ def test_log_in_from_a_thread_and_come_back_to_it(demo_app, demo_server, open_pa
     page.get_by_label("Kata sandi").fill("bukan-kata-sandinya")
     page.get_by_role("button", name="Masuk").click()
     assert "/auth/login" in page.url
-    assert page.locator("main .error, main .error-summary").first.is_visible()
+    expect(page.locator("main .error, main .error-summary").first).to_be_visible()
     assert_phone_friendly(page)
     shot(page, "login-error", device)
 
     page.get_by_label("Kata sandi").fill("serambi-demo")
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_url(f"**/threads/{thread_id}")
-    assert page.get_by_role("link", name="Neneng Siti Rohmah").first.is_visible()
-    assert page.get_by_label("Balasan Anda").is_visible()
+    expect(page.get_by_role("link", name="Neneng Siti Rohmah").first).to_be_visible()
+    expect(page.get_by_label("Balasan Anda")).to_be_visible()
     assert_phone_friendly(page)
 
 
@@ -108,7 +109,7 @@ def test_reply_to_a_thread(demo_app, demo_server, open_page, device):
     mine = page.locator("article.post:target")
     assert text in mine.inner_text()
     assert "Neneng Siti Rohmah" in mine.inner_text()
-    assert mine.is_visible()
+    expect(mine).to_be_visible()
     assert_phone_friendly(page)
     shot(page, "reply", device)
 
@@ -131,7 +132,7 @@ def test_search_and_open_the_matching_reply(demo_app, demo_server, open_page, de
     page.wait_for_url(re.compile(r"/threads/\d+(\?page=\d+)?#post-\d+$"))
     target = page.locator("article.post:target")
     assert "tirai plastik bening" in target.inner_text()
-    assert target.is_visible()
+    expect(target).to_be_visible()
     box = target.bounding_box()
     assert box["y"] < page.viewport_size["height"], "the matching reply is scrolled into view"
     assert_phone_friendly(page)
@@ -155,8 +156,8 @@ def test_member_flags_a_reply_and_a_facilitator_hides_it(demo_app, demo_server, 
     reader.get_by_label("Apa masalahnya?").select_option("spam")
     shot(reader, "flag", device)
     reader.get_by_role("button", name="Kirim ke fasilitator").click()
-    assert reader.get_by_text("Terima kasih. Fasilitator akan memeriksanya.").is_visible()
-    assert reply_article(reader, spam).get_by_text("Anda sudah melaporkan ini.").is_visible()
+    expect(reader.get_by_text("Terima kasih. Fasilitator akan memeriksanya.")).to_be_visible()
+    expect(reply_article(reader, spam).get_by_text("Anda sudah melaporkan ini.")).to_be_visible()
 
     facilitator = open_device(open_page, device)
     log_in(facilitator, demo_server, "rina_fasilitator")
@@ -177,7 +178,7 @@ def test_member_flags_a_reply_and_a_facilitator_hides_it(demo_app, demo_server, 
     hidden = reply_article(facilitator, spam)
     assert "muted" in hidden.get_attribute("class")
     assert "Iklan, bukan diskusi." in hidden.locator(".notice").inner_text()
-    assert hidden.get_by_role("button", name="Pulihkan").is_visible()
+    expect(hidden.get_by_role("button", name="Pulihkan")).to_be_visible()
     assert_phone_friendly(facilitator)
     hidden.scroll_into_view_if_needed()
     shot(facilitator, "hidden-reply", device)
@@ -224,7 +225,7 @@ def test_a_member_keeps_their_language_after_logging_in_again(demo_server, open_
     assert language_of(other) == "id"
     log_in(other, demo_server, "sugeng_nglanggeran")
     assert language_of(other) == "en"  # remembered in the profile
-    assert other.get_by_role("button", name="Log out").is_visible()
+    expect(other.get_by_role("button", name="Log out")).to_be_visible()
 
     other.locator("footer.site").get_by_role("button", name="Bahasa Indonesia").click()
     assert language_of(other) == "id"
@@ -252,7 +253,7 @@ def test_the_author_marks_a_challenge_solved(demo_app, demo_server, open_page, d
     assert_phone_friendly(page)
 
     reply_article(page, answer).get_by_role("button", name="Terima sebagai jawaban").click()
-    assert page.get_by_text("Jawaban yang diterima sudah ditandai.").is_visible()
+    expect(page.get_by_text("Jawaban yang diterima sudah ditandai.")).to_be_visible()
     assert page.locator("main > .meta .badge.solved").inner_text() == "Teratasi"
     accepted = page.get_by_role("region", name="Jawaban yang diterima")
     assert answer in accepted.inner_text()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import BROWSER_TEST_MARKS
 from tests.browser.conftest import screenshot
 
@@ -22,7 +24,7 @@ def test_register_post_and_read(live_server, page):
     page.get_by_label("Kabupaten/kota").select_option("purwakarta")
     screenshot(page, "register")
     page.get_by_role("button", name="Daftar").click()
-    assert page.get_by_role("link", name="Dewi Lestari").is_visible()
+    expect(page.get_by_role("link", name="Dewi Lestari")).to_be_visible()
 
     page.goto(f"{live_server}/threads/new")
     page.get_by_label("Judul").fill("Kelas literasi digital untuk ibu-ibu PKK")
@@ -33,7 +35,9 @@ def test_register_post_and_read(live_server, page):
     page.get_by_role("button", name="Kirim").click()
 
     page.wait_for_url("**/threads/*")
-    assert page.get_by_role("heading", name="Kelas literasi digital untuk ibu-ibu PKK").is_visible()
+    expect(
+        page.get_by_role("heading", name="Kelas literasi digital untuk ibu-ibu PKK")
+    ).to_be_visible()
     assert page.locator(".tags").inner_text().split() == ["#literasi-digital", "#pelatihan"]
     # Phone first: nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
