@@ -96,8 +96,9 @@ def similar(
         text = subject[:20_000]
     # Whoosh's more-like-this: the text's most distinctive terms, matched
     # against opening posts (a thread is its question or practice). Eight body
-    # terms, the best three also in titles: measured (bench/similar.py) as fast
-    # as half of twelve-terms-everywhere and as often on the thread's topic.
+    # terms, the best three also in titles: far fewer postings to walk than
+    # twelve terms in every field, and as often on the thread's topic
+    # (bench/similar.py reports the share).
     terms = searcher.key_terms_from_text(f.BODY, text, numterms=SIMILAR_TERMS)
     if not terms:
         return []
