@@ -39,7 +39,15 @@ class Config:
     ATTACHMENT_MAX_FILES = 6
     ATTACHMENT_MAX_FILE_BYTES = int(os.environ.get("ATTACHMENT_MAX_FILE_MB", 10)) * 1024 * 1024
     ATTACHMENT_MAX_POST_BYTES = int(os.environ.get("ATTACHMENT_MAX_POST_MB", 25)) * 1024 * 1024
-    ATTACHMENT_MAX_PIXELS = 64_000_000  # larger is a decompression bomb, not a phone photo
+    # A phone's default photo is 12 MP (4000x3000) or, on recent iPhones, 24 MP
+    # (5712x4284); larger is a 48-200 MP "full resolution" mode (the browser's
+    # attach.js shrinks those before upload) or a decompression bomb.
+    ATTACHMENT_MAX_PIXELS = 32_000_000
+    # What checking one file may cost, in a child process (forum/attachments/bounded.py):
+    # CPU seconds, memory above the child's start, and wall-clock seconds.
+    ATTACHMENT_CHECK_CPU_SECONDS = int(os.environ.get("ATTACHMENT_CHECK_CPU_SECONDS", 3))
+    ATTACHMENT_CHECK_MEMORY_MB = int(os.environ.get("ATTACHMENT_CHECK_MEMORY_MB", 512))
+    ATTACHMENT_CHECK_WALL_SECONDS = float(os.environ.get("ATTACHMENT_CHECK_WALL_SECONDS", 15))
     ATTACHMENT_IMAGE_MAX_SIDE = 1600
     ATTACHMENT_THUMB_SIDE = 400
     ATTACHMENTS_PURGE_HIDDEN_DAYS = int(os.environ.get("ATTACHMENTS_PURGE_HIDDEN_DAYS", 90))

@@ -1,7 +1,8 @@
 """The attachment rules, each written once: check and store uploads, show, hide, delete, purge.
 
-An upload is read, checked by content and re-encoded in memory first
-(:func:`prepare`); only then are its files written, and the session remembers
+An upload is read, checked by content and re-encoded in memory first, in a
+bounded child process and with no transaction open (:func:`prepare`, after
+:func:`end_read_transaction`); only then are its files written, and the session remembers
 them: if the transaction does not commit, they are deleted again, so a refused
 or failed post never leaves a half-stored file. Removing a file waits for the
 commit that removes its row. Callers commit, as everywhere.
@@ -10,8 +11,6 @@ commit that removes its row. Callers commit, as everywhere.
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -32,37 +31,19 @@ from ..permissions import check
 from ..permissions import is_moderator
 from ..permissions import why_not_edit
 from ..permissions import why_not_moderate
-from . import images
-from . import inspect
 from .inspect import Rejected
 from .models import Attachment
+from .prepare import Prepared
+from .prepare import Rules
+from .prepare import prepare_upload
+from .prepare import sanitize_name  # noqa: F401 - the forms name refused files with it
 from .storage import Storage
 from .storage import get_storage
 from .storage import new_key
 
 WRITTEN = "attachments_written"  # session.info: files written in this transaction
 TO_REMOVE = "attachments_to_remove"  # session.info: files to delete once it commits
-MAX_NAME = 100
-MAX_CAPTION = 300
 log = logging.getLogger(__name__)
-_UNSAFE_NAME = re.compile(r"[^\w .()+,&'-]+", re.UNICODE)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """An upload that passed every check, re-encoded and ready to store."""
-
-    name: str
-    caption: str
-    kind: str
-    content_type: str
-    extension: str
-    data: bytes
-    width: int | None = None
-    height: int | None = None
-    thumb: images.Encoded | None = None
-    text: str | None = None
-    upload_size: int = 0
 
 
 def limits() -> dict[str, int]:
@@ -76,17 +57,6 @@ def limits() -> dict[str, int]:
 
 def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
-
-
-def sanitize_name(filename: str | None, extension: str) -> str:
-    """A display name from the member's file name: no folders, no control or odd characters,
-    and the extension of what the file really is."""
-    base = re.split(r"[\\/]", unicodedata.normalize("NFC", filename or ""))[-1]
-    stem = base.rsplit(".", 1)[0] if "." in base.strip(".") else base
-    stem = _UNSAFE_NAME.sub("_", "".join(ch for ch in stem if ch.isprintable()))
-    stem = re.sub(r"[_\s]+", lambda m: " " if m.group().isspace() else "_", stem).strip(" ._-")
-    stem = stem[: MAX_NAME - len(extension) - 1].rstrip(" ._-") or "lampiran"
-    return f"{stem}.{extension}"
 
 
 def read_upload(upload) -> bytes:
@@ -104,48 +74,39 @@ def read_upload(upload) -> bytes:
     return data
 
 
-def prepare(data: bytes, filename: str | None, caption: str = "") -> Prepared:
-    """Check one file by its content and re-encode it; :class:`Rejected` with the reason."""
+def rules() -> Rules:
+    """The per-file limits, from the ``ATTACHMENT_*`` settings."""
     config = current_app.config
-    file_type = inspect.sniff(data)
-    caption = " ".join((caption or "").split())[:MAX_CAPTION]
-    if file_type.kind == "image":
-        main, thumb = images.reencode(
-            data,
-            file_type,
-            max_side=config["ATTACHMENT_IMAGE_MAX_SIDE"],
-            thumb_side=config["ATTACHMENT_THUMB_SIDE"],
-            max_pixels=config["ATTACHMENT_MAX_PIXELS"],
-        )
-        return Prepared(
-            name=sanitize_name(filename, main.extension),
-            caption=caption,
-            kind="image",
-            content_type=main.content_type,
-            extension=main.extension,
-            data=main.data,
-            width=main.width,
-            height=main.height,
-            thumb=thumb,
-            upload_size=len(data),
-        )
-    thumb = text = None
-    if file_type is inspect.PDF:
-        from .pdf import read_pdf
-
-        facts = read_pdf(data, preview_side=config["ATTACHMENT_THUMB_SIDE"])
-        thumb, text = facts.preview, facts.text or None
-    return Prepared(
-        name=sanitize_name(filename, file_type.extension),
-        caption=caption,
-        kind="document",
-        content_type=file_type.content_type,
-        extension=file_type.extension,
-        data=data,
-        thumb=thumb,
-        text=text,
-        upload_size=len(data),
+    return Rules(
+        max_side=config["ATTACHMENT_IMAGE_MAX_SIDE"],
+        thumb_side=config["ATTACHMENT_THUMB_SIDE"],
+        max_pixels=config["ATTACHMENT_MAX_PIXELS"],
+        cpu_seconds=config["ATTACHMENT_CHECK_CPU_SECONDS"],
+        memory_bytes=config["ATTACHMENT_CHECK_MEMORY_MB"] * 1024 * 1024,
+        wall_seconds=config["ATTACHMENT_CHECK_WALL_SECONDS"],
     )
+
+
+def prepare(data: bytes, filename: str | None, caption: str = "") -> Prepared:
+    """Check one file by its content and re-encode it, bounded; :class:`Rejected` with the
+    reason. No database access (see :func:`end_read_transaction`)."""
+    return prepare_upload(data, filename, caption, rules())
+
+
+def end_read_transaction() -> None:
+    """End the request's transaction before files are checked, so no lock is held meanwhile.
+
+    A POST's first query (loading the member, the thread) begins SQLite's transaction
+    ``IMMEDIATE``: the write lock is held from there to the commit. Checking a file
+    takes up to seconds, so it must happen with no transaction open; nothing may have
+    been written yet (the write transaction begins after the checks). Loaded rows are
+    expired and read again, fresh, by the write that follows.
+    """
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("files are checked before anything is written, never after")
+    if session.in_transaction():
+        session.rollback()
 
 
 def _write(storage: Storage, extension: str, data: bytes) -> str:
