@@ -182,3 +182,162 @@ SVG_WITH_SCRIPT = (
     b"<script>alert(document.cookie)</script><rect width='10' height='10'/></svg>"
 )
 HTML_PAGE = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+
+
+# --- hostile files: tiny bodies, huge claims, or content that is slow to open ---------------
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
+
+
+def pdf_with_contents(content: bytes, *, pages: int = 1) -> bytes:
+    """A valid PDF whose pages share one Flate-compressed content stream."""
+    packed = zlib.compress(content, 9)
+    kids = " ".join(f"{4 + n} 0 R" for n in range(pages)).encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream",
+    ] + [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R >>"] * pages
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+@lru_cache
+def pdf_slow_to_draw(repeats: int = 500_000) -> bytes:
+    """Issue 14's PDF: one content stream repeating a drawing operator (a page-long line,
+    stroked) hundreds of thousands of times; ~20 KB, minutes for pdfium to render."""
+    return pdf_with_contents(b"0 0 m 612 792 l S\n" * repeats)
+
+
+def pdf_of_pages(pages: int) -> bytes:
+    return pdf_with_contents(b"BT ET\n", pages=pages)
+
+
+def _small(fmt: str, **options) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 140, 60)).save(out, fmt, **options)
+    return out.getvalue()
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A 64x48 PNG whose IHDR (CRC fixed) states another size."""
+    data = _small("PNG")
+    header = struct.pack(">II", width, height) + data[24:29]
+    return data[:8] + _png_chunk(b"IHDR", header) + data[33:]
+
+
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A 64x48 JPEG whose frame header (SOF0) states another size."""
+    data = bytearray(_small("JPEG"))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def webp_claiming(width: int, height: int, *, kind: str = "VP8L") -> bytes:
+    """A 64x48 WebP whose header states another size: lossless (VP8L, up to 16384 a side),
+    lossy (VP8, up to 16383) or extended (VP8X: the canvas, up to 16777216)."""
+    if kind == "VP8X":
+        body = webp_claiming(64, 48, kind="VP8L")[12:]
+        vp8x = b"VP8X" + struct.pack("<I", 10) + bytes(4)
+        vp8x += (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+        payload = b"WEBP" + vp8x + body
+        return b"RIFF" + struct.pack("<I", len(payload)) + payload
+    data = bytearray(_small("WEBP", lossless=kind == "VP8L"))
+    assert data[12:16] == kind.encode().ljust(4)
+    if kind == "VP8L":
+        bits = int.from_bytes(data[21:25], "little") & ~((1 << 28) - 1)
+        data[21:25] = (bits | (width - 1) | (height - 1) << 14).to_bytes(4, "little")
+    else:
+        data[26:30] = struct.pack("<HH", width, height)
+    return bytes(data)
+
+
+def heic_claiming(width: int, height: int) -> bytes:
+    """A small HEIC whose image-size property ('ispe') states another size (square, so
+    no clean-aperture box crops the size libheif reports)."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (90, 140, 60)).save(out, "HEIF")
+    data = bytearray(out.getvalue())
+    ispe = data.index(b"ispe")
+    data[ispe + 8 : ispe + 16] = struct.pack(">II", width, height)
+    return bytes(data)
+
+
+@lru_cache
+def png_bomb_within_cap(side: int = 5_000) -> bytes:
+    """A valid RGBA PNG under the pixel cap (25 MP, 100 MB decoded) that is a few hundred KB."""
+    raw = zlib.compressobj(9)
+    row = bytes(side * 4 + 1)
+    body = b"".join(raw.compress(row) for _ in range(side)) + raw.flush()
+    header = struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", body)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def animated_webp(frames: int = 300) -> bytes:
+    """An animated WebP of many different frames (only the first is kept)."""
+    rng = random.Random(3)
+    images = [Image.frombytes("L", (32, 24), rng.randbytes(32 * 24)).convert("RGB")]
+    images += [Image.new("RGB", (32, 24), (n % 256, 255 - n % 256, 40)) for n in range(frames - 1)]
+    out = io.BytesIO()
+    images[0].save(out, "WEBP", save_all=True, append_images=images[1:], duration=40, lossless=True)
+    return out.getvalue()
+
+
+# --- work for the bounded child (importable, so a child process can run it) -------------------
+
+
+def burn_cpu() -> None:
+    """Loop on the CPU for ever, as a decoder stuck on a hostile file does."""
+    while True:
+        pass
+
+
+def allocate(megabytes: int) -> int:
+    """Hold ``megabytes`` of memory at once."""
+    return len(bytearray(megabytes * 1024 * 1024))
+
+
+def hang() -> None:
+    """Wait for ever without using the CPU."""
+    import signal
+
+    signal.pause()
+
+
+def abort() -> None:
+    """Die as C code does when an allocation fails where it cannot report it."""
+    import os
+
+    os.abort()
+
+
+def refuse_empty() -> None:
+    from flask_babel import lazy_gettext
+
+    from forum.attachments.inspect import Rejected
+
+    raise Rejected(lazy_gettext("The file is empty."))
