@@ -5,6 +5,9 @@ No test here measures time: each asserts the outcome and which bound stopped the
 (no child started at all, the CPU limit, the memory limit).
 """
 
+# The fixtures `client` and `uploads` come from tests/test_attachments.py, by import.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import io
@@ -71,7 +74,7 @@ def child_runs(monkeypatch) -> list:
     return calls
 
 
-def assert_refused_and_nothing_kept(app, response, uploads, message):  # noqa: F811
+def assert_refused_and_nothing_kept(app, response, uploads, message):
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert message in html, html[:3000]
@@ -149,7 +152,7 @@ def test_a_huge_image_in_a_tiny_file_is_refused_from_its_header(
     make_user,
     uploads,
     child_runs,
-    content,  # noqa: F811
+    content,
 ):
     login_as(client, make_user())
     response = new_thread_with(client, [(content, "foto")])
@@ -165,7 +168,7 @@ def test_a_huge_heic_is_refused_before_its_pixels_are_decoded(
     make_user,
     uploads,
     child_runs,
-    side,  # noqa: F811
+    side,
 ):
     login_as(client, make_user())
     response = new_thread_with(client, [(heic_claiming(side, side), "IMG_0001.HEIC")])
@@ -200,7 +203,7 @@ def test_six_huge_images_and_an_empty_reply_cost_no_file_work(
     make_thread,
     uploads,
     child_runs,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     header_reads = []
     real_check = images.check_declared_size
@@ -227,7 +230,7 @@ def test_a_pdf_slow_to_draw_is_stopped_by_the_cpu_limit(
     make_user,
     uploads,
     child_runs,
-    caplog,  # noqa: F811
+    caplog,
 ):
     app.config["ATTACHMENT_CHECK_CPU_SECONDS"] = 1
     login_as(client, make_user())
@@ -244,7 +247,7 @@ def test_a_decompression_bomb_within_the_pixel_cap_is_stopped_by_the_memory_limi
     client,
     make_user,
     uploads,
-    caplog,  # noqa: F811
+    caplog,
 ):
     app.config["ATTACHMENT_CHECK_MEMORY_MB"] = 64  # the bomb unpacks to 100 MB
     login_as(client, make_user())
@@ -272,7 +275,7 @@ def test_heavy_but_honest_files_are_handled_within_the_default_bounds(
     content,
     name,
     kind,
-    size,  # noqa: F811
+    size,
 ):
     login_as(client, make_user())
     response = new_thread_with(client, [(content, name)])
@@ -321,7 +324,7 @@ def test_no_transaction_is_open_while_a_file_is_checked(
     make_user,
     make_thread,
     uploads,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     thread, author, other = make_thread(), make_user(), make_user()
     browser = client_for(app, author)
@@ -367,3 +370,93 @@ def test_files_are_never_checked_after_something_was_written(app, make_user):
         with pytest.raises(RuntimeError, match="before anything is written"):
             service.end_read_transaction()
         db.session.rollback()
+
+
+# --- the same under the documented gunicorn setup ----------------------------------------------
+
+
+def log_in(port: int, username: str) -> tuple[bytes, str]:
+    from urllib.parse import urlencode
+
+    from tests.conftest import PASSWORD
+    from tests.test_attachments_slow_upload import get
+    from tests.test_attachments_slow_upload import post
+    from tests.test_attachments_slow_upload import session_cookie
+    from tests.test_attachments_slow_upload import token
+
+    page = get(port, "/auth/login")
+    form = urlencode({"csrf_token": token(page), "username": username, "password": PASSWORD})
+    reply = post(
+        port,
+        "/auth/login",
+        session_cookie(page),
+        form.encode(),
+        "application/x-www-form-urlencoded",
+    )
+    cookie = session_cookie(reply) if b"Set-Cookie: session=" in reply else ""
+    return reply, f"{cookie}; lang=en"
+
+
+def post_thread_with(port: int, cookie: str, files: list[tuple[bytes, str]]) -> bytes:
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.datastructures import MultiDict
+    from werkzeug.test import encode_multipart
+
+    from tests.test_attachments_slow_upload import get
+    from tests.test_attachments_slow_upload import post
+    from tests.test_attachments_slow_upload import session_cookie
+    from tests.test_attachments_slow_upload import token
+
+    page = get(port, "/threads/new", cookie)
+    if b"Set-Cookie: session=" in page:
+        cookie = f"{session_cookie(page)}; lang=en"
+    data = MultiDict({"csrf_token": token(page), "kind": "practice", "title": "Laporan bulanan"})
+    data.add("body", "Laporan dan foto kegiatan.")
+    for content, name in files:
+        data.add("files", FileStorage(io.BytesIO(content), filename=name))
+        data.add("captions", "")
+    boundary, body = encode_multipart(data)
+    return post(port, "/threads/new", cookie, body, f"multipart/form-data; boundary={boundary}")
+
+
+def test_under_gunicorn_gthread_a_slow_pdf_is_refused_and_others_log_in(
+    sqlite_app, tmp_path, monkeypatch
+):
+    from forum.auth.service import create_user
+    from tests.conftest import PASSWORD
+    from tests.test_attachments_slow_upload import start_gunicorn
+
+    with sqlite_app.app_context():
+        create_user("pengunggah", "u@contoh.id", PASSWORD, display_name="Pengunggah")
+        create_user("tamu", "t@contoh.id", PASSWORD, display_name="Tamu")
+        db.session.commit()
+    monkeypatch.setenv("ATTACHMENT_CHECK_CPU_SECONDS", "1")
+    server, port = start_gunicorn(
+        tmp_path,
+        sqlite_app.config["SQLALCHEMY_DATABASE_URI"],
+        ["--worker-class", "gthread", "--threads", "4"],
+    )
+    try:
+        _, cookie = log_in(port, "pengunggah")
+        answer = {}
+        upload = threading.Thread(
+            target=lambda: answer.setdefault(
+                "reply",
+                post_thread_with(
+                    port, cookie, [(photo((800, 600)), "foto.jpg"), (pdf_slow_to_draw(), "l.pdf")]
+                ),
+            )
+        )
+        upload.start()
+        logged_in, _ = log_in(port, "tamu")  # while the PDF is checked, most likely
+        upload.join(120)
+        accepted = post_thread_with(port, cookie, [(photo((800, 600)), "foto.jpg")])
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stderr.close()
+    assert logged_in.startswith((b"HTTP/1.1 302", b"HTTP/1.0 302")), logged_in[:300]
+    assert answer["reply"].startswith((b"HTTP/1.1 400", b"HTTP/1.0 400"))
+    assert TOO_SLOW.encode() in answer["reply"]
+    assert accepted.startswith((b"HTTP/1.1 302", b"HTTP/1.0 302")), accepted[:300]
+    assert len(list((tmp_path / "uploads").rglob("*.*"))) == 2  # the photo and its thumbnail
