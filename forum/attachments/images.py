@@ -3,6 +3,10 @@
 Nothing of the uploaded file survives but its pixels: EXIF (GPS location
 included), ICC profiles, text chunks and anything appended after the image
 data (a polyglot's payload) are gone, because a new file is encoded.
+
+The stated width and height are read from the header before anything is decoded
+(:func:`check_declared_size`, cheap enough to run in the web process); decoding
+itself runs only inside the bounded child process (:mod:`.prepare`).
 """
 
 from __future__ import annotations

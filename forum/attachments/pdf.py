@@ -1,6 +1,8 @@
 """PDFs through pdfium (pypdfium2): proof that the file opens, page 1 as a preview, text for search.
 
-pdfium never runs a PDF's JavaScript; a PDF it cannot open is refused.
+pdfium never runs a PDF's JavaScript; a PDF it cannot open is refused. A page can
+take pdfium minutes and gigabytes to draw, so the app calls this only inside the
+bounded child process (:mod:`.prepare`), which stops it at its CPU and memory limits.
 """
 
 from __future__ import annotations
