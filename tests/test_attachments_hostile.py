@@ -242,6 +242,17 @@ def test_a_pdf_slow_to_draw_is_stopped_by_the_cpu_limit(
     assert "laporan.pdf refused, past the time limit" in caplog.text
 
 
+def test_a_post_of_six_slow_pdfs_pays_for_one(app, client, make_user, uploads, child_runs):
+    app.config["ATTACHMENT_CHECK_CPU_SECONDS"] = 1
+    login_as(client, make_user())
+    files = [(photo((400, 300)), "foto.jpg")] + [(pdf_slow_to_draw(), f"{n}.pdf") for n in range(6)]
+    response = new_thread_with(client, files[:6])
+    assert_refused_and_nothing_kept(app, response, uploads, TOO_SLOW)
+    # The photo, then the first PDF stopped at its limit; the post is refused, so the
+    # other four PDFs are never opened.
+    assert child_runs == ["check_and_encode", "check_and_encode"]
+
+
 def test_a_decompression_bomb_within_the_pixel_cap_is_stopped_by_the_memory_limit(
     app,
     client,

@@ -98,6 +98,8 @@ class AttachmentFields:
                 prepared.append(service.prepare(data, upload.filename, caption))
             except Rejected as refusal:
                 errors.append(_refused(upload, refusal))
+                if refusal.limit:  # the post is refused anyway: one limit is all it costs
+                    break
         if errors:
             self.files.errors = [*self.files.errors, " ".join(str(error) for error in errors)]
             return False

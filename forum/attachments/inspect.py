@@ -24,14 +24,15 @@ ZIP_READ_CHUNK = 64 * 1024
 class Rejected(ValueError):
     """A file refused, with the reason to show the member."""
 
-    def __init__(self, reason):
+    def __init__(self, reason, limit: str | None = None):
         super().__init__(str(reason))
         self.reason = reason
+        self.limit = limit  # "time", "memory" or "crash" when a checking limit refused it
 
     def __reduce__(self):
         # Crosses the pipe from the checking child with its reason still lazy, so the
         # parent shows it in the member's language.
-        return (type(self), (self.reason,))
+        return (type(self), (self.reason, self.limit))
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def prepare_upload(data: bytes, filename: str | None, caption: str, rules: Rules
             exceeded,
             len(data),
         )
-        raise Rejected(LIMIT_REASONS[exceeded.limit]) from None
+        raise Rejected(LIMIT_REASONS[exceeded.limit], limit=exceeded.limit) from None
 
 
 def check_and_encode(data: bytes, filename: str | None, caption: str, rules: Rules) -> Prepared:
