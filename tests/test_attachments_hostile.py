@@ -274,8 +274,9 @@ def test_a_decompression_bomb_within_the_pixel_cap_is_stopped_by_the_memory_limi
         (png_bomb_within_cap(), "peta.png", "image", (1600, 1600)),
         (animated_webp(300), "animasi.webp", "image", (32, 24)),
         (pdf_of_pages(5000), "arsip.pdf", "document", None),
+        (heic_claiming(64, 64), "IMG_0002.HEIC", "image", (64, 64)),  # an honest HEIC
     ],
-    ids=["png-bomb-under-the-cap", "webp-300-frames", "pdf-5000-pages"],
+    ids=["png-bomb-under-the-cap", "webp-300-frames", "pdf-5000-pages", "heic"],
 )
 def test_heavy_but_honest_files_are_handled_within_the_default_bounds(
     app,
