@@ -31,7 +31,7 @@ from forum import create_app  # noqa: E402
 from forum.config import TestConfig  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum.extensions import search  # noqa: E402
-from tests.test_attachments_samples import photo  # noqa: E402
+from tests.attachment_samples import photo  # noqa: E402
 
 TWELVE_MP = (4000, 3000)
 

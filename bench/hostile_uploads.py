@@ -33,14 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_babel import force_locale  # noqa: E402
 
 from bench.attachments import build_app  # noqa: E402
-from tests.test_attachments_samples import animated_webp  # noqa: E402
-from tests.test_attachments_samples import pdf  # noqa: E402
-from tests.test_attachments_samples import pdf_of_pages  # noqa: E402
-from tests.test_attachments_samples import pdf_slow_to_draw  # noqa: E402
-from tests.test_attachments_samples import photo  # noqa: E402
-from tests.test_attachments_samples import png_bomb  # noqa: E402
-from tests.test_attachments_samples import png_bomb_within_cap  # noqa: E402
-from tests.test_attachments_samples import webp_claiming  # noqa: E402
+from tests.attachment_samples import animated_webp  # noqa: E402
+from tests.attachment_samples import pdf  # noqa: E402
+from tests.attachment_samples import pdf_of_pages  # noqa: E402
+from tests.attachment_samples import pdf_slow_to_draw  # noqa: E402
+from tests.attachment_samples import photo  # noqa: E402
+from tests.attachment_samples import png_bomb  # noqa: E402
+from tests.attachment_samples import png_bomb_within_cap  # noqa: E402
+from tests.attachment_samples import webp_claiming  # noqa: E402
 
 
 def sized_pdf(size: int) -> bytes:

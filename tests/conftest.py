@@ -2,27 +2,24 @@
 
 Every database test runs on SQLite and, when TEST_DATABASE_URL is set, on
 PostgreSQL (a database per xdist worker). In CI a missing PostgreSQL fails
-instead of skipping. CSRF stays on: helpers read the real token from a page.
+instead of skipping. CSRF stays on: tests/helpers.py reads the real token from a page.
+Helpers that are not fixtures live in tests/helpers.py.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from forum import create_app
 from forum.config import TestConfig
 from forum.extensions import db
 from forum.extensions import search
-
-PASSWORD = "kata-sandi-rahasia"
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+from tests.helpers import PASSWORD
+from tests.helpers import fresh_postgres_database
 
 
 def pytest_configure(config):
@@ -30,36 +27,11 @@ def pytest_configure(config):
     os.environ.setdefault("SERAMBI_ENV", "test")
 
 
-def _require_postgres() -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    if IN_CI:
-        pytest.fail("CI must run the PostgreSQL tests: TEST_DATABASE_URL is not set")
-    pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL=postgresql://... to run")
-
-
 def _app_config(tmp_path, database_uri: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
     }
-
-
-@contextmanager
-def fresh_postgres_database(name: str):
-    """Create an empty PostgreSQL database ``name`` and yield its URL; drop it afterwards."""
-    base = _require_postgres()
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -127,58 +99,6 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-# --- helpers -------------------------------------------------------------------------
-
-
-def csrf_token(client, page: str = "/") -> str:
-    """The real CSRF token, read from a page's form (every page has the language form)."""
-    html = client.get(page).get_data(as_text=True)
-    match = CSRF_RE.search(html)
-    assert match, f"no CSRF token on {page}"
-    return match.group(1)
-
-
-def post_form(client, url: str, data: dict | None = None, *, page: str = "/", **kwargs):
-    """POST a form as a browser would: with the token from ``page``."""
-    data = dict(data or {})
-    data.setdefault("csrf_token", csrf_token(client, page))
-    return client.post(url, data=data, **kwargs)
-
-
-def login_as(client, user, password: str = PASSWORD, remember: bool = False):
-    response = post_form(
-        client,
-        "/auth/login",
-        {"username": user.username, "password": password, "remember": "y" if remember else ""},
-        page="/auth/login",
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return response
-
-
-def client_for(app, user=None):
-    """A browser for ``user`` (a visitor when ``None``), reading English pages."""
-    client = app.test_client()
-    client.set_cookie("lang", "en")
-    if user is not None:
-        login_as(client, user)
-    return client
-
-
-@contextmanager
-def app_db(app):
-    """An app context for looking at or arranging rows directly."""
-    with app.app_context():
-        yield db.session
-        db.session.remove()
-
-
-def count_rows(app, model) -> int:
-    """How many rows a table has now."""
-    with app_db(app) as session:
-        return session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def _detached(obj):

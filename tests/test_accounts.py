@@ -14,12 +14,12 @@ from forum.models import User
 from forum.moderation.models import Flag
 from forum.moderation.models import LoginFailure
 from forum.search_documents import all_documents
-from tests.conftest import PASSWORD
-from tests.conftest import app_db
-from tests.conftest import client_for
-from tests.conftest import count_rows
-from tests.conftest import post_form
-from tests.test_search_pages import hit_titles
+from tests.helpers import PASSWORD
+from tests.helpers import app_db
+from tests.helpers import client_for
+from tests.helpers import count_rows
+from tests.helpers import hit_titles
+from tests.helpers import post_form
 
 OLD_NAME = "Zaenudin Kwartorejo"  # unusual, so a stray match means a leak
 

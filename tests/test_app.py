@@ -10,7 +10,7 @@ import pytest
 from forum import create_app
 from forum.config import TestConfig
 from forum.config import load_or_create_secret_key
-from tests.conftest import post_form
+from tests.helpers import post_form
 
 
 def test_factory_without_test_config_is_not_testing(tmp_path, monkeypatch):

@@ -1,5 +1,8 @@
 """Photos and documents on posts: checked by content, re-encoded, served with permission checks."""
 
+# The fixtures `client` and `uploads` come from tests/attachment_helpers.py, by import.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import io
@@ -9,77 +12,37 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from PIL import Image
-from werkzeug.datastructures import FileStorage
-from werkzeug.datastructures import MultiDict
-from werkzeug.test import encode_multipart
 
 from forum.attachments.models import Attachment
 from forum.models import Post
 from forum.models import Thread
 from forum.moderation.models import ModerationAction
-from tests.conftest import app_db
-from tests.conftest import count_rows
-from tests.conftest import csrf_token
-from tests.conftest import login_as
-from tests.conftest import post_form
-from tests.test_attachments_samples import HTML_PAGE
-from tests.test_attachments_samples import LINUX_ELF
-from tests.test_attachments_samples import SVG_WITH_SCRIPT
-from tests.test_attachments_samples import WINDOWS_EXE
-from tests.test_attachments_samples import docm
-from tests.test_attachments_samples import docx
-from tests.test_attachments_samples import odt
-from tests.test_attachments_samples import pdf
-from tests.test_attachments_samples import photo
-from tests.test_attachments_samples import plain_zip
-from tests.test_attachments_samples import png_bomb
-from tests.test_attachments_samples import zip_bomb
-
-THREAD_FIELDS = {
-    "kind": "practice",
-    "title": "Pojok baca di balai desa",
-    "body": "Kami membuka pojok baca setiap Sabtu pagi.",
-    "tags": "literasi-anak",
-}
-
-
-@pytest.fixture
-def client(client):
-    """A browser reading English pages: the refusals below are quoted in English."""
-    client.set_cookie("lang", "en")
-    return client
-
-
-@pytest.fixture
-def uploads(app, tmp_path) -> Path:
-    """Uploads go to this test's folder (never the checkout's instance/)."""
-    path = tmp_path / "uploads"
-    app.config["UPLOADS_DIR"] = str(path)
-    app.extensions.pop("attachment_storage", None)
-    return path
+from tests.attachment_helpers import attachments_of
+from tests.attachment_helpers import client  # noqa: F401 - the English-reading browser
+from tests.attachment_helpers import new_thread_with
+from tests.attachment_helpers import send
+from tests.attachment_helpers import stored_files
+from tests.attachment_helpers import uploads  # noqa: F401 - this test's uploads folder
+from tests.attachment_samples import HTML_PAGE
+from tests.attachment_samples import LINUX_ELF
+from tests.attachment_samples import SVG_WITH_SCRIPT
+from tests.attachment_samples import WINDOWS_EXE
+from tests.attachment_samples import docm
+from tests.attachment_samples import docx
+from tests.attachment_samples import odt
+from tests.attachment_samples import pdf
+from tests.attachment_samples import photo
+from tests.attachment_samples import plain_zip
+from tests.attachment_samples import png_bomb
+from tests.attachment_samples import zip_bomb
+from tests.helpers import app_db
+from tests.helpers import count_rows
+from tests.helpers import login_as
+from tests.helpers import post_form
 
 
 def open_image(path: Path) -> Image.Image:
     return Image.open(io.BytesIO(path.read_bytes()))
-
-
-def stored_files(uploads: Path) -> list[Path]:
-    return sorted(p for p in uploads.rglob("*") if p.is_file()) if uploads.exists() else []
-
-
-def send(client, url, files, *, captions=None, page="/", **fields):
-    """Submit a multipart form as a browser does: every slot's file and caption, in order.
-
-    The body is encoded in memory (werkzeug's test client would spool a large one to a
-    temporary file it never closes).
-    """
-    data = MultiDict({"csrf_token": csrf_token(client, page), **fields})
-    for content, name in files:
-        data.add("files", FileStorage(io.BytesIO(content), filename=name))
-    for caption in captions if captions is not None else [""] * len(files):
-        data.add("captions", caption)
-    boundary, body = encode_multipart(data)
-    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def fetch(client, url):
@@ -87,18 +50,6 @@ def fetch(client, url):
     with client.get(url) as response:
         response.get_data()
         return response
-
-
-def new_thread_with(client, files, **kwargs):
-    return send(client, "/threads/new", files, page="/threads/new", **THREAD_FIELDS, **kwargs)
-
-
-def attachments_of(app) -> list[Attachment]:
-    with app_db(app) as session:
-        rows = list(session.scalars(sa.select(Attachment).order_by(Attachment.id)))
-        for row in rows:
-            session.expunge(row)
-        return rows
 
 
 def test_a_photo_is_reoriented_resized_and_stripped_of_gps(app, client, make_user, uploads):

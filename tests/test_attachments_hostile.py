@@ -5,7 +5,7 @@ No test here measures time: each asserts the outcome and which bound stopped the
 (no child started at all, the CPU limit, the memory limit).
 """
 
-# The fixtures `client` and `uploads` come from tests/test_attachments.py, by import.
+# The fixtures `client` and `uploads` come from tests/attachment_helpers.py, by import.
 # ruff: noqa: F811
 
 from __future__ import annotations
@@ -29,31 +29,31 @@ from forum.extensions import db
 from forum.models import Post
 from forum.models import Thread
 from forum.models import User
-from tests.conftest import app_db
-from tests.conftest import client_for
-from tests.conftest import count_rows
-from tests.conftest import login_as
-from tests.test_attachments import attachments_of
-from tests.test_attachments import client  # noqa: F401 - the English-reading browser
-from tests.test_attachments import new_thread_with
-from tests.test_attachments import send
-from tests.test_attachments import stored_files
-from tests.test_attachments import uploads  # noqa: F401 - this test's uploads folder
-from tests.test_attachments_samples import abort
-from tests.test_attachments_samples import allocate
-from tests.test_attachments_samples import animated_webp
-from tests.test_attachments_samples import burn_cpu
-from tests.test_attachments_samples import hang
-from tests.test_attachments_samples import heic_claiming
-from tests.test_attachments_samples import jpeg_claiming
-from tests.test_attachments_samples import pdf_of_pages
-from tests.test_attachments_samples import pdf_slow_to_draw
-from tests.test_attachments_samples import photo
-from tests.test_attachments_samples import png_bomb
-from tests.test_attachments_samples import png_bomb_within_cap
-from tests.test_attachments_samples import png_claiming
-from tests.test_attachments_samples import refuse_empty
-from tests.test_attachments_samples import webp_claiming
+from tests.attachment_helpers import attachments_of
+from tests.attachment_helpers import client  # noqa: F401 - the English-reading browser
+from tests.attachment_helpers import new_thread_with
+from tests.attachment_helpers import send
+from tests.attachment_helpers import stored_files
+from tests.attachment_helpers import uploads  # noqa: F401 - this test's uploads folder
+from tests.attachment_samples import abort
+from tests.attachment_samples import allocate
+from tests.attachment_samples import animated_webp
+from tests.attachment_samples import burn_cpu
+from tests.attachment_samples import hang
+from tests.attachment_samples import heic_claiming
+from tests.attachment_samples import jpeg_claiming
+from tests.attachment_samples import pdf_of_pages
+from tests.attachment_samples import pdf_slow_to_draw
+from tests.attachment_samples import photo
+from tests.attachment_samples import png_bomb
+from tests.attachment_samples import png_bomb_within_cap
+from tests.attachment_samples import png_claiming
+from tests.attachment_samples import refuse_empty
+from tests.attachment_samples import webp_claiming
+from tests.helpers import app_db
+from tests.helpers import client_for
+from tests.helpers import count_rows
+from tests.helpers import login_as
 
 TOO_MANY_PIXELS = "This image has far too many pixels"
 TOO_SLOW = "This file takes too long to open"
@@ -390,11 +390,11 @@ def test_files_are_never_checked_after_something_was_written(app, make_user):
 def log_in(port: int, username: str) -> tuple[bytes, str]:
     from urllib.parse import urlencode
 
-    from tests.conftest import PASSWORD
-    from tests.test_attachments_slow_upload import get
-    from tests.test_attachments_slow_upload import post
-    from tests.test_attachments_slow_upload import session_cookie
-    from tests.test_attachments_slow_upload import token
+    from tests.gunicorn_server import get
+    from tests.gunicorn_server import post
+    from tests.gunicorn_server import session_cookie
+    from tests.gunicorn_server import token
+    from tests.helpers import PASSWORD
 
     page = get(port, "/auth/login")
     form = urlencode({"csrf_token": token(page), "username": username, "password": PASSWORD})
@@ -414,10 +414,10 @@ def post_thread_with(port: int, cookie: str, files: list[tuple[bytes, str]]) -> 
     from werkzeug.datastructures import MultiDict
     from werkzeug.test import encode_multipart
 
-    from tests.test_attachments_slow_upload import get
-    from tests.test_attachments_slow_upload import post
-    from tests.test_attachments_slow_upload import session_cookie
-    from tests.test_attachments_slow_upload import token
+    from tests.gunicorn_server import get
+    from tests.gunicorn_server import post
+    from tests.gunicorn_server import session_cookie
+    from tests.gunicorn_server import token
 
     page = get(port, "/threads/new", cookie)
     if b"Set-Cookie: session=" in page:
@@ -435,8 +435,8 @@ def test_under_gunicorn_gthread_a_slow_pdf_is_refused_and_others_log_in(
     sqlite_app, tmp_path, monkeypatch
 ):
     from forum.auth.service import create_user
-    from tests.conftest import PASSWORD
-    from tests.test_attachments_slow_upload import start_gunicorn
+    from tests.gunicorn_server import start_gunicorn
+    from tests.helpers import PASSWORD
 
     with sqlite_app.app_context():
         create_user("pengunggah", "u@contoh.id", PASSWORD, display_name="Pengunggah")

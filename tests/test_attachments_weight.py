@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import login_as
-from tests.test_attachments import THREAD_FIELDS
-from tests.test_attachments import send
-from tests.test_attachments import uploads  # noqa: F401 - the fixture
-from tests.test_attachments_samples import photo
+from tests.attachment_helpers import THREAD_FIELDS
+from tests.attachment_helpers import send
+from tests.attachment_helpers import uploads  # noqa: F401 - the fixture
+from tests.attachment_samples import photo
+from tests.helpers import login_as
 
 BUDGET = 300 * 1024  # HTML, CSS, JS and every thumbnail, as a phone downloads them
 

@@ -7,24 +7,12 @@ import sqlalchemy as sa
 
 from forum.models import Library
 from forum.models import User
-from tests.conftest import PASSWORD
-from tests.conftest import app_db
-from tests.conftest import csrf_token
-from tests.conftest import login_as
-from tests.conftest import post_form
-
-REGISTRATION = {
-    "username": "siti_cibatu",
-    "display_name": "Siti Aminah",
-    "email": "siti@contoh.id",
-    "password": "rahasia-sekali",
-    "confirm": "rahasia-sekali",
-    "library_name": "Perpustakaan Desa Cibatu",
-    "village": "Cibatu",
-    "district": "Cibatu",
-    "region": "purwakarta",
-    "province": "jawa-barat",
-}
+from tests.helpers import PASSWORD
+from tests.helpers import REGISTRATION
+from tests.helpers import app_db
+from tests.helpers import csrf_token
+from tests.helpers import login_as
+from tests.helpers import post_form
 
 
 def register(client, **changes):

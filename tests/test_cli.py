@@ -10,8 +10,8 @@ from forum.demo import DATA_FILE
 from forum.models import Post
 from forum.models import Thread
 from forum.models import User
-from tests.conftest import app_db
-from tests.conftest import login_as
+from tests.helpers import app_db
+from tests.helpers import login_as
 
 
 def test_demo_loads_a_living_community(app, runner):

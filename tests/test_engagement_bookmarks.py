@@ -9,10 +9,10 @@ from forum.engagement.models import TagFollow
 from forum.engagement.models import ThreadFollow
 from forum.models import Tag
 from forum.models import Thread
-from tests.conftest import app_db
-from tests.conftest import count_rows
-from tests.conftest import login_as
-from tests.conftest import post_form
+from tests.helpers import app_db
+from tests.helpers import count_rows
+from tests.helpers import login_as
+from tests.helpers import post_form
 
 
 def test_bookmark_toggle_and_own_list(app, client, make_user, make_thread):

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from forum.engagement import service
 from forum.engagement.models import Notification
 from forum.models import User
-from tests.conftest import app_db
-from tests.conftest import login_as
-from tests.conftest import post_form
+from tests.helpers import app_db
+from tests.helpers import login_as
+from tests.helpers import post_form
 
 
 class _SMTPHandler(socketserver.StreamRequestHandler):

@@ -9,9 +9,9 @@ from forum.engagement.models import Notification
 from forum.models import Post
 from forum.models import User
 from forum.threads import service as threads
-from tests.conftest import app_db
-from tests.conftest import login_as
-from tests.conftest import post_form
+from tests.helpers import app_db
+from tests.helpers import login_as
+from tests.helpers import post_form
 
 
 def mention_notifications(app, user) -> int:

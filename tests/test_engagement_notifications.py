@@ -14,10 +14,10 @@ from forum.models import Thread
 from forum.models import User
 from forum.moderation import service as moderation
 from forum.threads import service as threads
-from tests.conftest import app_db
-from tests.conftest import count_rows
-from tests.conftest import login_as
-from tests.conftest import post_form
+from tests.helpers import app_db
+from tests.helpers import count_rows
+from tests.helpers import login_as
+from tests.helpers import post_form
 
 
 def english(client):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -20,10 +19,11 @@ import pytest
 
 from forum.insight.models import Meeting
 from forum.models import Thread
-from tests.conftest import app_db
-from tests.conftest import login_as
+from tests.helpers import PERIOD
+from tests.helpers import app_db
+from tests.helpers import at
+from tests.helpers import login_as
 
-PERIOD = {"from": "2025-07-01", "to": "2026-06-30"}
 SVG = "{http://www.w3.org/2000/svg}svg"
 DASHBOARD_PATHS = [
     "/dashboard",
@@ -32,10 +32,6 @@ DASHBOARD_PATHS = [
     "/dashboard/export.csv",
     "/dashboard/export.xlsx",
 ]
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 @dataclass

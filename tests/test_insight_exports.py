@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 
 from tests import test_insight_dashboard as dashboard_tests
-from tests.test_insight_dashboard import PERIOD
-from tests.test_insight_dashboard import at
+from tests.helpers import PERIOD
+from tests.helpers import at
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 

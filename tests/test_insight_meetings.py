@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from forum.insight.models import Meeting
 from forum.insight.models import MeetingThread
 from forum.models import Thread
-from tests.conftest import app_db
-from tests.conftest import count_rows
-from tests.conftest import login_as
-from tests.conftest import post_form
+from tests.helpers import app_db
+from tests.helpers import count_rows
+from tests.helpers import login_as
+from tests.helpers import post_form
 
 NEW_MEETING = {
     "title": "Temu pustakawan desa se-Purwakarta",

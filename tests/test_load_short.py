@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.helpers import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
 

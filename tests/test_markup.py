@@ -8,40 +8,13 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from forum.markup import render_markdown
-from tests.conftest import login_as
-from tests.conftest import post_form
+from tests.helpers import login_as
+from tests.helpers import post_form
 from tests.html_safety import live_script
-
-XSS_PAYLOADS = [
-    "<script>alert(1)</script>",
-    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
-    "<img src=x onerror=alert(1)>",
-    "<svg onload=alert(1)>",
-    "<svg><script>alert(1)</script></svg>",
-    "<iframe src=javascript:alert(1)></iframe>",
-    '<a href="javascript:alert(1)">klik</a>',
-    "[klik](javascript:alert(1))",
-    "[klik](JaVaScRiPt:alert(1))",
-    "[klik](java\tscript:alert(1))",
-    "[klik](&#106;avascript:alert(1))",
-    "[klik](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    "![gambar](javascript:alert(1))",
-    "![gambar](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
-    '![x" onerror="alert(1)](https://example.org/a.png)',
-    '[x](https://example.org "title\\" onmouseover=alert(1) x=\\"")',
-    '<div style="background:url(javascript:alert(1))">x</div>',
-    "<body onload=alert(1)>",
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    "&lt;script&gt;alert(1)&lt;/script&gt;",
-    "<<script>script>alert(1)<</script>/script>",
-    "[x](vbscript:msgbox(1))",
-    '<a href="https://example.org" onclick="alert(1)">x</a>',
-    "<details open ontoggle=alert(1)>",
-    "`<script>` dalam kode aman",
-]
+from tests.security.payloads import MARKDOWN_PAYLOADS
 
 
-@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+@pytest.mark.parametrize("payload", MARKDOWN_PAYLOADS)
 def test_markdown_output_has_no_script_handler_or_dangerous_url(payload):
     html = str(render_markdown(payload))
     assert live_script(html) == [], html
@@ -69,7 +42,7 @@ def test_no_input_yields_a_dangerous_tag(text):
     assert live_script(str(render_markdown(text))) == []
 
 
-@pytest.mark.parametrize("payload", XSS_PAYLOADS[:8])
+@pytest.mark.parametrize("payload", MARKDOWN_PAYLOADS[:8])
 def test_xss_in_titles_tags_and_bodies_is_inert_on_the_page(client, make_user, payload):
     login_as(client, make_user(display_name=f"Nama {payload}"))
     response = post_form(

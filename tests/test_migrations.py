@@ -15,7 +15,7 @@ from flask_migrate import upgrade
 from forum import create_app
 from forum.config import TestConfig
 from forum.extensions import db
-from tests.conftest import fresh_postgres_database
+from tests.helpers import fresh_postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -17,12 +17,12 @@ from forum.config import Config
 from forum.config import TestConfig
 from forum.extensions import db
 from forum.moderation.models import LoginFailure
-from tests.conftest import PASSWORD
-from tests.conftest import app_db
-from tests.conftest import csrf_token
-from tests.test_auth import REGISTRATION
-from tests.test_moderation import client_for
-from tests.test_moderation import text
+from tests.helpers import PASSWORD
+from tests.helpers import REGISTRATION
+from tests.helpers import app_db
+from tests.helpers import client_for
+from tests.helpers import csrf_token
+from tests.helpers import main_text
 
 
 @pytest.fixture
@@ -65,8 +65,8 @@ def test_after_ten_failures_one_try_a_minute_from_that_address_only(app, make_us
     slowed = attempt(browser, PASSWORD, token)  # even the right password waits
     assert slowed.status_code == 429
     assert 1 <= int(slowed.headers["Retry-After"]) <= 60
-    assert "Too many failed attempts for this account" in text(slowed)
-    assert 'value="mira"' in text(slowed)  # what was typed is kept
+    assert "Too many failed attempts for this account" in main_text(slowed)
+    assert 'value="mira"' in main_text(slowed)  # what was typed is kept
 
     # Another address (the real member, or a facilitator elsewhere) is not slowed.
     elsewhere = client_for(app)
@@ -152,7 +152,7 @@ def test_posting_is_limited_per_member_and_keeps_the_text(limited_app, make_user
         f"/threads/{thread.id}/replies", data={"body": "Tulisan panjang saya", "csrf_token": token}
     )
     assert refused.status_code == 429
-    assert "Tulisan panjang saya" in text(refused)
+    assert "Tulisan panjang saya" in main_text(refused)
     reply = other.post(
         f"/threads/{thread.id}/replies", data={"body": "Boleh", "csrf_token": csrf_token(other)}
     )

@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from forum.models import User
 from forum.moderation.models import ModerationAction
 from forum.moderation.models import PasswordResetToken
-from tests.conftest import app_db
-from tests.conftest import post_form
-from tests.test_moderation import client_for
-from tests.test_moderation import send
-from tests.test_moderation import text
+from tests.helpers import app_db
+from tests.helpers import client_for
+from tests.helpers import main_text
+from tests.helpers import post_form
+from tests.helpers import send_form
 
 LINK_RE = re.compile(r'value="(http://localhost/auth/reset/[^"]+)"')
 
@@ -49,7 +49,9 @@ def test_suspended_member_can_read_but_not_post_and_sees_why(
     thread = make_thread(title="Utas yang tetap bisa dibaca")
     mod = client_for(app, facilitator)
     until = in_days(7)
-    response = send(mod, "/mod/users/mira/suspend", {"until": until, "reason": "Promosi berulang"})
+    response = send_form(
+        mod, "/mod/users/mira/suspend", {"until": until, "reason": "Promosi berulang"}
+    )
     assert response.status_code == 302
     saved = member_row(app, "mira")
     # Until the start of that day in the facilitator's time zone (WIB).
@@ -59,7 +61,7 @@ def test_suspended_member_can_read_but_not_post_and_sees_why(
     assert saved.is_suspended and not saved.suspended_indefinitely
 
     browser = client_for(app, member)  # a suspended member can still log in
-    page = text(browser.get(f"/threads/{thread.id}"))
+    page = main_text(browser.get(f"/threads/{thread.id}"))
     assert "Utas yang tetap bisa dibaca" in page
     assert "Promosi berulang" in page
     for url, data in [
@@ -67,21 +69,21 @@ def test_suspended_member_can_read_but_not_post_and_sees_why(
         ("/threads/new", {"kind": "practice", "title": "Utas baru saya", "body": "Isi"}),
         (f"/threads/{thread.id}/flag", {"reason": "spam", "details": ""}),
     ]:
-        refused = send(browser, url, data)
+        refused = send_form(browser, url, data)
         assert refused.status_code == 403, url
-        assert "Your account is suspended: Promosi berulang" in text(refused)
-    assert "Promosi berulang" in text(browser.get("/users/mira"))
-    assert "Promosi berulang" in text(mod.get("/users/mira"))
-    assert "Promosi berulang" not in text(client_for(app).get("/users/mira"))
-    assert "Promosi berulang" not in text(client_for(app, make_user()).get("/users/mira"))
+        assert "Your account is suspended: Promosi berulang" in main_text(refused)
+    assert "Promosi berulang" in main_text(browser.get("/users/mira"))
+    assert "Promosi berulang" in main_text(mod.get("/users/mira"))
+    assert "Promosi berulang" not in main_text(client_for(app).get("/users/mira"))
+    assert "Promosi berulang" not in main_text(client_for(app, make_user()).get("/users/mira"))
 
 
 def test_a_suspension_without_a_date_lasts_until_lifted(app, make_user, facilitator):
     make_user("mira")
     mod = client_for(app, facilitator)
-    send(mod, "/mod/users/mira/suspend", {"until": "", "reason": "Akun dibajak"})
+    send_form(mod, "/mod/users/mira/suspend", {"until": "", "reason": "Akun dibajak"})
     assert member_row(app, "mira").suspended_indefinitely
-    assert send(mod, "/mod/users/mira/unsuspend").status_code == 302
+    assert send_form(mod, "/mod/users/mira/unsuspend").status_code == 302
     lifted = member_row(app, "mira")
     assert not lifted.is_suspended and lifted.suspension_reason is None
     with app_db(app) as session:
@@ -112,9 +114,9 @@ def test_suspension_form_errors_change_nothing(app, make_user, facilitator):
     make_user("mira")
     mod = client_for(app, facilitator)
     for until, reason in INVALID_SUSPENSIONS:
-        response = send(mod, "/mod/users/mira/suspend", {"until": until, "reason": reason})
+        response = send_form(mod, "/mod/users/mira/suspend", {"until": until, "reason": reason})
         assert response.status_code == 400, (until, reason)
-        assert 'name="until"' in text(response)
+        assert 'name="until"' in main_text(response)
         assert not member_row(app, "mira").is_suspended
 
 
@@ -123,7 +125,7 @@ def test_admins_suspend_anyone_facilitators_only_librarians(app, make_user):
     admin = make_user("adi", role="admin")
     make_user("dewi", role="admin")
     for actor, target, status in [(facilitator, "dewi", 403), (admin, "dewi", 302)]:
-        response = send(
+        response = send_form(
             client_for(app, actor), f"/mod/users/{target}/suspend", {"until": "", "reason": "Uji"}
         )
         assert response.status_code == status, (actor.username, target)
@@ -132,16 +134,16 @@ def test_admins_suspend_anyone_facilitators_only_librarians(app, make_user):
 
 def test_nobody_suspends_themselves(app, make_user):
     admin = make_user("adi", role="admin")
-    response = send(client_for(app, admin), "/mod/users/adi/suspend", {"reason": "Uji"})
+    response = send_form(client_for(app, admin), "/mod/users/adi/suspend", {"reason": "Uji"})
     assert response.status_code == 403
-    assert "You cannot do this to your own account." in text(response)
+    assert "You cannot do this to your own account." in main_text(response)
 
 
 def test_a_suspended_facilitator_cannot_moderate(app, make_user, make_thread):
     make_user("fani", role="facilitator", suspended_indefinitely=True, suspension_reason="Cuti")
     thread = make_thread()
     browser = client_for(app, member_row(app, "fani"))
-    assert send(browser, f"/mod/threads/{thread.id}/pin").status_code == 403
+    assert send_form(browser, f"/mod/threads/{thread.id}/pin").status_code == 403
 
 
 # --- roles -----------------------------------------------------------------------------
@@ -151,9 +153,9 @@ def test_admin_promotes_a_librarian_and_demotes_them_again(app, make_user):
     admin = make_user("adi", role="admin")
     make_user("mira")
     browser = client_for(app, admin)
-    assert send(browser, "/admin/users/mira/role", {"role": "facilitator"}).status_code == 302
+    assert send_form(browser, "/admin/users/mira/role", {"role": "facilitator"}).status_code == 302
     assert member_row(app, "mira").role == "facilitator"
-    assert send(browser, "/admin/users/mira/role", {"role": "librarian"}).status_code == 302
+    assert send_form(browser, "/admin/users/mira/role", {"role": "librarian"}).status_code == 302
     assert member_row(app, "mira").role == "librarian"
     with app_db(app) as session:
         details = session.scalars(sa.select(ModerationAction.details).order_by(ModerationAction.id))
@@ -171,7 +173,7 @@ def test_roles_that_cannot_be_given_from_the_web(app, make_user):
         ("adi", "librarian", 403),  # not one's own role
         ("dewi", "librarian", 403),  # nor another admin's
     ]:
-        response = send(browser, f"/admin/users/{target}/role", {"role": role})
+        response = send_form(browser, f"/admin/users/{target}/role", {"role": role})
         assert response.status_code == status, (target, role)
     assert [member_row(app, name).role for name in ("mira", "adi", "dewi")] == [
         "librarian",
@@ -184,7 +186,7 @@ def test_roles_that_cannot_be_given_from_the_web(app, make_user):
 
 
 def issue_link(app, facilitator, username="mira") -> str:
-    response = send(client_for(app, facilitator), f"/mod/users/{username}/reset-link")
+    response = send_form(client_for(app, facilitator), f"/mod/users/{username}/reset-link")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     return LINK_RE.search(response.get_data(as_text=True)).group(1)
@@ -212,7 +214,7 @@ def test_reset_link_works_once_rotates_sessions_and_stores_only_a_hash(app, make
     )
     assert response.status_code == 302
     assert (
-        "mira" in text(browser.get("/users/mira"))
+        "mira" in main_text(browser.get("/users/mira"))
         and browser.get("/threads/new").status_code == 200
     )
     # The old session is logged out; the link is spent.
@@ -241,7 +243,7 @@ def test_reset_link_expires_after_24_hours(app, make_user, facilitator):
         session.commit()
     response = client_for(app).get(link)
     assert response.status_code == 404
-    assert "Ask your facilitator for a new one." in text(response)
+    assert "Ask your facilitator for a new one." in main_text(response)
 
 
 def test_a_new_reset_link_replaces_the_old_one(app, make_user, facilitator):
@@ -273,7 +275,7 @@ def test_facilitators_cannot_make_links_for_facilitators_or_admins(app, make_use
     make_user("feri", role="facilitator")
     browser = client_for(app, facilitator)
     for username in ("adi", "feri", "fani"):
-        assert send(browser, f"/mod/users/{username}/reset-link").status_code == 403
+        assert send_form(browser, f"/mod/users/{username}/reset-link").status_code == 403
     with app_db(app) as session:
         assert session.scalar(sa.select(sa.func.count(PasswordResetToken.id))) == 0
 
@@ -282,10 +284,10 @@ def test_member_page_shows_the_tools_a_facilitator_may_use(app, make_user, facil
     make_user("mira")
     make_user("feri", role="facilitator")
     browser = client_for(app, facilitator)
-    page = text(browser.get("/mod/users/mira"))
+    page = main_text(browser.get("/mod/users/mira"))
     assert "/mod/users/mira/suspend" in page and "/mod/users/mira/reset-link" in page
     assert "/admin/users/mira/role" not in page
-    refused = text(browser.get("/mod/users/feri"))
+    refused = main_text(browser.get("/mod/users/feri"))
     assert "/mod/users/feri/suspend" not in refused
     assert "Facilitators can do this for librarians only" in refused
     assert browser.get("/mod/users/nobody").status_code == 404

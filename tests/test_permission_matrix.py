@@ -25,10 +25,10 @@ from forum.models import Thread
 from forum.models import User
 from forum.moderation.models import Flag
 from forum.moderation.models import PasswordResetToken
-from tests.conftest import PASSWORD
-from tests.conftest import csrf_token
-from tests.conftest import fresh_postgres_database
-from tests.conftest import login_as
+from tests.helpers import PASSWORD
+from tests.helpers import csrf_token
+from tests.helpers import fresh_postgres_database
+from tests.helpers import login_as
 
 ROLES = ("visitor", "librarian", "other_librarian", "suspended", "facilitator", "admin")
 GENERIC_403 = "You do not have permission for this."

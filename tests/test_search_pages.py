@@ -10,19 +10,11 @@ from forum.extensions import search
 from forum.models import SearchLogEntry
 from forum.models import Thread
 from forum.models import search_outbox
-from tests.conftest import app_db
-from tests.conftest import login_as
-from tests.conftest import post_form
+from tests.helpers import app_db
+from tests.helpers import hit_titles
+from tests.helpers import login_as
+from tests.helpers import post_form
 from tests.html_safety import live_script
-
-
-def hit_titles(response) -> list[str]:
-    import re
-
-    html = response.get_data(as_text=True)
-    return [
-        re.sub(r"<[^>]+>", "", m) for m in re.findall(r'class="hit-title"><a [^>]+>(.*?)</a>', html)
-    ]
 
 
 def test_new_thread_is_found_by_a_stemmed_relative(client, make_thread):

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.conftest import login_as
-from tests.conftest import post_form
+from tests.helpers import login_as
+from tests.helpers import post_form
 
 
 def similar_titles(html: str) -> list[str]:
@@ -93,7 +93,7 @@ def test_a_suggestion_hidden_after_it_was_remembered_disappears_at_once(
     app, client, library_threads
 ):
     from forum.models import Thread
-    from tests.conftest import app_db
+    from tests.helpers import app_db
 
     page = f"/threads/{library_threads['dongeng'].id}"
     assert "Kelas mendongeng bersama relawan" in similar_titles(client.get(page).get_data(True))

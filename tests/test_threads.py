@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from forum.models import Post
 from forum.models import PostRevision
 from forum.models import Thread
-from tests.conftest import app_db
-from tests.conftest import count_rows
-from tests.conftest import login_as
-from tests.conftest import post_form
+from tests.helpers import app_db
+from tests.helpers import count_rows
+from tests.helpers import login_as
+from tests.helpers import post_form
 
 NEW_THREAD = {
     "kind": "practice",

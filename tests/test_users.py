@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from forum.models import User
-from tests.conftest import app_db
-from tests.conftest import login_as
-from tests.conftest import post_form
+from tests.helpers import app_db
+from tests.helpers import login_as
+from tests.helpers import post_form
 
 SETTINGS = {
     "display_name": "Asep S.",

@@ -20,19 +20,9 @@ from forum.config import TestConfig
 from forum.database import writing
 from forum.extensions import db
 from forum.extensions import search
-from tests.conftest import IN_CI
+from tests.helpers import IN_CI
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-BROWSER_TEST_MARKS = [
-    pytest.mark.browser,
-    # werkzeug's development server leaves a static file to the garbage collector
-    # when it answers 304 Not Modified; gunicorn closes it. Only that is ignored.
-    pytest.mark.filterwarnings(
-        r"ignore:Exception ignored in.*_io\.(FileIO|BufferedReader) name='[^']*/static/"
-        r":pytest.PytestUnraisableExceptionWarning"
-    ),
-]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -43,7 +33,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 DEVICES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
-DEMO_PASSWORD = "serambi-demo"  # forum/data/demo_community.json
 
 
 @pytest.fixture(scope="session")
@@ -144,56 +133,3 @@ def open_page(browser):
     yield open_page
     for context in contexts:
         context.close()
-
-
-def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    width = page.viewport_size["width"]
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-
-
-def log_in(page, server: str, username: str, password: str = DEMO_PASSWORD, next_path=None):
-    """Log in through the real form (Indonesian labels: the default language)."""
-    page.goto(f"{server}/auth/login" + (f"?next={next_path}" if next_path else ""))
-    page.get_by_label("Nama pengguna").fill(username)
-    page.get_by_label("Kata sandi").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-
-
-# Controls a finger has to hit: buttons, fields, disclosure toggles, and links
-# that act as controls (action rows, pagers, tags, list titles, link buttons).
-# A link inside running text is exempt, as WCAG 2.5.8 exempts inline targets,
-# and so is anything inside text members wrote.
-_SMALL_TARGETS_JS = """
-() => {
-  const selector = [
-    'button', 'input:not([type=hidden]):not([type=checkbox]):not([type=radio])', 'select',
-    'textarea', 'summary', 'a.button', 'nav a', '.actions a', '.buttons a', '.pager a',
-    '.tags a', '.goto a', '.thread-title a', '.hit-title a',
-  ].map((s) => 'main ' + s).concat(['footer.site button']).join(', ');
-  const small = [];
-  for (const el of document.querySelectorAll(selector)) {
-    if (el.closest('.body, .snippet, .preview')) continue;
-    const box = el.getBoundingClientRect();
-    if (box.width === 0 && box.height === 0) continue;  // not shown
-    if (box.height < 44) {
-      const name = (el.textContent || el.name || '').trim().slice(0, 40);
-      small.push(`${el.tagName.toLowerCase()} "${name}" ${Math.round(box.height)}px`);
-    }
-  }
-  return small;
-}
-"""
-
-
-def small_tap_targets(page) -> list[str]:
-    return page.evaluate(_SMALL_TARGETS_JS)
-
-
-def assert_phone_friendly(page) -> None:
-    """Nothing wider than the screen, and every control at least 44 px high."""
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
-        f"{page.url} scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')}px"
-    )
-    assert small_tap_targets(page) == [], page.url

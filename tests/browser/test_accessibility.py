@@ -17,9 +17,9 @@ from forum.models import User
 from forum.moderation import service as moderation
 from forum.threads import drafts
 from forum.threads import service as threads
-from tests.browser.conftest import BROWSER_TEST_MARKS
-from tests.browser.conftest import log_in
-from tests.browser.conftest import screenshot
+from tests.browser.helpers import BROWSER_TEST_MARKS
+from tests.browser.helpers import log_in
+from tests.browser.helpers import screenshot
 
 pytestmark = BROWSER_TEST_MARKS
 

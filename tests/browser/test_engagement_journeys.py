@@ -25,23 +25,23 @@ from forum.extensions import db
 from forum.models import Post
 from forum.models import Thread
 from forum.threads import service as threads
-from tests.browser.conftest import BROWSER_TEST_MARKS
-from tests.browser.conftest import assert_phone_friendly
-from tests.browser.conftest import log_in
-from tests.browser.test_journeys import BOTH
-from tests.browser.test_journeys import BOTH_AND_NO_JS
-from tests.browser.test_journeys import add_reply
-from tests.browser.test_journeys import given
-from tests.browser.test_journeys import member
-from tests.browser.test_journeys import open_device
-from tests.browser.test_journeys import shot
+from tests.browser.helpers import BOTH
+from tests.browser.helpers import BOTH_AND_NO_JS
+from tests.browser.helpers import BROWSER_TEST_MARKS
+from tests.browser.helpers import add_reply
+from tests.browser.helpers import assert_phone_friendly
+from tests.browser.helpers import given
+from tests.browser.helpers import log_in
+from tests.browser.helpers import member_named
+from tests.browser.helpers import open_device
+from tests.browser.helpers import shot
 
 pytestmark = BROWSER_TEST_MARKS
 
 
 def new_thread(app, author: str, title: str, body: str, tags=("koleksi",)) -> int:
     def make():
-        thread = threads.create_thread(member(author), "challenge", title, body, list(tags))
+        thread = threads.create_thread(member_named(author), "challenge", title, body, list(tags))
         db.session.flush()
         return thread.id
 

@@ -11,58 +11,29 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from forum.database import writing
 from forum.extensions import db
 from forum.models import Thread
-from forum.models import User
 from forum.threads import service as threads
-from tests.browser.conftest import BROWSER_TEST_MARKS
-from tests.browser.conftest import assert_phone_friendly
-from tests.browser.conftest import log_in
-from tests.browser.conftest import screenshot
+from tests.browser.helpers import BOTH
+from tests.browser.helpers import BOTH_AND_NO_JS
+from tests.browser.helpers import BROWSER_TEST_MARKS
+from tests.browser.helpers import add_reply
+from tests.browser.helpers import assert_phone_friendly
+from tests.browser.helpers import given
+from tests.browser.helpers import log_in
+from tests.browser.helpers import member_named
+from tests.browser.helpers import open_device
+from tests.browser.helpers import shot
 
 pytestmark = BROWSER_TEST_MARKS
-
-BOTH = pytest.mark.parametrize("device", ["phone", "desktop"])
-BOTH_AND_NO_JS = pytest.mark.parametrize("device", ["phone", "desktop", "phone-nojs"])
-
-
-def open_device(open_page, device: str):
-    return open_page(device.removesuffix("-nojs"), javascript=not device.endswith("-nojs"))
-
-
-def shot(page, name: str, device: str) -> None:
-    screenshot(page, f"{name}-nojs" if device.endswith("-nojs") else name)
-
-
-def member(username: str) -> User:
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def given(app, make):
-    """Run ``make()`` against the live app's database and commit (test setup)."""
-    with app.app_context(), writing():
-        result = make()
-        db.session.commit()
-        return result
 
 
 def demo_thread_id(app, title_start: str) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(Thread.id).where(Thread.title.startswith(title_start)))
-
-
-def add_reply(app, thread_id: int, author: str, body: str) -> int:
-    def make():
-        reply = threads.create_reply(member(author), db.session.get(Thread, thread_id), body)
-        db.session.flush()
-        return reply.id
-
-    return given(app, make)
 
 
 def reply_article(page, text: str):
@@ -240,9 +211,13 @@ def test_the_author_marks_a_challenge_solved(demo_app, demo_server, open_page, d
 
     def make():
         thread = threads.create_thread(
-            member("baiq_pringgasela"), "challenge", title, "Bagaimana mencegahnya?", ["koleksi"]
+            member_named("baiq_pringgasela"),
+            "challenge",
+            title,
+            "Bagaimana mencegahnya?",
+            ["koleksi"],
         )
-        threads.create_reply(member("ilham_borongloe"), thread, answer)
+        threads.create_reply(member_named("ilham_borongloe"), thread, answer)
         db.session.flush()
         return thread.id
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import BROWSER_TEST_MARKS
-from tests.browser.conftest import screenshot
+from tests.browser.helpers import BROWSER_TEST_MARKS
+from tests.browser.helpers import screenshot
 
 pytestmark = BROWSER_TEST_MARKS
 

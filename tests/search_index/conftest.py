@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from index_helpers import Base
-from index_helpers import sqlite_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
 from search_index import SearchDocument
 from search_index import SearchEngine
+from tests.search_index.index_helpers import Base
+from tests.search_index.index_helpers import sqlite_engine
 
 
 @pytest.fixture

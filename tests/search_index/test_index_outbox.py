@@ -9,15 +9,6 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-from index_helpers import OUTBOX
-from index_helpers import T0
-from index_helpers import Base
-from index_helpers import Item
-from index_helpers import concurrent_writer
-from index_helpers import indexed_keys
-from index_helpers import item_document
-from index_helpers import make_doc
-from index_helpers import outbox_rows
 from sqlalchemy.orm import scoped_session
 from sqlalchemy.orm import sessionmaker
 
@@ -25,6 +16,15 @@ from search_index import SearchEngine
 from search_index import document_key
 from search_index.outbox import collect_rows
 from search_index.schema import document_to_json
+from tests.search_index.index_helpers import OUTBOX
+from tests.search_index.index_helpers import T0
+from tests.search_index.index_helpers import Base
+from tests.search_index.index_helpers import Item
+from tests.search_index.index_helpers import concurrent_writer
+from tests.search_index.index_helpers import indexed_keys
+from tests.search_index.index_helpers import item_document
+from tests.search_index.index_helpers import make_doc
+from tests.search_index.index_helpers import outbox_rows
 
 
 def found(engine: SearchEngine, query: str) -> list[int]:

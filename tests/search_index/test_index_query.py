@@ -10,10 +10,10 @@ from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
-from index_helpers import T0
-from index_helpers import make_doc
 
 from search_index import SearchFilters
+from tests.search_index.index_helpers import T0
+from tests.search_index.index_helpers import make_doc
 
 
 def thread_ids(results) -> list[int]:

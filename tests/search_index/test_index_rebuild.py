@@ -7,12 +7,12 @@ import shutil
 
 import pytest
 from flask import Flask
-from index_helpers import make_doc
 
 from search_index import SearchEngine
 from search_index import SearchIndex
 from search_index.engine import MESSAGE_REBUILDING
 from search_index.store import VERSION_FILE
+from tests.search_index.index_helpers import make_doc
 
 
 def found(engine: SearchEngine, query: str) -> list[int]:
@@ -138,8 +138,9 @@ def test_search_index_dir_config_wins(tmp_path):
 
 
 def test_the_extension_drains_into_the_current_apps_index(tmp_path, db):
-    from index_helpers import Item
     from sqlalchemy.orm import sessionmaker
+
+    from tests.search_index.index_helpers import Item
 
     app = Flask(__name__, instance_path=str(tmp_path / "instance"))
     app.config["SEARCH_BACKGROUND_DRAIN"] = False

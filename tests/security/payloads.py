@@ -5,9 +5,37 @@ from __future__ import annotations
 from collections import Counter
 
 from tests.html_safety import live_script
-from tests.test_markup import XSS_PAYLOADS as MARKDOWN_PAYLOADS
 
-# The Markdown tricks of tests/test_markup.py, plus ones aimed at attributes,
+# Markdown tricks: links, images and raw HTML that must not come out live.
+MARKDOWN_PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "<iframe src=javascript:alert(1)></iframe>",
+    '<a href="javascript:alert(1)">klik</a>',
+    "[klik](javascript:alert(1))",
+    "[klik](JaVaScRiPt:alert(1))",
+    "[klik](java\tscript:alert(1))",
+    "[klik](&#106;avascript:alert(1))",
+    "[klik](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![gambar](javascript:alert(1))",
+    "![gambar](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+    '![x" onerror="alert(1)](https://example.org/a.png)',
+    '[x](https://example.org "title\\" onmouseover=alert(1) x=\\"")',
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    "<body onload=alert(1)>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    "<<script>script>alert(1)<</script>/script>",
+    "[x](vbscript:msgbox(1))",
+    '<a href="https://example.org" onclick="alert(1)">x</a>',
+    "<details open ontoggle=alert(1)>",
+    "`<script>` dalam kode aman",
+]
+
+# The Markdown tricks above, plus ones aimed at attributes,
 # entities, SVG and mixed case in plain-text fields (titles, names, reasons).
 XSS_PAYLOADS = [
     *MARKDOWN_PAYLOADS,

@@ -25,12 +25,12 @@ from forum.models import Draft
 from forum.models import Post
 from forum.models import Thread
 from forum.models import utcnow
-from tests.conftest import PASSWORD
-from tests.conftest import app_db
-from tests.conftest import client_for
-from tests.conftest import csrf_token
-from tests.conftest import login_as
-from tests.conftest import post_form
+from tests.helpers import PASSWORD
+from tests.helpers import app_db
+from tests.helpers import client_for
+from tests.helpers import csrf_token
+from tests.helpers import login_as
+from tests.helpers import post_form
 
 HOSTILE_NEXT = [
     "//evil.example/x",

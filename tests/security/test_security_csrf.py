@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from forum import create_app
 from forum.config import TestConfig
 from forum.extensions import db
-from tests.conftest import app_db
-from tests.conftest import login_as
+from tests.helpers import app_db
+from tests.helpers import login_as
 
 
 def post_rules():

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 
 from forum.models import Post
 from forum.models import Thread
-from tests.conftest import app_db
-from tests.conftest import csrf_token
-from tests.conftest import login_as
+from tests.helpers import app_db
+from tests.helpers import csrf_token
+from tests.helpers import login_as
 
 TOKEN = "zqxrahasiatoken"
 # Pages echo what was asked (the search box, ?next=): ask in capitals, which

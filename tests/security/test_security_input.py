@@ -18,9 +18,9 @@ from forum.markup import render_markdown
 from forum.models import Post
 from forum.models import Thread
 from forum.models import User
-from tests.conftest import count_rows
-from tests.conftest import csrf_token
-from tests.conftest import login_as
+from tests.helpers import count_rows
+from tests.helpers import csrf_token
+from tests.helpers import login_as
 from tests.html_safety import live_script
 from tests.security.payloads import XSS_PAYLOADS
 

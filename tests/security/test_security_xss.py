@@ -13,9 +13,9 @@ from urllib.parse import quote
 from forum.extensions import db
 from forum.models import Post
 from forum.models import Thread
-from tests.conftest import app_db
-from tests.conftest import csrf_token
-from tests.conftest import login_as
+from tests.helpers import app_db
+from tests.helpers import csrf_token
+from tests.helpers import login_as
 from tests.security.payloads import XSS_PAYLOADS
 from tests.security.payloads import new_live_script
 

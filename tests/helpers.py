@@ -1,0 +1,144 @@
+"""What tests share besides fixtures: a browser's form posts, logging in, looking at rows.
+
+Import from here (``from tests.helpers import login_as``), never from a conftest:
+pytest loads conftest itself, and importing it again loads a second copy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+from datetime import UTC
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from forum.extensions import db
+
+PASSWORD = "kata-sandi-rahasia"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# A registration form filled in as a new member would.
+REGISTRATION = {
+    "username": "siti_cibatu",
+    "display_name": "Siti Aminah",
+    "email": "siti@contoh.id",
+    "password": "rahasia-sekali",
+    "confirm": "rahasia-sekali",
+    "library_name": "Perpustakaan Desa Cibatu",
+    "village": "Cibatu",
+    "district": "Cibatu",
+    "region": "purwakarta",
+    "province": "jawa-barat",
+}
+
+
+# The dashboard's reporting year in the insight tests.
+PERIOD = {"from": "2025-07-01", "to": "2026-06-30"}
+
+
+def require_postgres() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    if IN_CI:
+        pytest.fail("CI must run the PostgreSQL tests: TEST_DATABASE_URL is not set")
+    pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL=postgresql://... to run")
+
+
+@contextmanager
+def fresh_postgres_database(name: str):
+    """Create an empty PostgreSQL database ``name`` and yield its URL; drop it afterwards."""
+    base = require_postgres()
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def csrf_token(client, page: str = "/") -> str:
+    """The real CSRF token, read from a page's form (every page has the language form)."""
+    html = client.get(page).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict | None = None, *, page: str = "/", **kwargs):
+    """POST a form as a browser would: with the token from ``page``."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client, page))
+    return client.post(url, data=data, **kwargs)
+
+
+def login_as(client, user, password: str = PASSWORD, remember: bool = False):
+    response = post_form(
+        client,
+        "/auth/login",
+        {"username": user.username, "password": password, "remember": "y" if remember else ""},
+        page="/auth/login",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def client_for(app, user=None):
+    """A browser for ``user`` (a visitor when ``None``), reading English pages."""
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    if user is not None:
+        login_as(client, user)
+    return client
+
+
+@contextmanager
+def app_db(app):
+    """An app context for looking at or arranging rows directly."""
+    with app.app_context():
+        yield db.session
+        db.session.remove()
+
+
+def count_rows(app, model) -> int:
+    """How many rows a table has now."""
+    with app_db(app) as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def send_form(client, url: str, data: dict | None = None):
+    """POST a form with the session's real CSRF token, read once per browser.
+
+    Every page carries the footer's language form; a 404 page is the cheapest
+    to render, and the token stays valid until the session changes.
+    """
+    if not hasattr(client, "csrf"):
+        client.csrf = csrf_token(client, "/no-such-page")
+    return client.post(url, data={**(data or {}), "csrf_token": client.csrf})
+
+
+def main_text(response) -> str:
+    """The page's main content, without the site chrome."""
+    html = response.get_data(as_text=True)
+    return html.split('<main id="main">', 1)[1].split("</main>", 1)[0]
+
+
+def hit_titles(response) -> list[str]:
+    import re
+
+    html = response.get_data(as_text=True)
+    return [
+        re.sub(r"<[^>]+>", "", m) for m in re.findall(r'class="hit-title"><a [^>]+>(.*?)</a>', html)
+    ]
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
