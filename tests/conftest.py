@@ -20,6 +20,7 @@ from forum.extensions import db
 from forum.extensions import search
 from tests.helpers import PASSWORD
 from tests.helpers import fresh_postgres_database
+from tests.helpers import login_as
 
 
 def pytest_configure(config):
@@ -198,6 +199,20 @@ def make_reply(app, make_user):
             return _detached(post)
 
     return make
+
+
+@pytest.fixture
+def member(client, make_user):
+    """A librarian, logged in on ``client``."""
+    user = make_user("asep_sukamaju", display_name="Asep Saepudin")
+    login_as(client, user)
+    return user
+
+
+@pytest.fixture
+def facilitator(make_user):
+    """A facilitator (no library of her own), not logged in: ``client_for(app, facilitator)``."""
+    return make_user("fani", role="facilitator", display_name="Fani Fasilitator", library=None)
 
 
 @pytest.fixture

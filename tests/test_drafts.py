@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from forum.models import Draft
@@ -20,13 +19,6 @@ UNFINISHED = {
     "tags": "gedung",
     "tried": "Menutup rak dengan terpal",
 }
-
-
-@pytest.fixture
-def member(client, make_user):
-    user = make_user("dedi_margamulya")
-    login_as(client, user)
-    return user
 
 
 def save_thread_draft(client, **changes):

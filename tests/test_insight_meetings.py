@@ -34,6 +34,7 @@ NEW_MEETING = {
 
 @pytest.fixture
 def facilitator(client, make_user):
+    """Unlike conftest's facilitator: logged in on ``client`` and reading English."""
     user = make_user("fasilitator", role="facilitator", library=None, locale="en")
     login_as(client, user)
     return user

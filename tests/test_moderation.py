@@ -23,11 +23,6 @@ from tests.helpers import main_text
 from tests.helpers import send_form
 
 
-@pytest.fixture
-def facilitator(make_user):
-    return make_user("fani", role="facilitator", display_name="Fani Fasilitator", library=None)
-
-
 def row(app, model, id_):
     with app_db(app) as session:
         obj = session.get(model, id_)

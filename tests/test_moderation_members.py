@@ -8,7 +8,6 @@ from datetime import datetime
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 import sqlalchemy as sa
 
 from forum.models import User
@@ -21,11 +20,6 @@ from tests.helpers import post_form
 from tests.helpers import send_form
 
 LINK_RE = re.compile(r'value="(http://localhost/auth/reset/[^"]+)"')
-
-
-@pytest.fixture
-def facilitator(make_user):
-    return make_user("fani", role="facilitator", library=None)
 
 
 def member_row(app, username) -> User:

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from forum.models import Thread
 from tests.helpers import app_db
 from tests.helpers import count_rows
-from tests.helpers import login_as
 from tests.helpers import post_form
 from tests.html_safety import live_script
 
@@ -26,13 +25,6 @@ PRACTICE = {
     "participants": "35",
     "tips": "Mulai dari kelompok kecil.",
 }
-
-
-@pytest.fixture
-def member(client, make_user):
-    user = make_user("wati_cibodas", display_name="Wati")
-    login_as(client, user)
-    return user
 
 
 def post_thread(client, **changes):

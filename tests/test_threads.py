@@ -23,13 +23,6 @@ NEW_THREAD = {
 }
 
 
-@pytest.fixture
-def member(client, make_user):
-    user = make_user("asep_sukamaju", display_name="Asep Saepudin")
-    login_as(client, user)
-    return user
-
-
 def open_thread(client, **changes):
     return post_form(client, "/threads/new", {**NEW_THREAD, **changes}, page="/threads/new")
 
