@@ -431,6 +431,7 @@ def post_thread_with(port: int, cookie: str, files: list[tuple[bytes, str]]) -> 
     return post(port, "/threads/new", cookie, body, f"multipart/form-data; boundary={boundary}")
 
 
+@pytest.mark.slow  # a real gunicorn
 def test_under_gunicorn_gthread_a_slow_pdf_is_refused_and_others_log_in(
     sqlite_app, tmp_path, monkeypatch
 ):

@@ -21,6 +21,8 @@ from tests.gunicorn_server import start_gunicorn
 from tests.gunicorn_server import token
 from tests.helpers import PASSWORD
 
+pytestmark = pytest.mark.slow  # real processes: gunicorn, and uploads spread over seconds
+
 UPLOAD_SECONDS = 6
 
 

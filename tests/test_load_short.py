@@ -16,6 +16,8 @@ import pytest
 
 from tests.helpers import IN_CI
 
+pytestmark = pytest.mark.slow  # real processes: bench/load.py against gunicorn
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

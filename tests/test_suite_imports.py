@@ -80,3 +80,17 @@ def test_the_guard_sees_imports_at_any_depth():
     )
     flagged = [m for _, m in imported_modules(ast.parse(source)) if forbidden(m)]
     assert flagged == ["tests.conftest", "tests.browser.conftest", "tests.test_auth", ".conftest"]
+
+
+def test_modules_that_start_processes_mark_them_slow():
+    """`-m 'not slow'` must leave out every test that starts gunicorn, the CLI or Chromium."""
+    starters = {"subprocess", "tests.gunicorn_server", "tests.browser.helpers"}
+    unmarked = [
+        str(path.relative_to(TESTS.parent))
+        for path in suite_files()
+        if path.name.startswith("test_")
+        and starters & {m for _, m in imported_modules(ast.parse(path.read_text()))}
+        and "pytest.mark.slow" not in path.read_text()
+        and "BROWSER_TEST_MARKS" not in path.read_text()
+    ]
+    assert unmarked == []

@@ -15,6 +15,7 @@ from forum.threads import service as threads
 
 BROWSER_TEST_MARKS = [
     pytest.mark.browser,
+    pytest.mark.slow,  # a real Chromium and a live server
     # werkzeug's development server leaves a static file to the garbage collector
     # when it answers 304 Not Modified; gunicorn closes it. Only that is ignored.
     pytest.mark.filterwarnings(
