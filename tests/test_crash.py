@@ -1,10 +1,12 @@
 """Crashes lose nothing: kill -9 gunicorn workers while a member posts, then check.
 
-Real processes: gunicorn with 2 workers on SQLite, a client posting replies,
-and this test killing a worker with SIGKILL every second or so for about 20 s
-(the master starts a new one). Afterwards every acknowledged reply (its POST
-answered with the redirect) is in the database, ``PRAGMA integrity_check`` is
-ok, ``flask search check`` repairs any drift and a second run finds none.
+Real processes: gunicorn with 2 workers on SQLite, a client posting replies as fast
+as they are answered, and this test killing a worker with SIGKILL right after a reply
+is acknowledged, 8 times (the master starts a new one). Afterwards every acknowledged
+reply (its POST answered with the redirect) is in the database, no request got a 5xx,
+``PRAGMA integrity_check`` is ok, ``flask search check`` repairs any drift and a second
+run finds none. No rate is asserted: a loaded machine only makes the test slower, up
+to generous caps per step.
 
 Also: a damaged or missing index directory is rebuilt from the database, by
 ``flask search reindex --if-needed`` and by the app itself on first use.
@@ -12,12 +14,11 @@ Also: a damaged or missing index directory is rebuilt from the database, by
 
 from __future__ import annotations
 
-import importlib.util
+import json
 import os
 import random
 import secrets
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,12 +28,15 @@ from pathlib import Path
 
 import pytest
 
+from bench import load
+
 pytestmark = pytest.mark.slow  # real processes: gunicorn and the flask CLI
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PASSWORD = "kata-sandi-crash"
-KILL_FOR_SECONDS = 20
+KILLS = 8
+WAIT_CAP = 120  # seconds for one step (a reply, a worker): generous on a loaded machine
 
 SETUP = """
 import sys
@@ -92,34 +96,26 @@ def instance(tmp_path):
     return env, int(made.stdout.strip().splitlines()[-1]), tmp_path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _workers(master: int) -> list[int]:
     children = Path(f"/proc/{master}/task/{master}/children")
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
 
-def _load_module():
-    """bench/load.py's simulated member (its HTTP, cookie and CSRF handling)."""
-    spec = importlib.util.spec_from_file_location("serambi_bench_load", ROOT / "bench" / "load.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+def _wait_until(condition, cap: float) -> bool:
+    deadline = time.monotonic() + cap
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 class Poster:
     """One member posting replies as fast as the server answers, reconnecting after crashes."""
 
     def __init__(self, port: int, thread_id: int):
-        load = _load_module()
         self.stats = load.Stats()
         self.member = load.Member(port, "penulis_crash", self.stats, random.Random(1))
-        self.member_password = PASSWORD
         self.thread_id = thread_id
         self.stop = threading.Event()
 
@@ -144,7 +140,7 @@ class Poster:
 
 def test_killed_workers_lose_no_acknowledged_post(instance):
     env, thread_id, tmp_path = instance
-    port = _free_port()
+    port = load.free_port()
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:app"],
         env=env,
@@ -152,28 +148,38 @@ def test_killed_workers_lose_no_acknowledged_post(instance):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    poster = Poster(port, thread_id)
+    client = threading.Thread(target=poster.run, daemon=True)
+    rng = random.Random(KILLS)
     kills = 0
     try:
-        deadline = time.monotonic() + 30
-        while len(_workers(server.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        poster = Poster(port, thread_id)
-        client = threading.Thread(target=poster.run)
+        assert _wait_until(lambda: len(_workers(server.pid)) == 2, WAIT_CAP), "no workers"
         client.start()
-        end = time.monotonic() + KILL_FOR_SECONDS
-        while time.monotonic() < end:
-            time.sleep(1.0)
+        # Each round: a reply is acknowledged, then a worker dies, mostly in the middle of
+        # the next reply. The last round's acknowledgement shows the server came back.
+        for round_ in range(KILLS + 1):
+            seen = len(poster.acknowledged)
+            assert _wait_until(lambda s=seen: len(poster.acknowledged) > s, WAIT_CAP), (
+                f"no reply acknowledged within {WAIT_CAP} s after {kills} kills",
+                poster.stats.failures[-5:],
+                poster.stats.server_errors,
+            )
+            if round_ == KILLS:
+                break
+            time.sleep(rng.uniform(0, 0.1))
+            assert _wait_until(lambda: _workers(server.pid), WAIT_CAP), "no worker came back"
             workers = _workers(server.pid)
-            if workers:
+            try:
                 os.kill(workers[kills % len(workers)], signal.SIGKILL)
-                kills += 1
-        time.sleep(1.0)  # a last reply or two after the final kill
-        poster.stop.set()
-        client.join(30)
+            except ProcessLookupError:  # it was already gone; the next round kills another
+                continue
+            kills += 1
     finally:
+        poster.stop.set()
+        client.join(60)
         server.send_signal(signal.SIGTERM)
         try:
-            server.wait(20)
+            server.wait(30)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
@@ -181,12 +187,12 @@ def test_killed_workers_lose_no_acknowledged_post(instance):
         f"crash: {kills} workers killed, {len(poster.acknowledged)} replies acknowledged, "
         f"{len(poster.stats.failures)} requests cut off"
     )
-    assert kills >= 10
-    assert len(poster.acknowledged) >= 10, (poster.acknowledged, poster.stats.failures)
+    assert not client.is_alive()
     assert poster.stats.server_errors == []
 
-    stored = _run([sys.executable, "-c", COUNT], env, timeout=60)
-    bodies = "\n".join(__import__("json").loads(stored.stdout))
+    stored = _run([sys.executable, "-c", COUNT], env, timeout=120)
+    assert stored.returncode == 0, stored.stderr
+    bodies = "\n".join(json.loads(stored.stdout))
     assert [m for m in poster.acknowledged if m not in bodies] == []
 
     with sqlite3.connect(tmp_path / "serambi.sqlite") as conn:
