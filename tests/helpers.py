@@ -20,6 +20,8 @@ from forum.extensions import db
 
 PASSWORD = "kata-sandi-rahasia"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+# A Flask-WTF token is payload.timestamp.signature; the timestamp is in whole seconds.
+CSRF_TIME_RE = re.compile(r'(name="csrf_token" type="hidden" value="[^".]+)\.[^".]+\.[^"]+"')
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # A registration form filled in as a new member would.
 REGISTRATION = {
@@ -71,6 +73,15 @@ def csrf_token(client, page: str = "/") -> str:
     match = CSRF_RE.search(html)
     assert match, f"no CSRF token on {page}"
     return match.group(1)
+
+
+def without_token_time(html: str) -> str:
+    """``html`` with each CSRF token's time and signature blanked, its session part kept.
+
+    One browser's pages rendered in different seconds differ only there; compare what
+    must be equal with this, never by stripping the whole token.
+    """
+    return CSRF_TIME_RE.sub(r'\1.TIME.SIGNATURE"', html)
 
 
 def post_form(client, url: str, data: dict | None = None, *, page: str = "/", **kwargs):
