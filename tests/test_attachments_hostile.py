@@ -50,6 +50,12 @@ from tests.attachment_samples import png_bomb_within_cap
 from tests.attachment_samples import png_claiming
 from tests.attachment_samples import refuse_empty
 from tests.attachment_samples import webp_claiming
+from tests.gunicorn_server import get
+from tests.gunicorn_server import post
+from tests.gunicorn_server import session_cookie
+from tests.gunicorn_server import start_gunicorn
+from tests.gunicorn_server import token
+from tests.helpers import PASSWORD
 from tests.helpers import app_db
 from tests.helpers import client_for
 from tests.helpers import count_rows
@@ -390,12 +396,6 @@ def test_files_are_never_checked_after_something_was_written(app, make_user):
 def log_in(port: int, username: str) -> tuple[bytes, str]:
     from urllib.parse import urlencode
 
-    from tests.gunicorn_server import get
-    from tests.gunicorn_server import post
-    from tests.gunicorn_server import session_cookie
-    from tests.gunicorn_server import token
-    from tests.helpers import PASSWORD
-
     page = get(port, "/auth/login")
     form = urlencode({"csrf_token": token(page), "username": username, "password": PASSWORD})
     reply = post(
@@ -414,11 +414,6 @@ def post_thread_with(port: int, cookie: str, files: list[tuple[bytes, str]]) -> 
     from werkzeug.datastructures import MultiDict
     from werkzeug.test import encode_multipart
 
-    from tests.gunicorn_server import get
-    from tests.gunicorn_server import post
-    from tests.gunicorn_server import session_cookie
-    from tests.gunicorn_server import token
-
     page = get(port, "/threads/new", cookie)
     if b"Set-Cookie: session=" in page:
         cookie = f"{session_cookie(page)}; lang=en"
@@ -436,8 +431,6 @@ def test_under_gunicorn_gthread_a_slow_pdf_is_refused_and_others_log_in(
     sqlite_app, tmp_path, monkeypatch
 ):
     from forum.auth.service import create_user
-    from tests.gunicorn_server import start_gunicorn
-    from tests.helpers import PASSWORD
 
     with sqlite_app.app_context():
         create_user("pengunggah", "u@contoh.id", PASSWORD, display_name="Pengunggah")
