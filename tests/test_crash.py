@@ -125,17 +125,20 @@ class Poster:
 
     def run(self) -> None:
         logged_in = False
-        while not self.stop.is_set():
-            if not logged_in:
-                logged_in = self.member.log_in(PASSWORD)
-                continue
-            marker = f"crash{secrets.token_hex(6)}"
-            self.member.post(
-                "reply",
-                f"/threads/{self.thread_id}/replies",
-                marker,
-                {"body": f"Balasan {marker} saat pekerja dimatikan."},
-            )
+        try:
+            while not self.stop.is_set():
+                if not logged_in:
+                    logged_in = self.member.log_in(PASSWORD)
+                    continue
+                marker = f"crash{secrets.token_hex(6)}"
+                self.member.post(
+                    "reply",
+                    f"/threads/{self.thread_id}/replies",
+                    marker,
+                    {"body": f"Balasan {marker} saat pekerja dimatikan."},
+                )
+        finally:
+            self.member.conn.close()
 
 
 def test_killed_workers_lose_no_acknowledged_post(instance):
