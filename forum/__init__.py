@@ -7,10 +7,35 @@ and identically.
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask
 
 from .config import Config
 from .config import load_or_create_secret_key
+
+# Each area's module that owns its blueprint ``bp`` (forum/<area>/views.py).
+AREAS = (
+    "auth.views",
+    "threads.views",
+    "users.views",
+    "moderation.views",
+    "search.views",
+    "engagement.views",  # helpful, follows, notifications, bookmarks
+    "insight.meetings",
+    "insight.dashboard",
+    "attachments.views",  # photos and documents on posts
+    "health",
+    "assets",
+)
+# Modules that put tables on ``db.metadata`` (loaded before any create_all or migration).
+MODELS = (
+    "models",
+    "moderation.models",
+    "engagement.models",
+    "insight.models",
+    "attachments.models",
+)
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -99,57 +124,32 @@ def _configure_login(app: Flask, login_manager) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    """Every area's tables, then its blueprint ``bp``: one list, one way."""
+    from . import converters
     from . import errors
-    from .attachments import init_app as init_attachments
-    from .auth import bp as auth_bp
-    from .engagement.views import bp as engagement_bp
-    from .health import bp as health_bp
-    from .insight import init_app as init_insight
-    from .moderation.views import bp as moderation_bp
-    from .search import bp as search_bp
-    from .threads import bp as threads_bp
-    from .users import bp as users_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(threads_bp)
-    app.register_blueprint(users_bp)
-    app.register_blueprint(moderation_bp)
-    app.register_blueprint(search_bp)
-    app.register_blueprint(engagement_bp)  # helpful, follows, notifications, bookmarks
-    init_insight(app)  # meetings and the dashboard
-    init_attachments(app)  # photos and documents on posts
-    app.register_blueprint(health_bp)
+    converters.init_app(app)  # <id:...> in every area's routes
+    for name in MODELS:
+        import_module(f"{__name__}.{name}")
+    for name in AREAS:
+        app.register_blueprint(import_module(f"{__name__}.{name}").bp)
     errors.init_app(app)
 
 
 def register_request_hooks(app: Flask) -> None:
-    from . import assets
     from . import headers
+    from .attachments import service as attachments
     from .http import refuse_nul_characters
 
     headers.init_app(app)
-    assets.init_app(app)
+    attachments.install_hooks()  # files of rolled-back posts are removed
     app.before_request(refuse_nul_characters)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from . import i18n
-    from .forms import EmptyForm
-    from .markup import render_markdown
-    from .permissions import TEMPLATE_HELPERS
-    from .regions import regions
-    from .users.forms import LanguageForm
+    from . import template_helpers
 
-    i18n.init_app(app)
-    app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.globals.update(TEMPLATE_HELPERS)
-    # Forms in the page chrome never bind the request: on a refused or too-large
-    # POST they would read (and fail on) the body again.
-    app.jinja_env.globals.update(
-        regions=regions,
-        button_form=lambda: EmptyForm(formdata=None),
-        language_form=lambda: LanguageForm(formdata=None),
-    )
+    template_helpers.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -54,13 +54,9 @@ def file(name: str):
     )
 
 
-def init_app(app) -> None:
-    app.register_blueprint(bp)
-    app.jinja_env.globals["asset_url"] = asset_url
-
-    @app.after_request
-    def _immutable(response):
-        if response.cache_control.max_age == ONE_YEAR:
-            response.cache_control.public = True
-            response.cache_control.immutable = True
-        return response
+@bp.after_app_request
+def _immutable(response):
+    if response.cache_control.max_age == ONE_YEAR:
+        response.cache_control.public = True
+        response.cache_control.immutable = True
+    return response

@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from .attachments.cli import attachments_cli
 from .database import writing
 from .engagement.mail import notifications_cli
 from .extensions import db
@@ -201,8 +202,10 @@ def backup_restore(path: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    """Every ``flask`` command group, registered here and nowhere else."""
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(notifications_cli)
+    app.cli.add_command(attachments_cli)

@@ -5,16 +5,20 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField
+from wtforms import IntegerField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import Email
 from wtforms.validators import Length
+from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
 
 from .libraries import LibraryDetails
 from .regions import regions
+from .tags import MAX_TAGS_PER_THREAD
+from .tags import parse_tags
 
 
 def strip(value):
@@ -37,6 +41,49 @@ def regency_choices() -> list[SelectChoice]:
             for r in sorted(regions().regencies_of(province.slug), key=lambda r: r.short_name)
         ]
     return choices
+
+
+class CountField(IntegerField):
+    """A whole number, refused in the member's language (WTForms' message is English).
+
+    One message is enough: a value that does not parse is not also "out of range".
+    """
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip()
+        if text:
+            try:
+                self.data = int(text)
+            except ValueError:
+                raise ValueError(_l("Write a whole number, e.g. 25.")) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+class TagsField(StringField):
+    """Tags separated by commas, at most ``MAX_TAGS_PER_THREAD``; ``tag_list`` gives them parsed."""
+
+    def __init__(self, label=None, **kwargs):
+        kwargs.setdefault(
+            "description", _l("Separated by commas, at most 8, e.g. literasi anak, pojok baca")
+        )
+        super().__init__(
+            label or _l("Tags"),
+            filters=[strip],
+            validators=[Length(max=400, message=_l("At most %(max)d characters."))],
+            **kwargs,
+        )
+
+    def post_validate(self, form, validation_stopped):
+        if not validation_stopped and len(self.tag_list) > MAX_TAGS_PER_THREAD:
+            self.errors.append(_l("At most %(count)d tags per thread.", count=MAX_TAGS_PER_THREAD))
+
+    @property
+    def tag_list(self) -> list[str]:
+        return parse_tags(self.data or "")
 
 
 class EmptyForm(FlaskForm):

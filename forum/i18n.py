@@ -10,12 +10,12 @@ from datetime import datetime
 
 from flask import current_app
 from flask import request
+from flask_babel import format_date
 from flask_babel import format_datetime
+from flask_babel import format_decimal
 from flask_babel import format_timedelta
-from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
-from markupsafe import escape
 
 from .models import utcnow
 
@@ -55,8 +55,12 @@ def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(value, fmt) if value is not None else ""
 
 
-def init_app(app) -> None:
-    app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.filters["time_ago"] = time_ago
-    app.jinja_env.filters["datetime"] = local_datetime
-    app.jinja_env.globals["escape"] = escape
+def local_date(value: datetime | None, fmt: str = "medium") -> str:
+    return format_date(value, fmt) if value is not None else ""
+
+
+def filesize(size: int) -> str:
+    """1,2 MB / 340 KB, with the member's decimal separator."""
+    if size >= 1024 * 1024:
+        return f"{format_decimal(round(size / (1024 * 1024), 1))} MB"
+    return f"{format_decimal(max(1, round(size / 1024)))} KB"

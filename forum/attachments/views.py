@@ -7,7 +7,6 @@ else downloads. With ``ATTACHMENTS_ACCEL_REDIRECT`` (nginx) or ``USE_X_SENDFILE`
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from urllib.parse import quote
 
 from flask import Blueprint
@@ -18,64 +17,26 @@ from flask import flash
 from flask import redirect
 from flask import send_file
 from flask import url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 
 from ..extensions import db
 from ..forms import EmptyForm
-from ..http import render_form
-from ..moderation.forms import HideForm
 from ..permissions import check
 from ..permissions import why_not_edit
 from ..permissions import why_not_moderate
+from ..urls import edit_url
+from ..urls import post_url
 from . import service
-from .forms import ACCEPT
-from .forms import files_description
 from .storage import get_storage
 
 bp = Blueprint("attachments", __name__)
-MAX_ID = 2**31 - 1
-ATTACHMENT = f"<int(max={MAX_ID}):attachment_id>"
 INLINE_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 THUMB_MAX_AGE = 30 * 24 * 3600  # a thumbnail never changes: a new file is a new id
 FILE_MAX_AGE = 24 * 3600
 # Served files are not pages: nothing in them may run or load anything.
 FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-
-
-@bp.app_template_global()
-def shown_attachments(post):
-    return service.shown(post, current_user)
-
-
-@bp.app_template_global()
-def attachment_limits() -> SimpleNamespace:
-    limits = service.limits()
-    return SimpleNamespace(
-        max_files=limits["max_files"],
-        max_file_size=filesize(limits["max_file_bytes"]),
-        max_post_size=filesize(limits["max_post_bytes"]),
-    )
-
-
-@bp.app_template_filter()
-def filesize(size: int) -> str:
-    """1,2 MB / 340 KB, with the member's decimal separator."""
-    if size >= 1024 * 1024:
-        return f"{format_decimal(round(size / (1024 * 1024), 1))} MB"
-    return f"{format_decimal(max(1, round(size / 1024)))} KB"
-
-
-bp.add_app_template_global(files_description)
-bp.add_app_template_global(ACCEPT, "attachment_accept")
-
-
-def _post_url(attachment) -> str:
-    post = attachment.post
-    anchor = f"post-{post.id}"
-    return url_for("threads.detail", thread_id=post.thread_id, _anchor=anchor)
 
 
 def _disposition(kind: str, name: str) -> str:
@@ -106,7 +67,7 @@ def _send(key: str, content_type: str, *, disposition: str, max_age: int) -> Res
     return response
 
 
-@bp.route(f"/attachments/{ATTACHMENT}/<name>")
+@bp.route("/attachments/<id:attachment_id>/<name>")
 def file(attachment_id: int, name: str):
     """The stored file (re-encoded for photos), under its sanitized name."""
     attachment = service.load(attachment_id, current_user)
@@ -125,7 +86,7 @@ def file(attachment_id: int, name: str):
     return response
 
 
-@bp.route(f"/attachments/{ATTACHMENT}/thumb")
+@bp.route("/attachments/<id:attachment_id>/thumb")
 def thumb(attachment_id: int):
     """The 400 px thumbnail of a photo, or page 1 of a PDF."""
     attachment = service.load(attachment_id, current_user)
@@ -141,42 +102,21 @@ def thumb(attachment_id: int):
     return response
 
 
-@bp.route(f"/attachments/{ATTACHMENT}/delete", methods=["POST"])
+@bp.route("/attachments/<id:attachment_id>/delete", methods=["POST"])
 @login_required
 def delete(attachment_id: int):
     attachment = service.load(attachment_id, current_user)
     check(why_not_edit(current_user, attachment.post))
     if not EmptyForm().validate_on_submit():
         abort(400)
-    back = _edit_url(attachment)
+    back = edit_url(attachment.post)
     service.delete(current_user, attachment)
     db.session.commit()
     flash(_("The file is removed."), "success")
     return redirect(back)
 
 
-def _edit_url(attachment) -> str:
-    post = attachment.post
-    if post.is_opening:
-        return url_for("threads.edit", thread_id=post.thread_id)
-    return url_for("threads.edit_post", post_id=post.id)
-
-
-@bp.route(f"/attachments/{ATTACHMENT}/hide", methods=["GET", "POST"])
-@login_required
-def hide(attachment_id: int):
-    attachment = service.load(attachment_id, current_user)
-    check(why_not_moderate(current_user))
-    form = HideForm()
-    if form.validate_on_submit():
-        service.hide(current_user, attachment, form.reason.data)
-        db.session.commit()
-        flash(_("The file is hidden. Its author sees your reason."), "success")
-        return redirect(_post_url(attachment))
-    return render_form("attachments/hide.html", form, attachment=attachment)
-
-
-@bp.route(f"/attachments/{ATTACHMENT}/restore", methods=["POST"])
+@bp.route("/attachments/<id:attachment_id>/restore", methods=["POST"])
 @login_required
 def restore(attachment_id: int):
     attachment = service.load(attachment_id, current_user)
@@ -186,4 +126,4 @@ def restore(attachment_id: int):
     if service.restore(current_user, attachment):
         db.session.commit()
         flash(_("The file is visible again."), "success")
-    return redirect(_post_url(attachment))
+    return redirect(post_url(attachment.post))

@@ -1,7 +1,1 @@
 """Accounts: register, log in and out, change password."""
-
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-from . import views  # noqa: E402,F401  (routes attach themselves to bp)

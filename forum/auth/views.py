@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import abort
 from flask import flash
 from flask import redirect
@@ -21,10 +22,9 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..http import render_form
 from ..http import safe_next
-from ..moderation.limits import login_account_limit
-from ..moderation.limits import login_address_limit
-from ..moderation.limits import registration_limit
-from . import bp
+from ..limits import login_account_limit
+from ..limits import login_address_limit
+from ..limits import registration_limit
 from .forms import LoginForm
 from .forms import PasswordForm
 from .forms import RegisterForm
@@ -35,6 +35,8 @@ from .service import find_reset_token
 from .service import log_in
 from .service import reset_password
 from .service import set_password
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _start_session(user, remember: bool) -> None:

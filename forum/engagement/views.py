@@ -11,7 +11,6 @@ from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import flash
-from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -24,11 +23,11 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..http import page_arg
 from ..http import render_form
-from ..http import safe_next
 from ..tags import normalize_tag
 from ..threads import service as threads
-from ..threads.views import MAX_ID
-from ..threads.views import thread_url
+from ..urls import back
+from ..urls import post_url
+from ..urls import thread_url
 from . import service
 from .forms import NotificationSettingsForm
 from .mail import mail_configured
@@ -38,40 +37,11 @@ from .texts import describe
 
 bp = Blueprint("engagement", __name__)
 
-THREAD = f"<int(max={MAX_ID}):thread_id>"
-POST = f"<int(max={MAX_ID}):post_id>"
-NOTIFICATION = f"<int(max={MAX_ID}):notification_id>"
-
-
-@bp.app_template_global()
-def unread_notifications() -> int:
-    """The bell's count: one query per page for members, none for visitors."""
-    if "unread_notifications" not in g:
-        g.unread_notifications = service.unread_count(current_user)
-    return g.unread_notifications
-
-
-bp.add_app_template_global(service.thread_engagement)
-bp.add_app_template_global(service.helpful_received)
-bp.add_app_template_global(service.follows_tag)
-
 
 def _require_button() -> None:
     """A button press must carry the CSRF token (and nothing else is needed)."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-
-
-def _post_url(post) -> str:
-    """The post on its page of the thread, at its anchor."""
-    if post.is_opening:
-        return thread_url(post.thread) + f"#post-{post.id}"
-    page = threads.page_of_reply(post, current_app.config["REPLIES_PER_PAGE"])
-    return thread_url(post.thread, post, page)
-
-
-def _back(default: str):
-    return redirect(safe_next(request.form.get("next"), default))
 
 
 # --- helpful ---------------------------------------------------------------------------
@@ -85,17 +55,17 @@ def _toggle_helpful(post):
         _("Marked as helpful. Thank you!") if marked else _("Your helpful mark is taken back."),
         "success",
     )
-    return redirect(_post_url(post))
+    return redirect(post_url(post))
 
 
-@bp.route(f"/threads/{THREAD}/helpful", methods=["POST"])
+@bp.route("/threads/<id:thread_id>/helpful", methods=["POST"])
 @login_required
 def thread_helpful(thread_id: int):
     thread = threads.load_thread(thread_id, current_user)
     return _toggle_helpful(thread.opening_post)
 
 
-@bp.route(f"/posts/{POST}/helpful", methods=["POST"])
+@bp.route("/posts/<id:post_id>/helpful", methods=["POST"])
 @login_required
 def post_helpful(post_id: int):
     return _toggle_helpful(threads.load_post(post_id, current_user))
@@ -104,7 +74,7 @@ def post_helpful(post_id: int):
 # --- follows and bookmarks -------------------------------------------------------------
 
 
-@bp.route(f"/threads/{THREAD}/follow", methods=["POST"])
+@bp.route("/threads/<id:thread_id>/follow", methods=["POST"])
 @login_required
 def follow_thread(thread_id: int):
     thread = threads.load_thread(thread_id, current_user)
@@ -112,10 +82,10 @@ def follow_thread(thread_id: int):
     if service.follow_thread(current_user, thread):
         db.session.commit()
         flash(_("You follow this thread: you will hear about new replies."), "success")
-    return _back(thread_url(thread))
+    return back(thread_url(thread))
 
 
-@bp.route(f"/threads/{THREAD}/unfollow", methods=["POST"])
+@bp.route("/threads/<id:thread_id>/unfollow", methods=["POST"])
 @login_required
 def unfollow_thread(thread_id: int):
     thread = threads.load_thread(thread_id, current_user)
@@ -123,7 +93,7 @@ def unfollow_thread(thread_id: int):
     service.unfollow_thread(current_user, thread)
     db.session.commit()  # kept even when not following: replying later will not follow again
     flash(_("You no longer follow this thread."), "success")
-    return _back(thread_url(thread))
+    return back(thread_url(thread))
 
 
 def _tag_name(name: str) -> str:
@@ -141,7 +111,7 @@ def follow_tag(name: str):
     service.follow_tag(current_user, tag)
     db.session.commit()
     flash(_("You follow #%(tag)s: you will hear about new threads with it.", tag=tag), "success")
-    return _back(url_for("threads.index", tag=tag))
+    return back(url_for("threads.index", tag=tag))
 
 
 @bp.route("/tags/<name>/unfollow", methods=["POST"])
@@ -152,10 +122,10 @@ def unfollow_tag(name: str):
     if service.unfollow_tag(current_user, tag):
         db.session.commit()
         flash(_("You no longer follow #%(tag)s.", tag=tag), "success")
-    return _back(url_for("threads.index", tag=tag))
+    return back(url_for("threads.index", tag=tag))
 
 
-@bp.route(f"/threads/{THREAD}/bookmark", methods=["POST"])
+@bp.route("/threads/<id:thread_id>/bookmark", methods=["POST"])
 @login_required
 def bookmark(thread_id: int):
     thread = threads.load_thread(thread_id, current_user)
@@ -163,7 +133,7 @@ def bookmark(thread_id: int):
     marked = service.toggle_bookmark(current_user, thread)
     db.session.commit()
     flash(_("Bookmarked.") if marked else _("The bookmark is removed."), "success")
-    return _back(thread_url(thread))
+    return back(thread_url(thread))
 
 
 @bp.route("/bookmarks")
@@ -189,11 +159,11 @@ def notifications():
 
 def _target_url(notification) -> str:
     if notification.post is not None and notification.kind != "new_thread":
-        return _post_url(notification.post)
+        return post_url(notification.post)
     return thread_url(notification.thread)
 
 
-@bp.route(f"/notifications/{NOTIFICATION}/read", methods=["POST"])
+@bp.route("/notifications/<id:notification_id>/read", methods=["POST"])
 @login_required
 def read(notification_id: int):
     """Mark one read; ``then=open`` goes on to what it is about, else back to the list."""
@@ -203,7 +173,7 @@ def read(notification_id: int):
         db.session.commit()
     if request.form.get("then") == "open":
         return redirect(_target_url(notification))
-    return _back(url_for("engagement.notifications"))
+    return back(url_for("engagement.notifications"))
 
 
 @bp.route("/notifications/read-all", methods=["POST"])

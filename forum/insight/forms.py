@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import DateField
-from wtforms import IntegerField
 from wtforms import RadioField
 from wtforms import SelectField
 from wtforms import StringField
@@ -22,12 +21,12 @@ from wtforms.validators import Optional
 from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
 
+from ..forms import CountField
 from ..forms import Required
+from ..forms import TagsField
 from ..forms import regency_choices
 from ..forms import strip
 from ..regions import regions
-from ..tags import MAX_TAGS_PER_THREAD
-from ..tags import parse_tags
 from .models import LINK_RELATIONS
 from .models import MEETING_KINDS
 
@@ -79,25 +78,6 @@ class LocalDateField(_OwnMessage, DateField):
         if not EARLIEST <= value <= LATEST:
             raise ValueError(_l("Enter a date between 2000 and 2100."))
         return value
-
-
-class CountField(_OwnMessage, IntegerField):
-    """A whole number."""
-
-    def parse(self, text: str) -> int:
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(_l("Enter a whole number.")) from None
-
-
-def tags_field():
-    return StringField(
-        _l("Tags for the summary thread"),
-        filters=[strip],
-        description=_l("Separated by commas, at most 8, e.g. literasi anak, pojok baca"),
-        validators=[Length(max=400, message=_l("At most %(max)d characters."))],
-    )
 
 
 class MeetingForm(FlaskForm):
@@ -155,7 +135,7 @@ class MeetingForm(FlaskForm):
         validators=[Length(max=MAX_SUMMARY, message=_l("At most %(max)d characters."))],
     )
     post_summary = BooleanField(_l("Also post the summary as a best-practice thread"))
-    summary_tags = tags_field()
+    summary_tags = TagsField(_l("Tags for the summary thread"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,15 +153,9 @@ class MeetingForm(FlaskForm):
         if self.post_summary.data and not (field.data or "").strip():
             raise ValidationError(_l("Write the summary to post it as a thread."))
 
-    def validate_summary_tags(self, field):
-        if len(parse_tags(field.data or "")) > MAX_TAGS_PER_THREAD:
-            raise ValidationError(
-                _l("At most %(count)d tags per thread.", count=MAX_TAGS_PER_THREAD)
-            )
-
     @property
     def tag_list(self) -> list[str]:
-        return parse_tags(self.summary_tags.data or "")
+        return self.summary_tags.tag_list
 
 
 _THREAD_NUMBER = re.compile(r"^#?(\d{1,10})$")

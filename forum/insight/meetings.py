@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint
@@ -12,8 +11,6 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from flask_babel import format_date
-from flask_babel import format_timedelta
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,10 +22,7 @@ from ..http import render_form
 from ..markup import render_markdown
 from ..permissions import check
 from ..permissions import why_not_moderate
-from ..threads.views import MAX_ID
 from . import service
-from .forms import MEETING_KIND_LABELS
-from .forms import RELATION_LABELS
 from .forms import LinkThreadForm
 from .forms import MeetingForm
 from .forms import thread_number
@@ -36,39 +30,7 @@ from .models import LINK_RELATIONS
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
-MEETING = f"<int(max={MAX_ID}):meeting_id>"
 PER_PAGE = 20
-
-
-@bp.record_once
-def _template_labels(state):
-    # Globals, not a context processor: macros imported without context see them too.
-    state.app.jinja_env.globals.update(
-        meeting_kind_labels=MEETING_KIND_LABELS, relation_labels=RELATION_LABELS
-    )
-
-
-@bp.app_template_global("meetings_of_thread")
-def meetings_of_thread(thread_id: int) -> list:
-    """For the "discussed at ..." note on a thread page (one query)."""
-    return service.meetings_of_thread(thread_id)
-
-
-@bp.app_template_filter("meeting_dates")
-def meeting_dates(meeting) -> str:
-    """ "3 Mar 2026", or "3 Mar 2026 – 5 Mar 2026" for a meeting of several days."""
-    first = format_date(meeting.starts_on, "medium")
-    if meeting.ends_on == meeting.starts_on:
-        return first
-    return f"{first} – {format_date(meeting.ends_on, 'medium')}"
-
-
-@bp.app_template_filter("duration")
-def duration(seconds: float | None) -> str:
-    """A median delay as people say it: "45 minutes", "30 hours", "4 days"."""
-    if seconds is None:
-        return "–"
-    return format_timedelta(timedelta(seconds=seconds), threshold=2)
 
 
 def local_today():
@@ -132,13 +94,13 @@ def _render_detail(meeting, link_form, status=200):
     )
 
 
-@bp.route(f"/{MEETING}")
+@bp.route("/<id:meeting_id>")
 def detail(meeting_id: int):
     meeting = service.load_meeting(meeting_id)
     return _render_detail(meeting, LinkThreadForm(formdata=None))
 
 
-@bp.route(f"/{MEETING}/edit", methods=["GET", "POST"])
+@bp.route("/<id:meeting_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(meeting_id: int):
     meeting = service.load_meeting(meeting_id)
@@ -172,7 +134,7 @@ def edit(meeting_id: int):
     )
 
 
-@bp.route(f"/{MEETING}/threads", methods=["POST"])
+@bp.route("/<id:meeting_id>/threads", methods=["POST"])
 @login_required
 def link_thread(meeting_id: int):
     meeting = service.load_meeting(meeting_id)

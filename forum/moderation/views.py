@@ -18,28 +18,27 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_login import login_required
 
+from ..attachments import service as attachments
 from ..extensions import db
 from ..forms import EmptyForm
 from ..http import page_arg
 from ..http import render_form
-from ..http import safe_next
+from ..limits import flagging_limit
 from ..permissions import check
 from ..permissions import why_not_flag
 from ..permissions import why_not_manage_member
 from ..permissions import why_not_moderate
 from ..permissions import why_not_set_role
 from ..threads import service as threads
-from ..threads.views import MAX_ID
-from ..threads.views import thread_url
+from ..urls import back
+from ..urls import post_url
+from ..urls import thread_url
 from . import service
-from .forms import ACTION_LABELS
-from .forms import FLAG_REASON_LABELS
-from .forms import RESOLUTION_LABELS
 from .forms import FlagForm
 from .forms import HideForm
 from .forms import LogFilterForm
@@ -47,36 +46,9 @@ from .forms import MoveForm
 from .forms import ResolveForm
 from .forms import RoleForm
 from .forms import SuspendForm
-from .limits import flagging_limit
 from .models import Flag
 
 bp = Blueprint("moderation", __name__)
-
-THREAD = f"<int(max={MAX_ID}):thread_id>"
-POST = f"<int(max={MAX_ID}):post_id>"
-
-
-@bp.app_context_processor
-def moderation_helpers():
-    """Forms and labels the thread and post templates use for moderation and flags."""
-    return {
-        "hide_form": lambda: HideForm(formdata=None),
-        "move_form": lambda: MoveForm(formdata=None),
-        "flag_form": lambda: FlagForm(formdata=None),
-        "flag_reason_labels": FLAG_REASON_LABELS,
-        "action_labels": ACTION_LABELS,
-        "resolution_labels": RESOLUTION_LABELS,
-    }
-
-
-@bp.app_template_filter("date")
-def local_date(value: datetime | None, fmt: str = "medium") -> str:
-    return format_date(value, fmt) if value is not None else ""
-
-
-def _back(default: str):
-    """Redirect to the page the button was on (a local ``next``), else ``default``."""
-    return redirect(safe_next(request.form.get("next"), default))
 
 
 def _button(thread_id: int, change, done_message: str):
@@ -88,71 +60,82 @@ def _button(thread_id: int, change, done_message: str):
     if change(current_user, thread):
         db.session.commit()
         flash(done_message, "success")
-    return _back(thread_url(thread))
+    return back(thread_url(thread))
 
 
 # --- threads and posts -----------------------------------------------------------------
 
 
-@bp.route(f"/mod/threads/{THREAD}/pin", methods=["POST"])
+@bp.route("/mod/threads/<id:thread_id>/pin", methods=["POST"])
 @login_required
 def pin(thread_id: int):
     return _button(thread_id, service.pin, _("The thread is pinned."))
 
 
-@bp.route(f"/mod/threads/{THREAD}/unpin", methods=["POST"])
+@bp.route("/mod/threads/<id:thread_id>/unpin", methods=["POST"])
 @login_required
 def unpin(thread_id: int):
     return _button(thread_id, service.unpin, _("The thread is no longer pinned."))
 
 
-@bp.route(f"/mod/threads/{THREAD}/lock", methods=["POST"])
+@bp.route("/mod/threads/<id:thread_id>/lock", methods=["POST"])
 @login_required
 def lock(thread_id: int):
     return _button(thread_id, service.lock, _("The thread is locked: no new replies."))
 
 
-@bp.route(f"/mod/threads/{THREAD}/unlock", methods=["POST"])
+@bp.route("/mod/threads/<id:thread_id>/unlock", methods=["POST"])
 @login_required
 def unlock(thread_id: int):
     return _button(thread_id, service.unlock, _("The thread is open for replies again."))
 
 
-@bp.route(f"/mod/threads/{THREAD}/restore", methods=["POST"])
+@bp.route("/mod/threads/<id:thread_id>/restore", methods=["POST"])
 @login_required
 def restore_thread(thread_id: int):
     return _button(thread_id, service.restore_thread, _("The thread is visible again."))
 
 
-@bp.route(f"/mod/threads/{THREAD}/hide", methods=["GET", "POST"])
+def _hideable(kind: str, target_id: int):
+    """What a hide form is about: the target, its thread and post, and where to go after."""
+    if kind == "attachment":
+        target = attachments.load(target_id, current_user)
+        return target, target.post, post_url(target.post)
+    if kind == "thread":
+        target = threads.load_thread(target_id, current_user)
+        return target, target.opening_post, thread_url(target)
+    target = threads.load_post(target_id, current_user)
+    return target, target, thread_url(target.thread, None if target.is_opening else target)
+
+
+HIDE = {  # kind: (the service that hides it, what the facilitator is told)
+    "thread": (service.hide_thread, _l("The thread is hidden. Its author sees your reason.")),
+    "post": (service.hide_post, _l("It is hidden. Its author sees your reason.")),
+    "attachment": (attachments.hide, _l("The file is hidden. Its author sees your reason.")),
+}
+
+
+@bp.route("/mod/threads/<id:target_id>/hide", defaults={"kind": "thread"}, methods=["GET", "POST"])
+@bp.route("/mod/posts/<id:target_id>/hide", defaults={"kind": "post"}, methods=["GET", "POST"])
+@bp.route(
+    "/attachments/<id:target_id>/hide", defaults={"kind": "attachment"}, methods=["GET", "POST"]
+)
 @login_required
-def hide_thread(thread_id: int):
-    thread = threads.load_thread(thread_id, current_user)
+def hide(kind: str, target_id: int):
+    """Hide a thread, a reply or a file, with the reason its author is shown."""
+    target, post, after = _hideable(kind, target_id)
     check(why_not_moderate(current_user))
     form = HideForm()
     if form.validate_on_submit():
-        service.hide_thread(current_user, thread, form.reason.data)
+        hide_it, message = HIDE[kind]
+        hide_it(current_user, target, form.reason.data)
         db.session.commit()
-        flash(_("The thread is hidden. Its author sees your reason."), "success")
-        return redirect(thread_url(thread))
-    return render_form("moderation/hide.html", form, thread=thread, post=thread.opening_post)
+        flash(str(message), "success")
+        return redirect(after)
+    return render_form("moderation/hide.html", form, kind=kind, target=target, post=post)
 
 
-@bp.route(f"/mod/posts/{POST}/hide", methods=["GET", "POST"])
-@login_required
-def hide_post(post_id: int):
-    post = threads.load_post(post_id, current_user)
-    check(why_not_moderate(current_user))
-    form = HideForm()
-    if form.validate_on_submit():
-        service.hide_post(current_user, post, form.reason.data)
-        db.session.commit()
-        flash(_("It is hidden. Its author sees your reason."), "success")
-        return redirect(thread_url(post.thread, None if post.is_opening else post))
-    return render_form("moderation/hide.html", form, thread=post.thread, post=post)
-
-
-@bp.route(f"/mod/posts/{POST}/restore", methods=["POST"])
+@bp.route("/mod/posts/<id:post_id>/restore", methods=["POST"])
 @login_required
 def restore_post(post_id: int):
     post = threads.load_post(post_id, current_user)
@@ -162,10 +145,10 @@ def restore_post(post_id: int):
     if service.restore_post(current_user, post):
         db.session.commit()
         flash(_("It is visible again."), "success")
-    return _back(thread_url(post.thread, None if post.is_opening else post))
+    return back(thread_url(post.thread, None if post.is_opening else post))
 
 
-@bp.route(f"/mod/threads/{THREAD}/move", methods=["POST"])
+@bp.route("/mod/threads/<id:thread_id>/move", methods=["POST"])
 @login_required
 def move(thread_id: int):
     thread = threads.load_thread(thread_id, current_user)
@@ -196,7 +179,7 @@ def _flag(post, thread):
     return render_form("moderation/flag.html", form, thread=thread, post=post)
 
 
-@bp.route(f"/threads/{THREAD}/flag", methods=["GET", "POST"])
+@bp.route("/threads/<id:thread_id>/flag", methods=["GET", "POST"])
 @login_required
 @flagging_limit
 def flag_thread(thread_id: int):
@@ -204,7 +187,7 @@ def flag_thread(thread_id: int):
     return _flag(thread.opening_post, thread)
 
 
-@bp.route(f"/posts/{POST}/flag", methods=["GET", "POST"])
+@bp.route("/posts/<id:post_id>/flag", methods=["GET", "POST"])
 @login_required
 @flagging_limit
 def flag_post(post_id: int):
@@ -220,7 +203,7 @@ def flags():
     return render_template("moderation/flags.html", posts=posts, entries=entries)
 
 
-@bp.route(f"/mod/flags/<int(max={MAX_ID}):flag_id>/resolve", methods=["POST"])
+@bp.route("/mod/flags/<id:flag_id>/resolve", methods=["POST"])
 @login_required
 def resolve(flag_id: int):
     check(why_not_moderate(current_user))
@@ -232,14 +215,14 @@ def resolve(flag_id: int):
         if not closed:
             flash(_("These flags were already resolved."), "info")
         elif form.action.data == "edit":
-            return redirect(_edit_url(flag.post))
+            return redirect(edit_url(flag.post))
         else:
             flash(_("Resolved: the flags are closed."), "success")
         return redirect(url_for("moderation.flags"))
     return render_form("moderation/resolve.html", form, flag=flag, entry=service.queue_entry(flag))
 
 
-def _edit_url(post) -> str:
+def edit_url(post) -> str:
     if post.is_opening:
         return url_for("threads.edit", thread_id=post.thread_id)
     return url_for("threads.edit_post", post_id=post.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import current_app
 from flask import render_template
 from flask import request
@@ -12,11 +13,11 @@ from ..extensions import search
 from ..http import page_arg
 from ..permissions import check
 from ..permissions import why_not_moderate
-from . import bp
 from . import service
 from .forms import MAX_QUERY
 from .forms import SearchForm
 
+bp = Blueprint("search", __name__)
 SUGGEST_MIN_CHARS = 3
 
 

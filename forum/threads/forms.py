@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
 from wtforms import RadioField
 from wtforms import StringField
 from wtforms import SubmitField
@@ -15,15 +14,14 @@ from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
-from wtforms.validators import ValidationError
 
 from ..attachments.forms import AttachmentFields
+from ..forms import CountField
 from ..forms import Required
+from ..forms import TagsField
 from ..forms import strip
 from ..models import THREAD_KINDS
 from ..sections import SECTIONS
-from ..tags import MAX_TAGS_PER_THREAD
-from ..tags import parse_tags
 
 MAX_BODY = 20_000
 MAX_SECTION = 5_000
@@ -56,39 +54,13 @@ class ThreadFields(AttachmentFields, FlaskForm):
         ],
     )
     body = body_field()
-    tags = StringField(
-        _l("Tags"),
-        filters=[strip],
-        description=_l("Separated by commas, at most 8, e.g. literasi anak, pojok baca"),
-        validators=[Length(max=400, message=_l("At most %(max)d characters."))],
-    )
+    tags = TagsField()
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Post"))
 
-    def validate_tags(self, field):
-        if len(parse_tags(field.data or "")) > MAX_TAGS_PER_THREAD:
-            raise ValidationError(
-                _l("At most %(count)d tags per thread.", count=MAX_TAGS_PER_THREAD)
-            )
-
     @property
     def tag_list(self) -> list[str]:
-        return parse_tags(self.tags.data or "")
-
-
-class CountField(IntegerField):
-    """A whole number, with the refusal in the member's language (WTForms' is English)."""
-
-    def process_formdata(self, valuelist):
-        text = (valuelist[0] if valuelist else "").strip()
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = int(text)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Write a whole number, e.g. 25.")) from None
+        return self.tags.tag_list
 
 
 def _section_field(section):

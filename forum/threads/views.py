@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import flash
@@ -14,14 +15,16 @@ from flask_login import current_user
 from flask_login import login_required
 
 from ..attachments.service import attach_uploads
+from ..converters import MAX_ID
 from ..extensions import db
+from ..extensions import limiter
 from ..forms import EmptyForm
 from ..http import page_arg
 from ..http import render_form
+from ..limits import posting_limit
 from ..markup import render_markdown
 from ..models import THREAD_KINDS
 from ..models import Post
-from ..moderation.limits import posting_limit
 from ..moderation.service import flagged_post_ids
 from ..permissions import check
 from ..permissions import why_not_edit
@@ -31,10 +34,8 @@ from ..search.service import similar_threads
 from ..search.service import similar_to_thread
 from ..sections import SECTION_NAMES
 from ..sections import SECTIONS
-from ..sections import filled_sections
-from ..sections import sections_for
 from ..tags import normalize_tag
-from . import bp
+from ..urls import thread_url
 from . import drafts
 from . import service
 from .forms import PostEditForm
@@ -44,18 +45,10 @@ from .forms import ThreadFields
 from .forms import ThreadForm
 from .forms import section_data
 
-MAX_ID = 2**31 - 1  # the database's integer range: larger ids are simply not found
-bp.add_app_template_global(sections_for)
-bp.add_app_template_global(filled_sections)
+bp = Blueprint("threads", __name__)
 SIMILAR_MIN_CHARS = 5  # the title's minimum length
 THREAD_DRAFT_FIELDS = ("kind", "title", "body", "tags", *SECTION_NAMES)
 REPLY_DRAFT_FIELDS = ("body",)
-
-
-def thread_url(thread, post=None, page=1):
-    anchor = f"post-{post.id}" if post is not None else None
-    params = {"page": page} if page > 1 else {}
-    return url_for("threads.detail", thread_id=thread.id, _anchor=anchor, **params)
 
 
 @bp.route("/")
@@ -187,13 +180,13 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None):
     )
 
 
-@bp.route(f"/threads/<int(max={MAX_ID}):thread_id>")
+@bp.route("/threads/<id:thread_id>")
 def detail(thread_id: int):
     thread = service.load_thread(thread_id, current_user)
     return render_detail(thread, page=page_arg())
 
 
-@bp.route(f"/threads/<int(max={MAX_ID}):thread_id>/replies", methods=["POST"])
+@bp.route("/threads/<id:thread_id>/replies", methods=["POST"])
 @login_required
 @posting_limit
 def reply(thread_id: int):
@@ -225,7 +218,7 @@ def _chosen_answer(post_id: str):
     return post
 
 
-@bp.route(f"/threads/<int(max={MAX_ID}):thread_id>/solve", methods=["POST"])
+@bp.route("/threads/<id:thread_id>/solve", methods=["POST"])
 @login_required
 def solve(thread_id: int):
     """Choose, change or clear (empty ``post_id``) a challenge's accepted answer."""
@@ -251,7 +244,7 @@ def solve(thread_id: int):
     return render_detail(thread, solve_error=error), 400
 
 
-@bp.route(f"/threads/<int(max={MAX_ID}):thread_id>/edit", methods=["GET", "POST"])
+@bp.route("/threads/<id:thread_id>/edit", methods=["GET", "POST"])
 @login_required
 @posting_limit
 def edit(thread_id: int):
@@ -289,7 +282,7 @@ def edit(thread_id: int):
     return render_form("threads/edit.html", form, thread=thread, preview_html=preview_html)
 
 
-@bp.route(f"/posts/<int(max={MAX_ID}):post_id>/edit", methods=["GET", "POST"])
+@bp.route("/posts/<id:post_id>/edit", methods=["GET", "POST"])
 @login_required
 @posting_limit
 def edit_post(post_id: int):
@@ -310,13 +303,13 @@ def edit_post(post_id: int):
     return render_form("threads/edit_post.html", form, post=post)
 
 
-@bp.route(f"/posts/<int(max={MAX_ID}):post_id>/history")
+@bp.route("/posts/<id:post_id>/history")
 def history(post_id: int):
     post = service.load_post(post_id, current_user)
     return render_template("threads/history.html", post=post, revisions=service.history(post))
 
 
-@bp.route(f"/posts/<int(max={MAX_ID}):post_id>/withdraw", methods=["POST"])
+@bp.route("/posts/<id:post_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(post_id: int):
     post = service.load_post(post_id, current_user)
@@ -330,3 +323,43 @@ def withdraw(post_id: int):
         return redirect(url_for("users.profile", username=current_user.username))
     flash(_("Your reply has been withdrawn."), "info")
     return redirect(thread_url(post.thread))
+
+
+# A member's drafts: the list, discarding one, and the optional autosave.
+
+
+@bp.route("/drafts")
+@login_required
+def drafts_list():
+    return render_template(
+        "threads/drafts.html", drafts=drafts.list_drafts(current_user), action_form=EmptyForm()
+    )
+
+
+@bp.route("/drafts/<id:draft_id>/delete", methods=["POST"])
+@login_required
+def delete_draft(draft_id: int):
+    draft = drafts.own_draft(current_user, draft_id)
+    if draft is None:
+        abort(404)
+    db.session.delete(draft)
+    db.session.commit()
+    flash(_("The draft is deleted."), "info")
+    return redirect(url_for("threads.drafts_list"))
+
+
+@bp.route("/drafts/autosave", methods=["POST"])
+@login_required
+@limiter.limit("20 per minute")
+def autosave_draft():
+    """Called by compose.js while a member types: 204, no page."""
+    thread_id = request.args.get("thread", type=int)
+    thread = None
+    if thread_id is not None:
+        if not 0 < thread_id <= MAX_ID:
+            abort(404)
+        thread = service.load_thread(thread_id, current_user)
+    fields = THREAD_DRAFT_FIELDS if thread is None else REPLY_DRAFT_FIELDS
+    drafts.save_draft(current_user, request.form, fields, thread)
+    db.session.commit()
+    return "", 204

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import flash
@@ -25,11 +26,12 @@ from ..i18n import LOCALE_COOKIE
 from ..models import User
 from ..permissions import is_moderator
 from . import accounts
-from . import bp
 from . import service
 from .forms import DeleteAccountForm
 from .forms import LanguageForm
 from .forms import ProfileForm
+
+bp = Blueprint("users", __name__)
 
 
 @bp.route("/users/<username>")

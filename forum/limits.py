@@ -13,7 +13,7 @@ from flask import request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from ..extensions import limiter
+from .extensions import limiter
 
 
 def _config(name: str):

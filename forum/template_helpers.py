@@ -1,0 +1,134 @@
+"""Every template global, filter and context processor, registered in one place.
+
+Templates see permissions (``can_edit(...)``), formatting filters (``|date``,
+``|time_ago``, ``|filesize`` ...), labels and the empty forms the page chrome
+needs. A template shows what its view gave it: nothing here runs a query
+except the few lookups still listed under "per page" below.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+from flask import Flask
+from flask import g
+from flask_babel import format_date
+from flask_babel import format_timedelta
+from flask_babel import get_locale
+from flask_login import current_user
+from markupsafe import escape
+
+from . import i18n
+from .assets import asset_url
+from .attachments import service as attachments
+from .attachments.forms import ACCEPT
+from .attachments.forms import files_description
+from .engagement import service as engagement
+from .forms import EmptyForm
+from .insight import service as insight
+from .insight.forms import MEETING_KIND_LABELS
+from .insight.forms import RELATION_LABELS
+from .markup import render_markdown
+from .moderation.forms import ACTION_LABELS
+from .moderation.forms import FLAG_REASON_LABELS
+from .moderation.forms import RESOLUTION_LABELS
+from .moderation.forms import FlagForm
+from .moderation.forms import HideForm
+from .moderation.forms import MoveForm
+from .permissions import TEMPLATE_HELPERS
+from .regions import regions
+from .sections import filled_sections
+from .sections import sections_for
+from .users.forms import LanguageForm
+
+
+def attachment_limits() -> SimpleNamespace:
+    limits = attachments.limits()
+    return SimpleNamespace(
+        max_files=limits["max_files"],
+        max_file_size=i18n.filesize(limits["max_file_bytes"]),
+        max_post_size=i18n.filesize(limits["max_post_bytes"]),
+    )
+
+
+def meeting_dates(meeting) -> str:
+    """ "3 Mar 2026", or "3 Mar 2026 – 5 Mar 2026" for a meeting of several days."""
+    first = format_date(meeting.starts_on, "medium")
+    if meeting.ends_on == meeting.starts_on:
+        return first
+    return f"{first} – {format_date(meeting.ends_on, 'medium')}"
+
+
+def duration(seconds: float | None) -> str:
+    """A median delay as people say it: "45 minutes", "30 hours", "4 days"."""
+    if seconds is None:
+        return "–"
+    return format_timedelta(timedelta(seconds=seconds), threshold=2)
+
+
+def shown_attachments(post):
+    return attachments.shown(post, current_user)
+
+
+def unread_notifications() -> int:
+    """The bell's count: one query per page for members, none for visitors."""
+    if "unread_notifications" not in g:
+        g.unread_notifications = engagement.unread_count(current_user)
+    return g.unread_notifications
+
+
+def moderation_forms() -> dict:
+    """Forms the thread and post templates use for moderation and flags."""
+    return {
+        "hide_form": lambda: HideForm(formdata=None),
+        "move_form": lambda: MoveForm(formdata=None),
+        "flag_form": lambda: FlagForm(formdata=None),
+    }
+
+
+FILTERS = {
+    "markdown": render_markdown,
+    "time_ago": i18n.time_ago,
+    "datetime": i18n.local_datetime,
+    "date": i18n.local_date,
+    "filesize": i18n.filesize,
+    "meeting_dates": meeting_dates,
+    "duration": duration,
+}
+
+GLOBALS = {
+    **TEMPLATE_HELPERS,
+    "get_locale": get_locale,
+    "escape": escape,
+    "asset_url": asset_url,
+    "regions": regions,
+    "sections_for": sections_for,
+    "filled_sections": filled_sections,
+    "files_description": files_description,
+    "attachment_accept": ACCEPT,
+    "attachment_limits": attachment_limits,
+    # Labels are globals, not a context processor: macros imported without context see them too.
+    "meeting_kind_labels": MEETING_KIND_LABELS,
+    "relation_labels": RELATION_LABELS,
+    "flag_reason_labels": FLAG_REASON_LABELS,
+    "action_labels": ACTION_LABELS,
+    "resolution_labels": RESOLUTION_LABELS,
+    # Forms in the page chrome never bind the request: on a refused or too-large
+    # POST they would read (and fail on) the body again.
+    "button_form": lambda: EmptyForm(formdata=None),
+    "language_form": lambda: LanguageForm(formdata=None),
+    # Per page lookups (queries): to be computed by views before rendering.
+    "shown_attachments": shown_attachments,
+    "unread_notifications": unread_notifications,
+    "thread_engagement": engagement.thread_engagement,
+    "helpful_received": engagement.helpful_received,
+    "follows_tag": engagement.follows_tag,
+    "meetings_of_thread": insight.meetings_of_thread,
+}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals.update(GLOBALS)
+    app.context_processor(moderation_forms)
