@@ -44,6 +44,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     configure_app(app, config)
     register_extensions(app)
     register_blueprints(app)
+    register_listeners(app)
     register_request_hooks(app)
     register_template_helpers(app)
     register_commands(app)
@@ -136,13 +137,21 @@ def register_blueprints(app: Flask) -> None:
     errors.init_app(app)
 
 
+def register_listeners(app: Flask) -> None:
+    """Areas react to each other's events (:mod:`forum.events`) instead of importing each other."""
+    from .attachments import service as attachments
+    from .engagement import service as engagement
+
+    engagement.subscribe()  # follows, mentions, notifications
+    attachments.subscribe()  # files posted with a thread, reply or edit
+    attachments.install_hooks()  # files of rolled-back posts are removed
+
+
 def register_request_hooks(app: Flask) -> None:
     from . import headers
-    from .attachments import service as attachments
     from .http import refuse_nul_characters
 
     headers.init_app(app)
-    attachments.install_hooks()  # files of rolled-back posts are removed
     app.before_request(refuse_nul_characters)
 
 

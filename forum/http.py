@@ -14,6 +14,15 @@ def render_form(template: str, form, **context):
     return render_template(template, form=form, **context), status
 
 
+def show_refusal(form, refusal) -> None:
+    """Put a service's :class:`~forum.refusals.Refusal` under the form field it is about."""
+    field = getattr(form, refusal.field, None)
+    if field is None:
+        form.form_errors.append(refusal.reason)
+    else:
+        field.errors = [*field.errors, refusal.reason]
+
+
 def safe_next(target: str | None, default: str) -> str:
     """A local path from ``?next=``, or ``default``.
 

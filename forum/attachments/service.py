@@ -19,6 +19,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from .. import events
 from ..extensions import db
 from ..models import Post
 from ..models import Thread
@@ -31,6 +32,7 @@ from ..permissions import check
 from ..permissions import is_moderator
 from ..permissions import why_not_edit
 from ..permissions import why_not_moderate
+from ..refusals import Refusal
 from .inspect import Rejected
 from .models import Attachment
 from .prepare import Prepared
@@ -344,15 +346,18 @@ def install_hooks() -> None:
     _hooks_installed = True
 
 
-def attach_uploads(form, post: Post, uploader: User) -> bool:
-    """Store the files a form checked; False (with the reason on the form) when refused.
+def attach_written(post: Post, *, author: User, files=()) -> list[Attachment]:
+    """Store the files that come with a post being written (listens to ``post_written``).
 
-    Views call this after creating or editing the post and before committing; on
-    False they roll back, so neither the post nor any file is kept.
+    A refused file raises :class:`~forum.refusals.Refusal` on the form's ``files``
+    field; the write it came with is undone with it (nothing of the post is kept).
     """
     try:
-        attach(post, uploader, getattr(form, "prepared_files", []))
+        return attach(post, author, list(files))
     except Rejected as refusal:
-        form.files.errors = [*form.files.errors, refusal.reason]
-        return False
-    return True
+        raise Refusal("files", refusal.reason) from refusal
+
+
+def subscribe() -> None:
+    """Store posted files when the thread service announces a written post."""
+    events.post_written.connect(attach_written, weak=False)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 
+from .. import events
 from ..extensions import db
 from ..markup import find_mentions
 from ..models import Post
@@ -554,3 +555,12 @@ def moderated(
         return []
     candidates = _candidates(([author_id], "moderation"))
     return _notify(candidates, actor_id=actor.id, thread=thread, post=post, action=action)
+
+
+def subscribe() -> None:
+    """Listen to what the thread and moderation services announce (once per process)."""
+    events.thread_created.connect(thread_created, weak=False)
+    events.reply_created.connect(reply_created, weak=False)
+    events.post_edited.connect(post_edited, weak=False)
+    events.answer_accepted.connect(answer_accepted, weak=False)
+    events.post_moderated.connect(moderated, weak=False)

@@ -100,25 +100,27 @@ def detail(meeting_id: int):
     return _render_detail(meeting, LinkThreadForm(formdata=None))
 
 
+def _meeting_fields(meeting) -> dict:
+    """What the edit form starts with: the meeting as recorded."""
+    return {
+        "title": meeting.title,
+        "kind": meeting.kind,
+        "starts_on": meeting.starts_on,
+        "ends_on": meeting.ends_on,
+        "place": meeting.place,
+        "region": meeting.regency,
+        "participants": meeting.participants,
+        "speakers": meeting.speakers,
+        "summary": meeting.summary,
+    }
+
+
 @bp.route("/<id:meeting_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(meeting_id: int):
     meeting = service.load_meeting(meeting_id)
     check(why_not_moderate(current_user))
-    data = None
-    if request.method != "POST":
-        data = {
-            "title": meeting.title,
-            "kind": meeting.kind,
-            "starts_on": meeting.starts_on,
-            "ends_on": meeting.ends_on,
-            "place": meeting.place,
-            "region": meeting.regency,
-            "participants": meeting.participants,
-            "speakers": meeting.speakers,
-            "summary": meeting.summary,
-        }
-    form = MeetingForm(data=data)
+    form = MeetingForm(data=None if request.method == "POST" else _meeting_fields(meeting))
     summary_thread = service.summary_thread_id(meeting)
     if form.validate_on_submit() and not (form.post_summary.data and summary_thread):
         service.update_meeting(current_user, meeting, _details(form))

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from ..engagement import service as engagement
+from .. import events
 from ..extensions import db
 from ..models import ROLES
 from ..models import THREAD_KINDS
@@ -49,9 +49,10 @@ def _set_thread_flag(actor: User, thread: Thread, name: str, value: bool, action
     check(why_not_moderate(actor))
     if getattr(thread, name) == value:
         return False
-    setattr(thread, name, value)
-    ModerationAction.record(actor, action, thread=thread)
-    engagement.moderated(actor, action, thread=thread)
+    with events.all_or_nothing():
+        setattr(thread, name, value)
+        ModerationAction.record(actor, action, thread=thread)
+        events.post_moderated.send(actor, action=action, thread=thread, post=None)
     return True
 
 
@@ -81,12 +82,13 @@ def _set_hidden(actor: User, target: Thread | Post, reason: str | None, action: 
         raise ValueError("hiding needs a reason: its author is shown it")
     if target.hidden == hide:
         return False
-    target.hidden = hide
-    target.hidden_at = utcnow() if hide else None
-    target.hidden_by_id = actor.id if hide else None
-    target.hidden_reason = reason
-    ModerationAction.record(actor, action, reason=reason, **log)
-    engagement.moderated(actor, action, **log)
+    with events.all_or_nothing():
+        target.hidden = hide
+        target.hidden_at = utcnow() if hide else None
+        target.hidden_by_id = actor.id if hide else None
+        target.hidden_reason = reason
+        ModerationAction.record(actor, action, reason=reason, **log)
+        events.post_moderated.send(actor, action=action, **{"thread": None, "post": None, **log})
     return True
 
 
@@ -125,12 +127,13 @@ def move_thread(actor: User, thread: Thread, kind: str) -> bool:
     if thread.kind == kind:
         return False
     details = f"{thread.kind} → {kind}"
-    thread.kind = kind
-    if kind != "challenge" and thread.accepted_post_id is not None:
-        thread.accepted_post_id = None
-        thread.solved_at = None
-    ModerationAction.record(actor, "move", thread=thread, details=details)
-    engagement.moderated(actor, "move", thread=thread)
+    with events.all_or_nothing():
+        thread.kind = kind
+        if kind != "challenge" and thread.accepted_post_id is not None:
+            thread.accepted_post_id = None
+            thread.solved_at = None
+        ModerationAction.record(actor, "move", thread=thread, details=details)
+        events.post_moderated.send(actor, action="move", thread=thread, post=None)
     return True
 
 

@@ -15,9 +15,12 @@ from ..models import Thread
 from ..models import User
 from ..models import utcnow
 from ..permissions import visible_threads_clause
+from ..sections import SECTION_NAMES
 
 # What a draft may hold: the forms' own fields, each cut to the form's limits.
 MAX_VALUE = 20_000
+THREAD_DRAFT_FIELDS = ("kind", "title", "body", "tags", *SECTION_NAMES)
+REPLY_DRAFT_FIELDS = ("body",)
 
 
 def slot_for(thread: Thread | None) -> str:
@@ -30,8 +33,13 @@ def _clean(data: dict, fields: tuple[str, ...]) -> dict:
     }
 
 
-def save_draft(user: User, data: dict, fields: tuple[str, ...], thread: Thread | None = None):
-    """Keep ``fields`` of ``data``; an empty form removes the draft. Callers commit."""
+def save_draft(
+    user: User, data: dict, fields: tuple[str, ...] | None = None, thread: Thread | None = None
+):
+    """Keep ``fields`` of ``data`` (by default the thread or reply form's); an empty form
+    removes the draft. Callers commit."""
+    if fields is None:
+        fields = THREAD_DRAFT_FIELDS if thread is None else REPLY_DRAFT_FIELDS
     values = _clean(data, fields)
     draft = find_draft(user, thread)
     if not values.get("body") and not values.get("title"):

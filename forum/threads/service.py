@@ -11,7 +11,7 @@ import math
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..engagement import service as engagement
+from .. import events
 from ..extensions import db
 from ..models import Post
 from ..models import PostRevision
@@ -32,6 +32,7 @@ from ..permissions import why_not_withdraw
 from ..sections import SECTION_NAMES
 from ..sections import section_values
 from ..tags import parse_tags
+from . import drafts
 
 LIST_SORTS = {
     "activity": (Thread.last_activity_at.desc(), Thread.id.desc()),
@@ -70,16 +71,30 @@ def create_thread(
     tags: list[str],
     *,
     sections: dict | None = None,
+    files=(),
+    discard_draft: bool = False,
     now=None,
 ) -> Thread:
     """Open a practice or challenge thread; its body becomes the opening post.
 
     ``sections`` holds the optional report sections (:mod:`forum.sections`);
-    those of the other kind are dropped.
+    those of the other kind are dropped. ``files`` (checked uploads) are stored on
+    the opening post; ``discard_draft`` removes the author's thread draft. All of
+    it happens, or (a refused file, a failing listener) none of it.
     """
     check(why_not_post(author))
     now = now or utcnow()
     library = author.library
+    with events.all_or_nothing():
+        thread = _new_thread(author, kind, title, body, tags, sections, now, library)
+        events.thread_created.send(thread, opening=thread.posts[0])
+        events.post_written.send(thread.posts[0], author=author, files=files)
+        if discard_draft:
+            drafts.discard_draft(author)
+    return thread
+
+
+def _new_thread(author, kind, title, body, tags, sections, now, library) -> Thread:
     thread = Thread(
         kind=kind,
         title=title.strip(),
@@ -96,19 +111,28 @@ def create_thread(
     thread.posts.append(opening)
     db.session.add(thread)
     db.session.flush()
-    engagement.thread_created(thread, opening)
     return thread
 
 
-def create_reply(author: User, thread: Thread, body: str, *, now=None) -> Post:
-    """Reply to a thread, unless it is locked or the member is suspended."""
+def create_reply(
+    author: User, thread: Thread, body: str, *, files=(), discard_draft: bool = False, now=None
+) -> Post:
+    """Reply to a thread, unless it is locked or the member is suspended.
+
+    With its ``files`` and, if asked, without the member's draft for this thread:
+    all of it, or nothing.
+    """
     check(why_not_reply(author, thread))
     now = now or utcnow()
-    post = Post(thread=thread, author=author, body=body, created_at=now)
-    db.session.add(post)
-    thread.last_activity_at = now
-    db.session.flush()
-    engagement.reply_created(post)
+    with events.all_or_nothing():
+        post = Post(thread=thread, author=author, body=body, created_at=now)
+        db.session.add(post)
+        thread.last_activity_at = now
+        db.session.flush()
+        events.reply_created.send(post)
+        events.post_written.send(post, author=author, files=files)
+        if discard_draft:
+            drafts.discard_draft(author, thread)
     return post
 
 
@@ -131,19 +155,21 @@ def _log_moderator_edit(editor: User, post: Post) -> None:
     """A facilitator editing someone else's post is a moderation action."""
     if editor.id != post.author_id:
         ModerationAction.record(editor, "edit_post", post=post)
-        engagement.moderated(editor, "edit_post", post=post)
+        events.post_moderated.send(editor, action="edit_post", thread=None, post=post)
 
 
-def edit_post(editor: User, post: Post, body: str) -> bool:
-    """Change a post's body; returns False when nothing changed (no revision kept)."""
+def edit_post(editor: User, post: Post, body: str, *, files=()) -> bool:
+    """Change a post's body and add ``files``; False when nothing changed (no revision kept)."""
     check(why_not_edit(editor, post))
-    if body == post.body:
-        return False
-    _keep_revision(post, editor)
-    post.body = body
-    _log_moderator_edit(editor, post)
-    engagement.post_edited(editor, post)
-    return True
+    changed_text = body != post.body
+    with events.all_or_nothing():
+        if changed_text:
+            _keep_revision(post, editor)
+            post.body = body
+            _log_moderator_edit(editor, post)
+            events.post_edited.send(editor, post=post)
+        events.post_written.send(post, author=editor, files=files)
+    return changed_text or bool(files)
 
 
 def edit_thread(
@@ -153,31 +179,35 @@ def edit_thread(
     body: str,
     tags: list[str],
     sections: dict | None = None,
+    *,
+    files=(),
 ) -> bool:
     """Change a thread's title, body, tags and sections; the old title and body go to history."""
     post = thread.opening_post
     check(why_not_edit(editor, post))
-    title = title.strip()
-    changed_text = title != thread.title or body != post.body
-    if changed_text:
-        _keep_revision(post, editor)
-        thread.title = title
-        post.body = body
-        engagement.post_edited(editor, post)
-    new_tags = get_tags(tags)
-    changed_tags = [t.name for t in new_tags] != [t.name for t in thread.tags]
-    if changed_tags:
-        thread.tags = new_tags
-    changed_sections = False
-    if sections is not None:
-        for name, value in section_values(thread.kind, sections).items():
-            if getattr(thread, name) != value:
-                setattr(thread, name, value)
-                changed_sections = True
-    changed = changed_text or changed_tags or changed_sections
-    if changed:
-        _log_moderator_edit(editor, post)
-    return changed
+    with events.all_or_nothing():
+        title = title.strip()
+        changed_text = title != thread.title or body != post.body
+        if changed_text:
+            _keep_revision(post, editor)
+            thread.title = title
+            post.body = body
+            events.post_edited.send(editor, post=post)
+        new_tags = get_tags(tags)
+        changed_tags = [t.name for t in new_tags] != [t.name for t in thread.tags]
+        if changed_tags:
+            thread.tags = new_tags
+        changed_sections = False
+        if sections is not None:
+            for name, value in section_values(thread.kind, sections).items():
+                if getattr(thread, name) != value:
+                    setattr(thread, name, value)
+                    changed_sections = True
+        changed = changed_text or changed_tags or changed_sections
+        if changed:
+            _log_moderator_edit(editor, post)
+        events.post_written.send(post, author=editor, files=files)
+    return changed or bool(files)
 
 
 class NotAnAnswer(ValueError):
@@ -196,17 +226,18 @@ def solve(actor: User, thread: Thread, post: Post | None, *, now=None) -> bool:
     new_id = post.id if post is not None else None
     if thread.accepted_post_id == new_id:
         return False
-    thread.accepted_post_id = new_id
-    thread.solved_at = (now or utcnow()) if post is not None else None
-    engagement.answer_accepted(actor, thread, post)
-    if actor.id != thread.author_id:
-        ModerationAction.record(
-            actor,
-            "solve",
-            thread=thread,
-            post=post,
-            details=None if post is not None else "cleared",
-        )
+    with events.all_or_nothing():
+        thread.accepted_post_id = new_id
+        thread.solved_at = (now or utcnow()) if post is not None else None
+        if actor.id != thread.author_id:
+            ModerationAction.record(
+                actor,
+                "solve",
+                thread=thread,
+                post=post,
+                details=None if post is not None else "cleared",
+            )
+        events.answer_accepted.send(actor, thread=thread, post=post)
     return True
 
 

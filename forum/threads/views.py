@@ -14,13 +14,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 
-from ..attachments.service import attach_uploads
 from ..converters import MAX_ID
 from ..extensions import db
 from ..extensions import limiter
 from ..forms import EmptyForm
 from ..http import page_arg
 from ..http import render_form
+from ..http import show_refusal
 from ..limits import posting_limit
 from ..markup import render_markdown
 from ..models import THREAD_KINDS
@@ -29,6 +29,7 @@ from ..moderation.service import flagged_post_ids
 from ..permissions import check
 from ..permissions import why_not_edit
 from ..permissions import why_not_solve
+from ..refusals import Refusal
 from ..regions import regions
 from ..search.service import similar_threads
 from ..search.service import similar_to_thread
@@ -47,8 +48,6 @@ from .forms import section_data
 
 bp = Blueprint("threads", __name__)
 SIMILAR_MIN_CHARS = 5  # the title's minimum length
-THREAD_DRAFT_FIELDS = ("kind", "title", "body", "tags", *SECTION_NAMES)
-REPLY_DRAFT_FIELDS = ("body",)
 
 
 @bp.route("/")
@@ -62,46 +61,31 @@ def home():
     )
 
 
+def _list_filters() -> dict:
+    """The thread list's filters from the query string; anything unknown is no filter."""
+    args = request.args
+    kind = args.get("kind") or None
+    region = args.get("region") or None
+    section = args.get("section") or None
+    status = args.get("status") or None
+    sort = args.get("sort", "activity")
+    return {
+        "kind": kind if kind in THREAD_KINDS else None,
+        "tag": normalize_tag(args.get("tag", "")) or None,
+        "region": region if region in regions().regencies else None,
+        "status": status if status in service.STATUSES else None,
+        "section": section if section in SECTION_NAMES else None,
+        "sort": sort if sort in service.LIST_SORTS else "activity",
+    }
+
+
 @bp.route("/threads")
 def index():
-    kind = request.args.get("kind") or None
-    if kind not in (None, *THREAD_KINDS):
-        kind = None
-    tag = normalize_tag(request.args.get("tag", "")) or None
-    region = request.args.get("region") or None
-    if region is not None and region not in regions().regencies:
-        region = None
-    sort = request.args.get("sort", "activity")
-    if sort not in service.LIST_SORTS:
-        sort = "activity"
-    status = request.args.get("status") or None
-    if status not in service.STATUSES:
-        status = None
-    section = request.args.get("section") or None
-    if section not in SECTION_NAMES:
-        section = None
+    filters = _list_filters()
     threads = service.list_threads(
-        current_user,
-        kind=kind,
-        tag=tag,
-        region=region,
-        status=status,
-        section=section,
-        sort=sort,
-        page=page_arg(),
-        per_page=current_app.config["THREADS_PER_PAGE"],
+        current_user, **filters, page=page_arg(), per_page=current_app.config["THREADS_PER_PAGE"]
     )
-    return render_template(
-        "threads/index.html",
-        threads=threads,
-        kind=kind,
-        tag=tag,
-        region=region,
-        status=status,
-        section=section,
-        sort=sort,
-        sections=SECTIONS,
-    )
+    return render_template("threads/index.html", threads=threads, sections=SECTIONS, **filters)
 
 
 @bp.route("/threads/needs-help")
@@ -112,6 +96,38 @@ def needs_help():
     return render_template("threads/needs_help.html", threads=threads)
 
 
+def _keep_draft(thread, back_to: str):
+    """The form's "Save draft" button: keep what was typed, come back to the form."""
+    drafts.save_draft(current_user, request.form, thread=thread)
+    db.session.commit()
+    flash(_("Your draft is saved. It will be here when you come back."), "success")
+    return redirect(back_to)
+
+
+def _written(write):
+    """Run a service write; a refusal (a file) is undone and shown on the form."""
+    try:
+        result = write()
+    except Refusal as refusal:
+        db.session.rollback()  # nothing of the post is kept, nor any file
+        return None, refusal
+    db.session.commit()
+    return result, None
+
+
+def _post_thread(form):
+    return service.create_thread(
+        current_user,
+        form.kind.data,
+        form.title.data,
+        form.body.data,
+        form.tag_list,
+        sections=section_data(form),
+        files=form.prepared_files,
+        discard_draft=True,
+    )
+
+
 @bp.route("/threads/new", methods=["GET", "POST"])
 @login_required
 @posting_limit
@@ -119,29 +135,16 @@ def new():
     draft = drafts.find_draft(current_user) if request.method == "GET" else None
     form = ThreadForm(data=draft.data if draft else None)
     if form.is_submitted() and form.save_draft.data:  # CSRF is checked for every POST
-        drafts.save_draft(current_user, request.form, THREAD_DRAFT_FIELDS)
-        db.session.commit()
-        flash(_("Your draft is saved. It will be here when you come back."), "success")
-        return redirect(url_for("threads.new"))
+        return _keep_draft(None, url_for("threads.new"))
+    if form.validate_on_submit() and not form.preview.data:
+        thread, refusal = _written(lambda: _post_thread(form))
+        if refusal is None:
+            return redirect(thread_url(thread))
+        show_refusal(form, refusal)
     preview_html = similar = None
-    if form.validate_on_submit():
-        if form.preview.data:
-            preview_html = render_markdown(form.body.data)
-            similar = similar_threads(f"{form.title.data} {form.body.data}", current_user)
-        else:
-            thread = service.create_thread(
-                current_user,
-                form.kind.data,
-                form.title.data,
-                form.body.data,
-                form.tag_list,
-                sections=section_data(form),
-            )
-            if attach_uploads(form, thread.posts[0], current_user):
-                drafts.discard_draft(current_user)
-                db.session.commit()
-                return redirect(thread_url(thread))
-            db.session.rollback()  # a refused file: nothing of the thread is kept
+    if form.preview.data and not form.errors:
+        preview_html = render_markdown(form.body.data)
+        similar = similar_threads(f"{form.title.data} {form.body.data}", current_user)
     return render_form(
         "threads/new.html", form, preview_html=preview_html, similar=similar, draft=draft
     )
@@ -193,18 +196,17 @@ def reply(thread_id: int):
     thread = service.load_thread(thread_id, current_user)
     form = ReplyForm()
     if form.save_draft.data:  # CSRF is checked for every POST
-        drafts.save_draft(current_user, request.form, REPLY_DRAFT_FIELDS, thread)
-        db.session.commit()
-        flash(_("Your draft is saved. It will be here when you come back."), "success")
-        return redirect(thread_url(thread, page=page_arg()) + "#reply-heading")
+        return _keep_draft(thread, thread_url(thread, page=page_arg()) + "#reply-heading")
     if form.validate_on_submit():
-        post = service.create_reply(current_user, thread, form.body.data)
-        if attach_uploads(form, post, current_user):
-            drafts.discard_draft(current_user, thread)
-            db.session.commit()
+        post, refusal = _written(
+            lambda: service.create_reply(
+                current_user, thread, form.body.data, files=form.prepared_files, discard_draft=True
+            )
+        )
+        if refusal is None:
             page = service.page_of_reply(post, current_app.config["REPLIES_PER_PAGE"])
             return redirect(thread_url(thread, post, page))
-        db.session.rollback()  # a refused file: the reply is not kept either
+        show_refusal(form, refusal)
     return render_detail(thread, reply_form=form), 400
 
 
@@ -244,41 +246,43 @@ def solve(thread_id: int):
     return render_detail(thread, solve_error=error), 400
 
 
+def _thread_fields(thread) -> dict:
+    """What the edit form starts with: the thread as it is."""
+    return {
+        "title": thread.title,
+        "body": thread.opening_post.body,
+        "tags": ", ".join(t.name for t in thread.tags),
+        **{name: getattr(thread, name) for name in SECTION_NAMES},
+    }
+
+
+def _save_thread(thread, form):
+    return service.edit_thread(
+        current_user,
+        thread,
+        form.title.data,
+        form.body.data,
+        form.tag_list,
+        sections=section_data(form),
+        files=form.prepared_files,
+    )
+
+
 @bp.route("/threads/<id:thread_id>/edit", methods=["GET", "POST"])
 @login_required
 @posting_limit
 def edit(thread_id: int):
     thread = service.load_thread(thread_id, current_user)
-    opening = thread.opening_post
-    check(why_not_edit(current_user, opening))
-    form = ThreadFields(
-        data=None
-        if request.method == "POST"
-        else {
-            "title": thread.title,
-            "body": opening.body,
-            "tags": ", ".join(t.name for t in thread.tags),
-            **{name: getattr(thread, name) for name in SECTION_NAMES},
-        }
-    )
-    preview_html = None
-    if form.validate_on_submit():
-        if form.preview.data:
-            preview_html = render_markdown(form.body.data)
-        else:
-            service.edit_thread(
-                current_user,
-                thread,
-                form.title.data,
-                form.body.data,
-                form.tag_list,
-                sections=section_data(form),
-            )
-            if attach_uploads(form, opening, current_user):
-                db.session.commit()
-                flash(_("Your changes are saved."), "success")
-                return redirect(thread_url(thread))
-            db.session.rollback()
+    check(why_not_edit(current_user, thread.opening_post))
+    form = ThreadFields(data=None if request.method == "POST" else _thread_fields(thread))
+    if form.validate_on_submit() and not form.preview.data:
+        _changed, refusal = _written(lambda: _save_thread(thread, form))
+        if refusal is None:
+            flash(_("Your changes are saved."), "success")
+            return redirect(thread_url(thread))
+        show_refusal(form, refusal)
+    preview = form.preview.data and not form.errors
+    preview_html = render_markdown(form.body.data) if preview else None
     return render_form("threads/edit.html", form, thread=thread, preview_html=preview_html)
 
 
@@ -287,19 +291,19 @@ def edit(thread_id: int):
 @posting_limit
 def edit_post(post_id: int):
     post = service.load_post(post_id, current_user)
-    if post.is_opening:
+    if post.is_opening and request.method == "GET":
         # The opening post is the thread's body: edit it with its title and tags.
-        if request.method == "GET":
-            return redirect(url_for("threads.edit", thread_id=post.thread_id))
+        return redirect(url_for("threads.edit", thread_id=post.thread_id))
     check(why_not_edit(current_user, post))
     form = PostEditForm(data=None if request.method == "POST" else {"body": post.body})
     if form.validate_on_submit():
-        service.edit_post(current_user, post, form.body.data)
-        if attach_uploads(form, post, current_user):
-            db.session.commit()
+        _changed, refusal = _written(
+            lambda: service.edit_post(current_user, post, form.body.data, files=form.prepared_files)
+        )
+        if refusal is None:
             flash(_("Your changes are saved."), "success")
             return redirect(thread_url(post.thread, post))
-        db.session.rollback()
+        show_refusal(form, refusal)
     return render_form("threads/edit_post.html", form, post=post)
 
 
@@ -359,7 +363,6 @@ def autosave_draft():
         if not 0 < thread_id <= MAX_ID:
             abort(404)
         thread = service.load_thread(thread_id, current_user)
-    fields = THREAD_DRAFT_FIELDS if thread is None else REPLY_DRAFT_FIELDS
-    drafts.save_draft(current_user, request.form, fields, thread)
+    drafts.save_draft(current_user, request.form, thread=thread)
     db.session.commit()
     return "", 204

@@ -1,0 +1,44 @@
+"""What happened, for the areas that react: blinker signals sent inside the writing transaction.
+
+The thread and moderation services announce what they did; engagement (follows,
+mentions, notifications) listens. So the thread service never imports engagement,
+and a new reaction (a digest, a webhook) is a new listener, not an edit of the
+thread service. Listeners run synchronously, in the same transaction as the
+write: inside :func:`all_or_nothing`, a listener that fails takes the write with
+it, and nothing half-done remains even if the caller then commits.
+
+Each signal's sender and keywords (they are the listener's arguments):
+
+- ``thread_created``: the new Thread; ``opening=`` its first Post
+- ``reply_created``: the new reply (a Post)
+- ``post_edited``: the editor (a User); ``post=`` the changed Post
+- ``answer_accepted``: the actor; ``thread=``, ``post=`` the answer (None when cleared)
+- ``post_moderated``: the facilitator; ``action=`` ("hide_post", "lock" ...), ``thread=``, ``post=``
+- ``post_written``: a Post just created or edited; ``author=`` who wrote it, ``files=`` the
+  checked uploads that come with it (attachments stores them, or refuses the whole write)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from blinker import Namespace
+
+from .extensions import db
+
+_signals = Namespace()
+
+thread_created = _signals.signal("thread created")
+reply_created = _signals.signal("reply created")
+post_edited = _signals.signal("post edited")
+answer_accepted = _signals.signal("answer accepted")
+post_moderated = _signals.signal("post moderated")
+post_written = _signals.signal("post written")
+
+
+@contextmanager
+def all_or_nothing() -> Iterator[None]:
+    """A savepoint around a write and the signals it sends: any exception undoes both."""
+    with db.session.begin_nested():
+        yield
