@@ -66,8 +66,6 @@ def _link_mentions(state) -> None:
     known = state.env.get("mentions")
     if not known:
         return
-    from flask import url_for
-
     for parent, child in list(_mention_texts(state.tokens)):
         pieces, last = [], 0
         for match in MENTION_RE.finditer(child.content):
@@ -77,7 +75,7 @@ def _link_mentions(state) -> None:
             if match.start() > last:
                 pieces.append(_text_token(child.content[last : match.start()]))
             link = Token("link_open", "a", 1)
-            link.attrs = {"href": url_for("users.profile", username=name)}
+            link.attrs = {"href": known[name]}
             pieces += [link, _text_token(match.group(0)), Token("link_close", "a", -1)]
             last = match.end()
         if pieces:
@@ -100,8 +98,9 @@ _markdown.core.ruler.push("mentions", _link_mentions)
 def render_markdown(text: str, mentions=None) -> Markup:
     """Render a member's Markdown as HTML that is safe to put in a page.
 
-    ``mentions`` holds the usernames (lowercase) that were resolved to members
-    when the post was saved; only those ``@name``s become profile links.
+    ``mentions`` maps the usernames (lowercase) that were resolved to members
+    when the post was saved to their profile's address; only those ``@name``s
+    become links. (Addresses are the web layer's: see ``forum.template_helpers``.)
     """
     html = _markdown.render(text or "", {"mentions": mentions} if mentions else None)
     clean = nh3.clean(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -17,7 +18,11 @@ from flask_login import UserMixin
 
 from search_index import define_table
 
+from . import search_changes as index_changes
 from .extensions import db
+
+if TYPE_CHECKING:
+    from .attachments.models import Attachment
 
 ROLES = ("librarian", "facilitator", "admin")
 THREAD_KINDS = ("practice", "challenge")
@@ -130,9 +135,17 @@ class User(UserMixin, db.Model):
 
     def search_changes(self):
         """Posts carry their author's names in the index: a rename re-indexes them."""
-        from .search_documents import author_documents
-
-        return author_documents(self)
+        if not index_changes.author_names_changed(self):
+            return []
+        posts = so.object_session(self).scalars(
+            sa.select(Post)
+            .where(Post.author_id == self.id)
+            .options(
+                so.joinedload(Post.thread).joinedload(Thread.library),
+                so.joinedload(Post.thread).selectinload(Thread.tags),
+            )
+        )
+        return index_changes.changes_for(posts.unique())
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -249,9 +262,7 @@ class Thread(ModerationState, db.Model):
 
     def search_changes(self):
         """Every post of the thread carries the thread's fields in the index."""
-        from .search_documents import thread_documents
-
-        return thread_documents(self)
+        return index_changes.thread_documents(self)
 
     def __repr__(self) -> str:
         return f"<Thread {self.id} {self.kind} {self.title!r}>"
@@ -280,11 +291,16 @@ class Post(ModerationState, db.Model):
     revisions: so.WriteOnlyMapped[PostRevision] = so.relationship(
         back_populates="post", order_by="PostRevision.id.desc()"
     )
+    # Photos and documents (forum/attachments/models.py), in the order they were added.
+    attachments: so.Mapped[list[Attachment]] = so.relationship(
+        back_populates="post",
+        order_by="[Attachment.position, Attachment.id]",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     def search_changes(self):
-        from .search_documents import post_documents
-
-        return post_documents(self)
+        return index_changes.post_documents(self)
 
     def __repr__(self) -> str:
         return f"<Post {self.id} of thread {self.thread_id}>"

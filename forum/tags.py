@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import sqlalchemy as sa
+
+from .extensions import db
+from .models import Tag
+
 MAX_TAG_LENGTH = 30
 MAX_TAGS_PER_THREAD = 8
 
@@ -32,4 +37,22 @@ def parse_tags(text: str) -> list[str]:
         tag = normalize_tag(part)
         if tag and tag not in tags:
             tags.append(tag)
+    return tags
+
+
+def get_tags(names: list[str]) -> list[Tag]:
+    """Tag rows for the names (normalized here too, for callers other than forms)."""
+    names = parse_tags(",".join(names))
+    if not names:
+        return []
+    existing = {
+        tag.name: tag for tag in db.session.scalars(sa.select(Tag).where(Tag.name.in_(names)))
+    }
+    tags = []
+    for name in names:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            db.session.add(tag)
+        tags.append(tag)
     return tags

@@ -3,7 +3,8 @@
 Templates see permissions (``can_edit(...)``), formatting filters (``|date``,
 ``|time_ago``, ``|filesize`` ...), labels and the empty forms the page chrome
 needs. A template shows what its view gave it: nothing here runs a query
-except the few lookups still listed under "per page" below.
+except :func:`page_chrome`, which runs before the template (the bell's count).
+``tests/test_render_queries.py`` fails on any statement sent while a template renders.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from types import SimpleNamespace
 
 from flask import Flask
 from flask import g
+from flask import has_request_context
+from flask import url_for
 from flask_babel import format_date
 from flask_babel import format_timedelta
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 from markupsafe import escape
 
 from . import i18n
@@ -26,9 +30,8 @@ from .attachments.forms import ACCEPT
 from .attachments.forms import files_description
 from .engagement import service as engagement
 from .forms import EmptyForm
-from .insight import service as insight
-from .insight.forms import MEETING_KIND_LABELS
-from .insight.forms import RELATION_LABELS
+from .insight.texts import MEETING_KIND_LABELS
+from .insight.texts import RELATION_LABELS
 from .markup import render_markdown
 from .moderation.forms import ACTION_LABELS
 from .moderation.forms import FLAG_REASON_LABELS
@@ -41,6 +44,12 @@ from .regions import regions
 from .sections import filled_sections
 from .sections import sections_for
 from .users.forms import LanguageForm
+
+
+def markdown(text: str, mentions=None) -> Markup:
+    """The ``|markdown`` filter: safe HTML, ``@name``s of resolved mentions linked to profiles."""
+    links = {name: url_for("users.profile", username=name) for name in mentions or ()}
+    return render_markdown(text, links)
 
 
 def attachment_limits() -> SimpleNamespace:
@@ -67,20 +76,18 @@ def duration(seconds: float | None) -> str:
     return format_timedelta(timedelta(seconds=seconds), threshold=2)
 
 
-def shown_attachments(post):
-    return attachments.shown(post, current_user)
+def page_chrome() -> dict:
+    """What every page's header shows, read before the template renders.
 
-
-def unread_notifications() -> int:
-    """The bell's count: one query per page for members, none for visitors."""
+    The bell's count: one query per request for members (kept in ``g`` for the
+    fragments and error pages of the same request), none for visitors.
+    """
     if "unread_notifications" not in g:
-        g.unread_notifications = engagement.unread_count(current_user)
-    return g.unread_notifications
-
-
-def moderation_forms() -> dict:
-    """Forms the thread and post templates use for moderation and flags."""
+        member = has_request_context() and current_user and current_user.is_authenticated
+        g.unread_notifications = engagement.unread_count(current_user) if member else 0
     return {
+        "unread_notifications": g.unread_notifications,
+        # Forms the thread and post templates use for moderation and flags.
         "hide_form": lambda: HideForm(formdata=None),
         "move_form": lambda: MoveForm(formdata=None),
         "flag_form": lambda: FlagForm(formdata=None),
@@ -88,7 +95,7 @@ def moderation_forms() -> dict:
 
 
 FILTERS = {
-    "markdown": render_markdown,
+    "markdown": markdown,
     "time_ago": i18n.time_ago,
     "datetime": i18n.local_datetime,
     "date": i18n.local_date,
@@ -118,17 +125,10 @@ GLOBALS = {
     # POST they would read (and fail on) the body again.
     "button_form": lambda: EmptyForm(formdata=None),
     "language_form": lambda: LanguageForm(formdata=None),
-    # Per page lookups (queries): to be computed by views before rendering.
-    "shown_attachments": shown_attachments,
-    "unread_notifications": unread_notifications,
-    "thread_engagement": engagement.thread_engagement,
-    "helpful_received": engagement.helpful_received,
-    "follows_tag": engagement.follows_tag,
-    "meetings_of_thread": insight.meetings_of_thread,
 }
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals.update(GLOBALS)
-    app.context_processor(moderation_forms)
+    app.context_processor(page_chrome)

@@ -1,4 +1,4 @@
-"""The ``attachments`` table: one row per stored file, and ``Post.attachments``.
+"""The ``attachments`` table: one row per stored file (``Post.attachments`` lists a post's).
 
 The file's bytes live in the storage (see :mod:`.storage`) under a random key;
 the row keeps what pages and search need: the sanitized display name, the
@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from .. import search_changes as index_changes
 from ..extensions import db
 from ..models import Post
 from ..models import User
@@ -82,29 +83,17 @@ class Attachment(db.Model):
         ``attachments`` collection re-indexes the post): the outbox treats a
         deleted row's documents as deletions, which would drop the whole post.
         """
-        from ..search_documents import change_for
-
         state = sa.inspect(self)
         if state.deleted or state.was_deleted or self.post is None:
             return []
         is_new = self in so.object_session(self).new
         if not (is_new or _changed(state, ("hidden", "caption", "text"))):
             return []
-        change = change_for(self.post)
+        change = index_changes.change_for(self.post)
         return [change] if change else []
 
     def __repr__(self) -> str:
         return f"<Attachment {self.id} {self.kind} of post {self.post_id}>"
-
-
-# Declared from here so forum.models need not know this package (as reply_count is).
-Post.attachments = so.relationship(
-    Attachment,
-    back_populates="post",
-    order_by=(Attachment.position, Attachment.id),
-    cascade="all, delete-orphan",
-    passive_deletes=True,
-)
 
 
 def _changed(state, names) -> bool:

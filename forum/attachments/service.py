@@ -246,17 +246,6 @@ def load(attachment_id: int, viewer) -> Attachment:
     return attachment
 
 
-def searchable_parts(post: Post) -> list[str]:
-    """File names, captions and PDF text of a post's visible files, for the search index."""
-    parts: list[str] = []
-    for attachment in post.attachments:
-        if attachment.hidden:
-            continue
-        parts.append(attachment.name.rsplit(".", 1)[0].replace("_", " "))
-        parts += [value for value in (attachment.caption, attachment.text) if value]
-    return parts
-
-
 # --- maintenance -----------------------------------------------------------------------
 
 

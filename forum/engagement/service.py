@@ -30,6 +30,7 @@ from ..permissions import check
 from ..permissions import visible_posts_clause
 from ..permissions import visible_threads_clause
 from ..permissions import why_not_mark_helpful
+from ..tags import get_tags
 from .models import NOTIFICATION_KINDS
 from .models import PUBLIC_POST_KINDS
 from .models import Bookmark
@@ -147,8 +148,6 @@ def _follow_automatically(user: User, thread: Thread) -> None:
 
 def follow_tag(user: User, name: str) -> Tag:
     """Hear about new threads with this (normalized) tag; a tag no thread uses yet is created."""
-    from ..threads.service import get_tags
-
     tag = get_tags([name])[0]
     db.session.flush()
     if db.session.get(TagFollow, (user.id, tag.id)) is None:

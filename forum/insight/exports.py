@@ -37,8 +37,8 @@ from ..models import User
 from ..models import thread_tags
 from ..regions import regions
 from . import figures
-from .forms import MEETING_KIND_LABELS
 from .models import Meeting
+from .texts import MEETING_KIND_LABELS
 
 TABLES = ("figures", "threads", "practices", "meetings")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -45,8 +45,10 @@ from ..models import Thread
 from ..models import User
 from ..models import thread_tags
 from ..regions import regions
-from .forms import PROVINCE_PREFIX
 from .models import Meeting
+
+# A province in the dashboard's region filter; a bare slug is a kabupaten/kota.
+PROVINCE_PREFIX = "provinsi-"
 
 QUIET_AFTER_DAYS = 90
 TOP_TAGS = 10

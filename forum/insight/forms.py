@@ -27,24 +27,15 @@ from ..forms import TagsField
 from ..forms import regency_choices
 from ..forms import strip
 from ..regions import regions
+from .figures import PROVINCE_PREFIX
 from .models import LINK_RELATIONS
 from .models import MEETING_KINDS
+from .texts import MEETING_KIND_LABELS
+from .texts import RELATION_LABELS
 
 MAX_SUMMARY = 20_000
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
-# A province in the dashboard's region filter; a bare slug is a kabupaten/kota.
-PROVINCE_PREFIX = "provinsi-"
-
-MEETING_KIND_LABELS = {
-    "peer_learning": _l("Peer-learning meeting"),
-    "stakeholder": _l("Stakeholder meeting"),
-}
-RELATION_LABELS = {
-    "discussed": _l("Discussed at the meeting"),
-    "outcome": _l("Came out of the meeting"),
-    "summary": _l("Summary of the meeting"),
-}
 
 
 class _OwnMessage:

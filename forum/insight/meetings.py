@@ -22,6 +22,7 @@ from ..http import render_form
 from ..markup import render_markdown
 from ..permissions import check
 from ..permissions import why_not_moderate
+from ..threads import service as threads
 from . import service
 from .forms import LinkThreadForm
 from .forms import MeetingForm
@@ -51,6 +52,19 @@ def _details(form: MeetingForm) -> service.MeetingDetails:
     )
 
 
+def _post_summary(meeting, tags: list[str]) -> None:
+    """The meeting's summary as a best-practice thread, linked to the meeting."""
+    check(why_not_moderate(current_user))
+    thread = threads.create_thread(
+        current_user,
+        "practice",
+        service.summary_title(meeting),
+        service.summary_body(meeting),
+        tags,
+    )
+    service.link_summary_thread(current_user, meeting, thread)
+
+
 @bp.route("")
 def index():
     today = local_today()
@@ -69,7 +83,7 @@ def new():
     if form.validate_on_submit():
         meeting = service.create_meeting(current_user, _details(form))
         if form.post_summary.data:
-            service.post_summary_thread(current_user, meeting, form.tag_list)
+            _post_summary(meeting, form.tag_list)
         db.session.commit()
         flash(_("The meeting is recorded."), "success")
         return redirect(url_for("meetings.detail", meeting_id=meeting.id))
@@ -125,7 +139,7 @@ def edit(meeting_id: int):
     if form.validate_on_submit() and not (form.post_summary.data and summary_thread):
         service.update_meeting(current_user, meeting, _details(form))
         if form.post_summary.data:
-            service.post_summary_thread(current_user, meeting, form.tag_list)
+            _post_summary(meeting, form.tag_list)
         db.session.commit()
         flash(_("Your changes are saved."), "success")
         return redirect(url_for("meetings.detail", meeting_id=meeting.id))

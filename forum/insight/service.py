@@ -22,7 +22,6 @@ from ..permissions import check
 from ..permissions import visible_threads_clause
 from ..permissions import why_not_moderate
 from ..regions import regions
-from ..threads.service import create_thread
 from .models import LINK_RELATIONS
 from .models import Meeting
 from .models import MeetingThread
@@ -122,20 +121,18 @@ def summary_body(meeting: Meeting) -> str:
     return "\n\n".join([*lines, meeting.summary.strip()])
 
 
-def post_summary_thread(user: User, meeting: Meeting, tags: list[str]) -> Thread:
-    """Post the meeting's summary as a best-practice thread, linked to the meeting.
+def summary_title(meeting: Meeting) -> str:
+    return _("Meeting summary: %(title)s", title=meeting.title)
 
-    It goes through :func:`create_thread`, so posting rules and search indexing
-    apply as for any thread; it is placed in the meeting's kabupaten/kota.
+
+def link_summary_thread(user: User, meeting: Meeting, thread: Thread) -> Thread:
+    """Make ``thread`` the meeting's summary, placed in the meeting's kabupaten/kota.
+
+    The thread itself is posted by the thread service (the view calls
+    ``threads.service.create_thread`` with :func:`summary_title` and
+    :func:`summary_body`), so posting rules and search indexing apply as for any thread.
     """
     check(why_not_moderate(user))
-    thread = create_thread(
-        user,
-        "practice",
-        _("Meeting summary: %(title)s", title=meeting.title),
-        summary_body(meeting),
-        tags,
-    )
     thread.regency = meeting.regency
     thread.province = meeting.province
     db.session.add(

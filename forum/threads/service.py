@@ -31,7 +31,7 @@ from ..permissions import why_not_solve
 from ..permissions import why_not_withdraw
 from ..sections import SECTION_NAMES
 from ..sections import section_values
-from ..tags import parse_tags
+from ..tags import get_tags
 from . import drafts
 
 LIST_SORTS = {
@@ -43,24 +43,6 @@ STATUSES = {
     "solved": Thread.accepted_post_id.is_not(None),
     "unsolved": sa.and_(Thread.kind == "challenge", Thread.accepted_post_id.is_(None)),
 }
-
-
-def get_tags(names: list[str]) -> list[Tag]:
-    """Tag rows for the names (normalized here too, for callers other than forms)."""
-    names = parse_tags(",".join(names))
-    if not names:
-        return []
-    existing = {
-        tag.name: tag for tag in db.session.scalars(sa.select(Tag).where(Tag.name.in_(names)))
-    }
-    tags = []
-    for name in names:
-        tag = existing.get(name)
-        if tag is None:
-            tag = Tag(name=name)
-            db.session.add(tag)
-        tags.append(tag)
-    return tags
 
 
 def create_thread(
@@ -342,7 +324,15 @@ def load_thread(thread_id: int, viewer) -> Thread:
 def load_post(post_id: int, viewer) -> Post:
     from ..permissions import can_see_post
 
-    post = db.session.get(Post, post_id, options=[so.joinedload(Post.thread)])
+    post = db.session.get(
+        Post,
+        post_id,
+        options=[
+            so.joinedload(Post.thread),
+            so.joinedload(Post.author),
+            so.joinedload(Post.edited_by),
+        ],
+    )
     if post is None or not can_see_post(viewer, post):
         raise Refused("not found", status=404)
     return post

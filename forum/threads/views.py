@@ -14,13 +14,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 
+from ..attachments import service as attachments
 from ..converters import MAX_ID
+from ..engagement import service as engagement
 from ..extensions import db
 from ..extensions import limiter
 from ..forms import EmptyForm
 from ..http import page_arg
 from ..http import render_form
 from ..http import show_refusal
+from ..insight import service as insight
 from ..limits import posting_limit
 from ..markup import render_markdown
 from ..models import THREAD_KINDS
@@ -85,7 +88,14 @@ def index():
     threads = service.list_threads(
         current_user, **filters, page=page_arg(), per_page=current_app.config["THREADS_PER_PAGE"]
     )
-    return render_template("threads/index.html", threads=threads, sections=SECTIONS, **filters)
+    following_tag = bool(filters["tag"]) and engagement.follows_tag(current_user, filters["tag"])
+    return render_template(
+        "threads/index.html",
+        threads=threads,
+        sections=SECTIONS,
+        following_tag=following_tag,
+        **filters,
+    )
 
 
 @bp.route("/threads/needs-help")
@@ -169,12 +179,16 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None):
         draft = drafts.find_draft(current_user, thread)
         reply_form = ReplyForm(data=draft.data if draft else None)
     shown_ids = [opening.id, *(post.id for post in replies.items)]
+    shown = [post for post in (opening, accepted, *replies.items) if post is not None]
     return render_template(
         "threads/detail.html",
         thread=thread,
         opening=opening,
         replies=replies,
         accepted=accepted,
+        engagement=engagement.thread_engagement(current_user, thread, shown),
+        meetings=insight.meetings_of_thread(thread.id),
+        files_of={post.id: attachments.shown(post, current_user) for post in shown},
         flagged_ids=flagged_post_ids(current_user, shown_ids),
         reply_form=reply_form,
         similar=similar_to_thread(thread, f"{thread.title} {opening.body}", current_user),
@@ -283,7 +297,13 @@ def edit(thread_id: int):
         show_refusal(form, refusal)
     preview = form.preview.data and not form.errors
     preview_html = render_markdown(form.body.data) if preview else None
-    return render_form("threads/edit.html", form, thread=thread, preview_html=preview_html)
+    return render_form(
+        "threads/edit.html",
+        form,
+        thread=thread,
+        preview_html=preview_html,
+        existing_files=list(thread.opening_post.attachments),
+    )
 
 
 @bp.route("/posts/<id:post_id>/edit", methods=["GET", "POST"])
@@ -304,7 +324,9 @@ def edit_post(post_id: int):
             flash(_("Your changes are saved."), "success")
             return redirect(thread_url(post.thread, post))
         show_refusal(form, refusal)
-    return render_form("threads/edit_post.html", form, post=post)
+    return render_form(
+        "threads/edit_post.html", form, post=post, existing_files=list(post.attachments)
+    )
 
 
 @bp.route("/posts/<id:post_id>/history")

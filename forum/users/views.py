@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import Blueprint
 from flask import abort
 from flask import current_app
@@ -18,6 +19,7 @@ from flask_login import current_user
 from flask_login import login_required
 from flask_login import logout_user
 
+from ..engagement import service as engagement
 from ..extensions import db
 from ..http import page_arg
 from ..http import render_form
@@ -36,7 +38,11 @@ bp = Blueprint("users", __name__)
 
 @bp.route("/users/<username>")
 def profile(username: str):
-    user = db.session.scalar(sa.select(User).where(User.username == username.lower()[:30]))
+    user = db.session.scalar(
+        sa.select(User)
+        .where(User.username == username.lower()[:30])
+        .options(so.joinedload(User.library))
+    )
     if user is None or user.is_deleted:
         abort(404)
     posts = service.contributions(
@@ -54,6 +60,7 @@ def profile(username: str):
         threads_count=threads_count,
         replies_count=replies_count,
         show_suspension=show_suspension,
+        helpful_received=engagement.helpful_received(user, current_user),
     )
 
 
