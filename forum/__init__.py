@@ -22,8 +22,8 @@ AREAS = (
     "moderation.views",
     "search.views",
     "engagement.views",  # helpful, follows, notifications, bookmarks
-    "insight.meetings",
-    "insight.dashboard",
+    "meetings.views",  # peer-learning meetings (rules in insight/)
+    "dashboard.views",  # facilitators' figures and exports (computed in insight/)
     "attachments.views",  # photos and documents on posts
     "health",
     "assets",

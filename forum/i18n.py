@@ -6,7 +6,9 @@ footer switch's cookie) wins over the browser's Accept-Language.
 
 from __future__ import annotations
 
+from datetime import date
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask import request
@@ -14,6 +16,7 @@ from flask_babel import format_date
 from flask_babel import format_datetime
 from flask_babel import format_decimal
 from flask_babel import format_timedelta
+from flask_babel import get_timezone
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -53,6 +56,11 @@ def time_ago(value: datetime | None) -> Markup:
 
 def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(value, fmt) if value is not None else ""
+
+
+def local_today() -> date:
+    """Today in the member's time zone (a meeting "upcoming" until its last day ends there)."""
+    return datetime.now(ZoneInfo(str(get_timezone()))).date()
 
 
 def local_date(value: datetime | None, fmt: str = "medium") -> str:

@@ -1,6 +1,6 @@
-"""Programme insight: peer-learning meetings and the facilitators' dashboard.
+"""Programme insight: the rules, tables and figures behind meetings and the dashboard.
 
-Two blueprints: ``meetings`` (everyone reads, facilitators record) and
-``dashboard`` (facilitators and admins: figures, SVG charts, CSV/XLSX exports,
-a printable report).
+No blueprint here: the pages are the ``meetings`` area (everyone reads,
+facilitators record) and the ``dashboard`` area (facilitators and admins:
+figures, SVG charts, CSV/XLSX exports, a printable report).
 """

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint
 from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
@@ -19,23 +15,20 @@ from flask_login import login_required
 from ..extensions import db
 from ..http import page_arg
 from ..http import render_form
+from ..i18n import local_today
+from ..insight import service
+from ..insight.forms import LinkThreadForm
+from ..insight.forms import MeetingForm
+from ..insight.forms import thread_number
+from ..insight.models import LINK_RELATIONS
 from ..markup import render_markdown
 from ..permissions import check
 from ..permissions import why_not_moderate
 from ..threads import service as threads
-from . import service
-from .forms import LinkThreadForm
-from .forms import MeetingForm
-from .forms import thread_number
-from .models import LINK_RELATIONS
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 PER_PAGE = 20
-
-
-def local_today():
-    return datetime.now(ZoneInfo(str(get_timezone()))).date()
 
 
 def _details(form: MeetingForm) -> service.MeetingDetails:

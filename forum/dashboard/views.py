@@ -20,13 +20,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import login_manager
+from ..i18n import local_today
+from ..insight import charts
+from ..insight import exports
+from ..insight import figures
+from ..insight.forms import PeriodForm
 from ..permissions import check
 from ..permissions import why_not_moderate
-from . import charts
-from . import exports
-from . import figures
-from .forms import PeriodForm
-from .meetings import local_today
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
