@@ -14,7 +14,8 @@ from flask import Flask
 from .config import Config
 from .config import load_or_create_secret_key
 
-# Each area's module that owns its blueprint ``bp`` (forum/<area>/views.py).
+# Each area's module that owns its blueprint ``bp``: forum/<area>/views.py, or the module
+# itself for the one-file areas (health checks, hashed static assets).
 AREAS = (
     "auth.views",
     "threads.views",

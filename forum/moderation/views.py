@@ -115,11 +115,6 @@ HIDE = {  # kind: (the service that hides it, what the facilitator is told)
 }
 
 
-@bp.route("/mod/threads/<id:target_id>/hide", defaults={"kind": "thread"}, methods=["GET", "POST"])
-@bp.route("/mod/posts/<id:target_id>/hide", defaults={"kind": "post"}, methods=["GET", "POST"])
-@bp.route(
-    "/attachments/<id:target_id>/hide", defaults={"kind": "attachment"}, methods=["GET", "POST"]
-)
 @login_required
 def hide(kind: str, target_id: int):
     """Hide a thread, a reply or a file, with the reason its author is shown."""
@@ -133,6 +128,23 @@ def hide(kind: str, target_id: int):
         flash(str(message), "success")
         return redirect(after)
     return render_form("moderation/hide.html", form, kind=kind, target=target, post=post)
+
+
+def _hide_view(kind: str):
+    def view(target_id: int):
+        return hide(kind, target_id)
+
+    view.__name__ = view.__qualname__ = f"hide_{kind}"
+    return view
+
+
+# One view, one page; an endpoint per kind (moderation.hide_thread, _post, _attachment).
+for _kind, _rule in (
+    ("thread", "/mod/threads/<id:target_id>/hide"),
+    ("post", "/mod/posts/<id:target_id>/hide"),
+    ("attachment", "/attachments/<id:target_id>/hide"),
+):
+    bp.add_url_rule(_rule, f"hide_{_kind}", _hide_view(_kind), methods=["GET", "POST"])
 
 
 @bp.route("/mod/posts/<id:post_id>/restore", methods=["POST"])
