@@ -48,8 +48,9 @@ def queries_while_rendering(app):
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", statement)
     try:
-        with before_render_template.connected_to(started, app), template_rendered.connected_to(
-            finished, app
+        with (
+            before_render_template.connected_to(started, app),
+            template_rendered.connected_to(finished, app),
         ):
             yield caught
     finally:
@@ -87,9 +88,7 @@ def community(app, make_user, make_thread, make_reply):
         session.flush()
         from forum.insight import service as insight
 
-        insight.link_thread(
-            session.get(User, facilitator.id), meeting, challenge.id, "discussed"
-        )
+        insight.link_thread(session.get(User, facilitator.id), meeting, challenge.id, "discussed")
         session.commit()
         meeting_id = meeting.id
     return {
