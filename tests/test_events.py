@@ -21,9 +21,9 @@ from forum.models import User
 from forum.moderation import service as moderation
 from forum.moderation.models import ModerationAction
 from forum.threads import service as threads
-from tests.conftest import count_rows
-from tests.conftest import login_as
-from tests.conftest import post_form
+from tests.helpers import count_rows
+from tests.helpers import login_as
+from tests.helpers import post_form
 
 
 class ListenerFailed(RuntimeError):

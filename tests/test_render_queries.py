@@ -23,8 +23,8 @@ from forum.models import Post
 from forum.models import Thread
 from forum.models import User
 from forum.threads import service as threads
-from tests.conftest import app_db
-from tests.conftest import client_for
+from tests.helpers import app_db
+from tests.helpers import client_for
 
 
 @contextmanager
