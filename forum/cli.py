@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask demo load``, ``flask users create|set-password``.
+"""Command-line tools: ``flask demo load``, ``flask users ...``, ``flask posts rerender``.
 
 Every command that writes runs inside :func:`forum.database.writing`, so on
 SQLite its transactions begin IMMEDIATE like a POST request's.
@@ -20,6 +20,7 @@ demo_cli = AppGroup("demo", help="The Indonesian demo community.")
 users_cli = AppGroup("users", help="Manage member accounts.")
 search_cli = AppGroup("search", help="The full-text search index.")
 backup_cli = AppGroup("backup", help="Back up and restore the SQLite database and uploads.")
+posts_cli = AppGroup("posts", help="Posts and their earlier versions.")
 
 
 @demo_cli.command("load")
@@ -149,6 +150,32 @@ def search_optimize() -> None:
     click.echo("Index optimized.")
 
 
+@posts_cli.command("rerender")
+@click.option(
+    "--if-needed", is_flag=True, help="Only rows rendered by an older renderer or allowlist."
+)
+def posts_rerender(if_needed: bool) -> None:
+    """Render the stored HTML of every post, earlier version and report section again.
+
+    Run it after a change to forum/markup.py (the renderer, its allowlist or its
+    limits) or to markdown-it-py/nh3; pages show the stored HTML.
+    """
+    from .markup import RENDER_VERSION
+    from .stored_html import rerender
+    from .stored_html import stale_count
+
+    total = stale_count(if_needed=if_needed)
+    db.session.rollback()
+    if not total:
+        click.echo(f"Everything is rendered by the current renderer ({RENDER_VERSION}).")
+        return
+    with click.progressbar(length=total, label="Rendering posts", show_pos=True) as bar:
+        count = rerender(if_needed=if_needed, progress=lambda done: bar.update(done - bar.pos))
+    click.echo(
+        f"Rendered {count} posts, earlier versions and threads' sections ({RENDER_VERSION})."
+    )
+
+
 def _uploads_dir():
     from pathlib import Path
 
@@ -207,5 +234,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(posts_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(attachments_cli)

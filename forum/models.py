@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
+from markupsafe import Markup
 
 from search_index import define_table
 
@@ -236,6 +237,10 @@ class Thread(ModerationState, db.Model):
     participants: so.Mapped[int | None] = so.mapped_column()
     tips: so.Mapped[str | None] = so.mapped_column(sa.Text)
     tried: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # The text sections as sanitized HTML, rendered when written (forum/stored_html.py):
+    # {"context": "<p>...</p>", ...}, and the renderer that made them.
+    sections_html: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    html_version: so.Mapped[str | None] = so.mapped_column(sa.String(40))
 
     author: so.Mapped[User] = so.relationship(foreign_keys=[author_id])
     library: so.Mapped[Library | None] = so.relationship()
@@ -260,6 +265,15 @@ class Thread(ModerationState, db.Model):
     def is_solved(self) -> bool:
         return self.accepted_post_id is not None
 
+    def section_html(self, name: str) -> Markup:
+        """A text section's stored HTML (rendered here, unsaved, if it was never stored)."""
+        stored = (self.sections_html or {}).get(name)
+        if stored is None:
+            from .markup import render_markdown
+
+            return render_markdown(getattr(self, name))
+        return Markup(stored)  # noqa: S704 - sanitized when stored
+
     def search_changes(self):
         """Every post of the thread carries the thread's fields in the index."""
         return index_changes.thread_documents(self)
@@ -268,7 +282,27 @@ class Thread(ModerationState, db.Model):
         return f"<Thread {self.id} {self.kind} {self.title!r}>"
 
 
-class Post(ModerationState, db.Model):
+class StoredHtml:
+    """The body as sanitized HTML, rendered when written (forum/stored_html.py).
+
+    ``html_version`` names the renderer that made it, so ``flask posts rerender
+    --if-needed`` re-renders only what an older renderer or allowlist made.
+    """
+
+    body_html: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    html_version: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+
+    @property
+    def html(self) -> Markup:
+        """The stored HTML (a row written around the services is rendered here, unsaved)."""
+        if self.body_html is None:
+            from .markup import render_markdown
+
+            return render_markdown(self.body)
+        return Markup(self.body_html)  # noqa: S704 - sanitized when stored
+
+
+class Post(StoredHtml, ModerationState, db.Model):
     """The opening post of a thread or a reply to it."""
 
     __tablename__ = "posts"
@@ -306,8 +340,12 @@ class Post(ModerationState, db.Model):
         return f"<Post {self.id} of thread {self.thread_id}>"
 
 
-class PostRevision(db.Model):
-    """An earlier version of a post, kept when it is edited."""
+class PostRevision(StoredHtml, db.Model):
+    """An earlier version of a post, kept when it is edited.
+
+    A redacted version (a phone number that should never have been posted) is
+    shown to facilitators only; everyone else sees that it was edited for privacy.
+    """
 
     __tablename__ = "post_revisions"
 
@@ -321,9 +359,16 @@ class PostRevision(db.Model):
     written_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     written_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     replaced_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    redacted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    redacted_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
 
     post: so.Mapped[Post] = so.relationship(back_populates="revisions")
-    written_by: so.Mapped[User] = so.relationship()
+    written_by: so.Mapped[User] = so.relationship(foreign_keys=[written_by_id])
+    redacted_by: so.Mapped[User | None] = so.relationship(foreign_keys=[redacted_by_id])
+
+    @property
+    def is_redacted(self) -> bool:
+        return self.redacted_at is not None
 
 
 class Draft(db.Model):

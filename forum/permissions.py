@@ -121,6 +121,38 @@ def why_not_withdraw(user, post: Post):
     return None
 
 
+def why_not_redact(user, post: Post):
+    """Redact earlier versions of a post: a facilitator, or the author of their own post.
+
+    Privacy does not wait: an author may redact on a locked thread and while
+    suspended; a suspended facilitator does not moderate.
+    """
+    member = _member(user)
+    if member is None:
+        return _l("Please log in first.")
+    if post.author_id == member.id or why_not_moderate(member) is None:
+        return None
+    return _l("Only the author of a post or a facilitator can redact its earlier versions.")
+
+
+def why_not_unredact(user, post: Post):
+    """Showing a redacted version again is a facilitator's decision."""
+    return why_not_moderate(user)
+
+
+def can_read_redacted(user) -> bool:
+    """Facilitators still read redacted versions; everyone else sees that they were redacted."""
+    return is_moderator(user)
+
+
+def can_redact(user, post: Post) -> bool:
+    return why_not_redact(user, post) is None
+
+
+def can_unredact(user, post: Post) -> bool:
+    return why_not_unredact(user, post) is None
+
+
 def can_reply(user, thread: Thread) -> bool:
     return why_not_reply(user, thread) is None
 
@@ -256,4 +288,7 @@ TEMPLATE_HELPERS = {
     "can_manage_member": can_manage_member,
     "can_set_role": can_set_role,
     "can_mark_helpful": can_mark_helpful,
+    "can_redact": can_redact,
+    "can_unredact": can_unredact,
+    "can_read_redacted": can_read_redacted,
 }

@@ -15,12 +15,10 @@ from types import SimpleNamespace
 from flask import Flask
 from flask import g
 from flask import has_request_context
-from flask import url_for
 from flask_babel import format_date
 from flask_babel import format_timedelta
 from flask_babel import get_locale
 from flask_login import current_user
-from markupsafe import Markup
 from markupsafe import escape
 
 from . import i18n
@@ -32,7 +30,6 @@ from .engagement import service as engagement
 from .forms import EmptyForm
 from .insight.texts import MEETING_KIND_LABELS
 from .insight.texts import RELATION_LABELS
-from .markup import render_markdown
 from .moderation.forms import ACTION_LABELS
 from .moderation.forms import FLAG_REASON_LABELS
 from .moderation.forms import RESOLUTION_LABELS
@@ -44,12 +41,6 @@ from .regions import regions
 from .sections import filled_sections
 from .sections import sections_for
 from .users.forms import LanguageForm
-
-
-def markdown(text: str, mentions=None) -> Markup:
-    """The ``|markdown`` filter: safe HTML, ``@name``s of resolved mentions linked to profiles."""
-    links = {name: url_for("users.profile", username=name) for name in mentions or ()}
-    return render_markdown(text, links)
 
 
 def attachment_limits() -> SimpleNamespace:
@@ -94,8 +85,8 @@ def page_chrome() -> dict:
     }
 
 
+# No "markdown" filter: pages show the HTML stored when posts are written (forum/stored_html.py).
 FILTERS = {
-    "markdown": markdown,
     "time_ago": i18n.time_ago,
     "datetime": i18n.local_datetime,
     "date": i18n.local_date,

@@ -48,6 +48,8 @@ ACTION_LABELS = {
     "move": _l("Moved a thread"),
     "solve": _l("Chose an accepted answer"),
     "edit_post": _l("Edited a member's post"),
+    "redact": _l("Redacted earlier versions of a post"),
+    "unredact": _l("Showed a redacted version again"),
     "resolve_flags": _l("Resolved flags"),
     "suspend": _l("Suspended a member"),
     "unsuspend": _l("Lifted a suspension"),

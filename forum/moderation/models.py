@@ -34,6 +34,8 @@ ACTIONS = (
     "move",
     "solve",
     "edit_post",
+    "redact",  # an earlier version of a post, for privacy (forum/threads)
+    "unredact",
     "resolve_flags",
     "suspend",
     "unsuspend",

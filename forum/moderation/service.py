@@ -153,6 +153,17 @@ def flagged_post_ids(user, post_ids: list[int]) -> set[int]:
     return set(db.session.scalars(query))
 
 
+def awaits_edit(post: Post) -> bool:
+    """Flagged: open flags, or flags resolved with "edit" that no edit has followed yet."""
+    last_written = post.edited_at or post.created_at
+    for resolved_at, resolution in db.session.execute(
+        sa.select(Flag.resolved_at, Flag.resolution).where(Flag.post_id == post.id)
+    ):
+        if resolved_at is None or (resolution == "edit" and resolved_at >= last_written):
+            return True
+    return False
+
+
 def flag_post(reporter: User, post: Post, reason: str, details: str = "") -> Flag:
     """Ask facilitators to look at a post; each member flags a post once."""
     check(why_not_flag(reporter, post))

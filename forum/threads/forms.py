@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import BooleanField
 from wtforms import RadioField
 from wtforms import StringField
 from wtforms import SubmitField
@@ -31,6 +32,17 @@ KIND_CHOICES = [
     SelectChoice("practice", _l("Best practice")),
     SelectChoice("challenge", _l("Challenge")),
 ]
+
+
+def redact_field():
+    """On a facilitator's edit of a flagged post: hide the versions before this edit."""
+    return BooleanField(
+        _l("Redact the earlier versions (for privacy)"),
+        description=_l(
+            "Others will see “edited for privacy” instead of their text; facilitators still can."
+        ),
+        default=True,
+    )
 
 
 def body_field(label=None):
@@ -93,6 +105,10 @@ def section_data(form) -> dict:
     return {section.name: form[section.name].data for section in SECTIONS}
 
 
+class ThreadEditForm(ThreadFields):
+    redact_earlier = redact_field()  # shown only when a facilitator edits a flagged post
+
+
 class ThreadForm(ThreadFields):
     save_draft = SubmitField(_l("Save draft"))
     kind = RadioField(
@@ -115,6 +131,7 @@ class ReplyForm(AttachmentFields, FlaskForm):
 
 class PostEditForm(AttachmentFields, FlaskForm):
     body = body_field()
+    redact_earlier = redact_field()  # shown only when a facilitator edits a flagged post
 
 
 class SolveForm(FlaskForm):

@@ -26,11 +26,16 @@ from ..permissions import visible_posts_clause
 from ..permissions import visible_threads_clause
 from ..permissions import why_not_edit
 from ..permissions import why_not_post
+from ..permissions import why_not_redact
 from ..permissions import why_not_reply
 from ..permissions import why_not_solve
+from ..permissions import why_not_unredact
 from ..permissions import why_not_withdraw
 from ..sections import SECTION_NAMES
 from ..sections import section_values
+from ..stored_html import keep_html
+from ..stored_html import store_html
+from ..stored_html import store_sections_html
 from ..tags import get_tags
 from . import drafts
 
@@ -89,7 +94,9 @@ def _new_thread(author, kind, title, body, tags, sections, now, library) -> Thre
         tags=get_tags(tags),
         **section_values(kind, sections or {}),
     )
+    store_sections_html(thread)
     opening = Post(author=author, body=body, is_opening=True, created_at=now)
+    store_html(opening)
     thread.posts.append(opening)
     db.session.add(thread)
     db.session.flush()
@@ -108,6 +115,7 @@ def create_reply(
     now = now or utcnow()
     with events.all_or_nothing():
         post = Post(thread=thread, author=author, body=body, created_at=now)
+        store_html(post)
         db.session.add(post)
         thread.last_activity_at = now
         db.session.flush()
@@ -120,17 +128,22 @@ def create_reply(
 
 def _keep_revision(post: Post, editor: User) -> None:
     """Save the version being replaced, with who wrote it and when."""
-    db.session.add(
-        PostRevision(
-            post=post,
-            title=post.thread.title if post.is_opening else None,
-            body=post.body,
-            written_by=post.edited_by or post.author,
-            written_at=post.edited_at or post.created_at,
-        )
+    revision = PostRevision(
+        post=post,
+        title=post.thread.title if post.is_opening else None,
+        body=post.body,
+        written_by=post.edited_by or post.author,
+        written_at=post.edited_at or post.created_at,
     )
+    keep_html(revision, post)
+    db.session.add(revision)
     post.edited_at = utcnow()
     post.edited_by = editor
+
+
+def _set_body(post: Post, body: str) -> None:
+    post.body = body
+    store_html(post)
 
 
 def _log_moderator_edit(editor: User, post: Post) -> None:
@@ -140,16 +153,26 @@ def _log_moderator_edit(editor: User, post: Post) -> None:
         events.post_moderated.send(editor, action="edit_post", thread=None, post=post)
 
 
-def edit_post(editor: User, post: Post, body: str, *, files=()) -> bool:
-    """Change a post's body and add ``files``; False when nothing changed (no revision kept)."""
+def edit_post(
+    editor: User, post: Post, body: str, *, files=(), redact_earlier: bool = False
+) -> bool:
+    """Change a post's body and add ``files``; False when nothing changed (no revision kept).
+
+    ``redact_earlier`` (a facilitator editing a flagged post) also redacts every
+    earlier version, the one just replaced included.
+    """
     check(why_not_edit(editor, post))
+    if redact_earlier:
+        check(why_not_redact(editor, post))
     changed_text = body != post.body
     with events.all_or_nothing():
         if changed_text:
             _keep_revision(post, editor)
-            post.body = body
+            _set_body(post, body)
             _log_moderator_edit(editor, post)
             events.post_edited.send(editor, post=post)
+        if redact_earlier:
+            redact_versions(editor, post)
         events.post_written.send(post, author=editor, files=files)
     return changed_text or bool(files)
 
@@ -163,18 +186,27 @@ def edit_thread(
     sections: dict | None = None,
     *,
     files=(),
+    redact_earlier: bool = False,
 ) -> bool:
-    """Change a thread's title, body, tags and sections; the old title and body go to history."""
+    """Change a thread's title, body, tags and sections; the old title and body go to history.
+
+    ``redact_earlier`` redacts the earlier versions too (see :func:`edit_post`).
+    """
     post = thread.opening_post
     check(why_not_edit(editor, post))
+    if redact_earlier:
+        check(why_not_redact(editor, post))
     with events.all_or_nothing():
         title = title.strip()
         changed_text = title != thread.title or body != post.body
         if changed_text:
             _keep_revision(post, editor)
             thread.title = title
-            post.body = body
+            if body != post.body:
+                _set_body(post, body)
             events.post_edited.send(editor, post=post)
+        if redact_earlier:
+            redact_versions(editor, post)
         new_tags = get_tags(tags)
         changed_tags = [t.name for t in new_tags] != [t.name for t in thread.tags]
         if changed_tags:
@@ -185,6 +217,8 @@ def edit_thread(
                 if getattr(thread, name) != value:
                     setattr(thread, name, value)
                     changed_sections = True
+            if changed_sections:
+                store_sections_html(thread)
         changed = changed_text or changed_tags or changed_sections
         if changed:
             _log_moderator_edit(editor, post)
@@ -368,8 +402,72 @@ def page_of_reply(post: Post, per_page: int) -> int:
     return max(1, math.ceil(position / per_page))
 
 
-def history(post: Post) -> list[PostRevision]:
-    """Earlier versions of a post, newest first."""
-    return list(
-        db.session.scalars(post.revisions.select().options(so.joinedload(PostRevision.written_by)))
+def history_page(post: Post, page: int, per_page: int):
+    """One page of a post's earlier versions, newest first, with who wrote each."""
+    query = (
+        sa.select(PostRevision)
+        .where(PostRevision.post_id == post.id)
+        .options(so.joinedload(PostRevision.written_by))
+        .order_by(PostRevision.id.desc())
     )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def load_revision(post: Post, revision_id: int) -> PostRevision:
+    """An earlier version of this post, or :class:`Refused` as 404."""
+    revision = db.session.get(PostRevision, revision_id)
+    if revision is None or revision.post_id != post.id:
+        raise Refused("not found", status=404)
+    return revision
+
+
+def _log_redaction(actor: User, post: Post, details: str) -> None:
+    if actor.id != post.author_id:
+        ModerationAction.record(actor, "redact", post=post, details=details)
+
+
+def redact(actor: User, revision: PostRevision, *, now=None) -> bool:
+    """Redact one earlier version: only facilitators still read it. False if it already was."""
+    post = revision.post
+    check(why_not_redact(actor, post))
+    if revision.redacted_at is not None:
+        return False
+    revision.redacted_at = now or utcnow()
+    revision.redacted_by = actor
+    _log_redaction(actor, post, f"revision {revision.id}")
+    return True
+
+
+def unredact(actor: User, revision: PostRevision) -> bool:
+    """Show a redacted version again (facilitators only: an author's redaction is theirs to ask)."""
+    check(why_not_unredact(actor, revision.post))
+    if revision.redacted_at is None:
+        return False
+    revision.redacted_at = None
+    revision.redacted_by = None
+    ModerationAction.record(
+        actor, "unredact", post=revision.post, details=f"revision {revision.id}"
+    )
+    return True
+
+
+def redact_versions(actor: User, post: Post, *, now=None) -> int:
+    """Redact every earlier version of the post not redacted yet; returns how many."""
+    check(why_not_redact(actor, post))
+    db.session.flush()  # the version an edit just kept is redacted too
+    ids = list(
+        db.session.scalars(
+            sa.select(PostRevision.id).where(
+                PostRevision.post_id == post.id, PostRevision.redacted_at.is_(None)
+            )
+        )
+    )
+    if ids:
+        db.session.execute(
+            sa.update(PostRevision)
+            .where(PostRevision.id.in_(ids))
+            .values(redacted_at=now or utcnow(), redacted_by_id=actor.id)
+            .execution_options(synchronize_session="fetch")
+        )
+        _log_redaction(actor, post, f"{len(ids)} earlier versions")
+    return len(ids)

@@ -28,8 +28,11 @@ from ..limits import posting_limit
 from ..markup import render_markdown
 from ..models import THREAD_KINDS
 from ..models import Post
+from ..moderation.service import awaits_edit
 from ..moderation.service import flagged_post_ids
+from ..permissions import can_read_redacted
 from ..permissions import check
+from ..permissions import is_moderator
 from ..permissions import why_not_edit
 from ..permissions import why_not_solve
 from ..refusals import Refusal
@@ -45,12 +48,18 @@ from . import service
 from .forms import PostEditForm
 from .forms import ReplyForm
 from .forms import SolveForm
-from .forms import ThreadFields
+from .forms import ThreadEditForm
 from .forms import ThreadForm
 from .forms import section_data
 
 bp = Blueprint("threads", __name__)
 SIMILAR_MIN_CHARS = 5  # the title's minimum length
+HISTORY_PER_PAGE = 10  # earlier versions per page of a post's history
+
+
+def offers_redaction(post) -> bool:
+    """A facilitator editing a flagged post is offered to redact the versions before it."""
+    return is_moderator(current_user) and awaits_edit(post)
 
 
 @bp.route("/")
@@ -270,7 +279,7 @@ def _thread_fields(thread) -> dict:
     }
 
 
-def _save_thread(thread, form):
+def _save_thread(thread, form, redact_earlier: bool):
     return service.edit_thread(
         current_user,
         thread,
@@ -279,6 +288,7 @@ def _save_thread(thread, form):
         form.tag_list,
         sections=section_data(form),
         files=form.prepared_files,
+        redact_earlier=redact_earlier,
     )
 
 
@@ -288,9 +298,11 @@ def _save_thread(thread, form):
 def edit(thread_id: int):
     thread = service.load_thread(thread_id, current_user)
     check(why_not_edit(current_user, thread.opening_post))
-    form = ThreadFields(data=None if request.method == "POST" else _thread_fields(thread))
+    form = ThreadEditForm(data=None if request.method == "POST" else _thread_fields(thread))
+    offer_redaction = offers_redaction(thread.opening_post)
     if form.validate_on_submit() and not form.preview.data:
-        _changed, refusal = _written(lambda: _save_thread(thread, form))
+        redact_earlier = offer_redaction and form.redact_earlier.data
+        _changed, refusal = _written(lambda: _save_thread(thread, form, redact_earlier))
         if refusal is None:
             flash(_("Your changes are saved."), "success")
             return redirect(thread_url(thread))
@@ -303,6 +315,17 @@ def edit(thread_id: int):
         thread=thread,
         preview_html=preview_html,
         existing_files=list(thread.opening_post.attachments),
+        offer_redaction=offer_redaction,
+    )
+
+
+def _save_post(post, form, redact_earlier: bool):
+    return service.edit_post(
+        current_user,
+        post,
+        form.body.data,
+        files=form.prepared_files,
+        redact_earlier=redact_earlier,
     )
 
 
@@ -316,23 +339,71 @@ def edit_post(post_id: int):
         return redirect(url_for("threads.edit", thread_id=post.thread_id))
     check(why_not_edit(current_user, post))
     form = PostEditForm(data=None if request.method == "POST" else {"body": post.body})
+    offer_redaction = offers_redaction(post)
     if form.validate_on_submit():
-        _changed, refusal = _written(
-            lambda: service.edit_post(current_user, post, form.body.data, files=form.prepared_files)
-        )
+        redact_earlier = offer_redaction and form.redact_earlier.data
+        _changed, refusal = _written(lambda: _save_post(post, form, redact_earlier))
         if refusal is None:
             flash(_("Your changes are saved."), "success")
             return redirect(thread_url(post.thread, post))
         show_refusal(form, refusal)
     return render_form(
-        "threads/edit_post.html", form, post=post, existing_files=list(post.attachments)
+        "threads/edit_post.html",
+        form,
+        post=post,
+        existing_files=list(post.attachments),
+        offer_redaction=offer_redaction,
     )
 
 
 @bp.route("/posts/<id:post_id>/history")
 def history(post_id: int):
+    """The current version, then a page of earlier ones (redacted ones as a notice)."""
     post = service.load_post(post_id, current_user)
-    return render_template("threads/history.html", post=post, revisions=service.history(post))
+    page = page_arg()
+    versions = service.history_page(post, page, HISTORY_PER_PAGE)
+    if page > 1 and not versions.items:
+        abort(404)  # past the last page
+    return render_template(
+        "threads/history.html",
+        post=post,
+        versions=versions,
+        read_redacted=can_read_redacted(current_user),
+        action_form=EmptyForm(),
+    )
+
+
+def _history_url(post, page: int) -> str:
+    params = {"page": page} if page > 1 else {}
+    return url_for("threads.history", post_id=post.id, **params)
+
+
+@bp.route("/posts/<id:post_id>/history/<id:revision_id>/redact", methods=["POST"])
+@login_required
+def redact(post_id: int, revision_id: int):
+    """Redact one earlier version: facilitators, and the post's author."""
+    post = service.load_post(post_id, current_user)
+    revision = service.load_revision(post, revision_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if service.redact(current_user, revision):
+        db.session.commit()
+        flash(_("That version is redacted: only facilitators can still read it."), "success")
+    return redirect(_history_url(post, page_arg()))
+
+
+@bp.route("/posts/<id:post_id>/history/<id:revision_id>/unredact", methods=["POST"])
+@login_required
+def unredact(post_id: int, revision_id: int):
+    """Show a redacted version to everyone again (facilitators only)."""
+    post = service.load_post(post_id, current_user)
+    revision = service.load_revision(post, revision_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if service.unredact(current_user, revision):
+        db.session.commit()
+        flash(_("That version is shown to everyone again."), "success")
+    return redirect(_history_url(post, page_arg()))
 
 
 @bp.route("/posts/<id:post_id>/withdraw", methods=["POST"])

@@ -150,6 +150,9 @@ def delete_account(user: User) -> None:
     (usernames are letters, digits and ``_``), and the profile answers 404. The
     old username is free again: keeping it reserved would mean keeping it.
     """
+    from ..stored_html import forget_mention_links
+
+    old_username = user.username
     user.deleted_at = utcnow()
     user.username = f"deleted-{user.id}"
     user.stored_display_name = ""
@@ -163,3 +166,4 @@ def delete_account(user: User) -> None:
     db.session.execute(sa.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
     for table, column in _owned_tables(deleting=True):
         db.session.execute(sa.delete(table).where(column == user.id))
+    forget_mention_links(old_username)  # "@name" in others' posts stops linking to them
