@@ -12,6 +12,7 @@ from importlib import import_module
 from flask import Flask
 
 from .config import Config
+from .config import finish_config
 from .config import load_or_create_secret_key
 
 # Each area's module that owns its blueprint ``bp``: forum/<area>/views.py, or the module
@@ -68,6 +69,7 @@ def configure_app(app: Flask, config) -> None:
         if app.config["SERAMBI_ENV"] == "production":
             raise RuntimeError("SECRET_KEY must be set in the environment in production")
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+    finish_config(app.config)
 
 
 def register_extensions(app: Flask) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -60,17 +61,33 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    # None: on in production, off elsewhere (decided in finish_config).
+    SESSION_COOKIE_SECURE = (
+        _env_bool("SESSION_COOKIE_SECURE", False) if "SESSION_COOKIE_SECURE" in os.environ else None
+    )
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_SECURE = None  # follows SESSION_COOKIE_SECURE
+
+    # How many reverse proxies in front set X-Forwarded-For / X-Forwarded-Proto
+    # (werkzeug's ProxyFix). 0 trusts none: behind nginx alone, both are 1.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", 0))
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", 0))
+    # Host names besides SERAMBI_BASE_URL's, 127.0.0.1 and localhost that the
+    # forum answers to (e.g. a LAN address); any other Host header is a 400.
+    EXTRA_TRUSTED_HOSTS = os.environ.get("EXTRA_TRUSTED_HOSTS", "")
 
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = ("id", "en")
 
-    # Flask-Limiter warns about an implicit in-memory store: name it.
+    # Flask-Limiter warns about an implicit in-memory store: name it. With
+    # redis://, every worker shares the counts; if Redis stops answering, each
+    # worker counts on its own until it is back (see forum/extensions.py).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_PREFIX = os.environ.get("RATELIMIT_STORAGE_PREFIX", "serambi")
+    # Seconds to wait for Redis before a request goes on without it.
+    RATELIMIT_STORAGE_TIMEOUT = float(os.environ.get("RATELIMIT_STORAGE_TIMEOUT", 0.5))
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     # Limits in Flask-Limiter's notation; only POSTs count.
@@ -79,6 +96,8 @@ class Config:
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "60 per hour")  # per address
     RATELIMIT_POSTING = os.environ.get("RATELIMIT_POSTING", "30 per minute;500 per day")
     RATELIMIT_FLAGGING = os.environ.get("RATELIMIT_FLAGGING", "30 per minute;500 per day")
+    # Helpful, follow and bookmark buttons, per member.
+    RATELIMIT_ENGAGEMENT = os.environ.get("RATELIMIT_ENGAGEMENT", "60 per minute;1000 per day")
     # After this many failed logins for one account from one address, one try
     # per LOGIN_SLOWDOWN_SECONDS from there (kept in the database: every worker
     # sees it). Other addresses are never slowed, so nobody can lock a member out.
@@ -103,8 +122,11 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Serambi <serambi@localhost>")
-    # Where members reach the forum, for links in e-mails sent from the command line.
-    BASE_URL = os.environ.get("SERAMBI_BASE_URL", "http://127.0.0.1:5000")
+    # Where members reach the forum: every link that leaves the page (e-mails,
+    # reset links, exports) starts with it, never with the request's Host header.
+    # Required in production.
+    BASE_URL = os.environ.get("SERAMBI_BASE_URL") or None
+    DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
     COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "image/svg+xml"]
     COMPRESS_ALGORITHM = ["br", "gzip"]
@@ -120,9 +142,54 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
+    BASE_URL = "http://localhost"  # the test client's host: links in tests can be followed
     # Tests call drain() themselves; no background threads.
     SEARCH_BACKGROUND_DRAIN = False
     MAIL_SERVER = None  # a test that sends mail starts its own SMTP sink
+
+
+def finish_config(config) -> None:
+    """Settings derived from others, checked once at start; a bad value stops the start.
+
+    - ``BASE_URL`` (``SERAMBI_BASE_URL``): required in production, an http(s) address
+      without query or fragment; stored without a trailing slash.
+    - ``TRUSTED_HOSTS``: its host, 127.0.0.1, localhost and ``EXTRA_TRUSTED_HOSTS``.
+    - ``SESSION_COOKIE_SECURE``: on in production unless set.
+    - ``RATELIMIT_STORAGE_OPTIONS``: the key prefix and short timeouts for Redis.
+    """
+    production = config["SERAMBI_ENV"] == "production"
+    base_url = config.get("BASE_URL")
+    if not base_url:
+        if production:
+            raise RuntimeError(
+                "SERAMBI_BASE_URL must be set in production, e.g. https://serambi.example.id"
+            )
+        base_url = config["DEVELOPMENT_BASE_URL"]
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise RuntimeError(
+            f"SERAMBI_BASE_URL must look like https://serambi.example.id, not {base_url!r}"
+        )
+    config["BASE_URL"] = base_url.rstrip("/")
+
+    if config.get("TRUSTED_HOSTS") is None:
+        extra = config.get("EXTRA_TRUSTED_HOSTS") or ""
+        if isinstance(extra, str):
+            extra = extra.replace(",", " ").split()
+        hosts = [parts.hostname, "127.0.0.1", "localhost", *extra]
+        config["TRUSTED_HOSTS"] = list(dict.fromkeys(host.lower() for host in hosts))
+
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = production
+    if config.get("REMEMBER_COOKIE_SECURE") is None:
+        config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+
+    options = {"key_prefix": config["RATELIMIT_STORAGE_PREFIX"]}
+    if config["RATELIMIT_STORAGE_URI"].startswith(("redis", "valkey")):
+        # redis-py waits forever by default: a stalled Redis would stall every request.
+        timeout = config["RATELIMIT_STORAGE_TIMEOUT"]
+        options.update(socket_timeout=timeout, socket_connect_timeout=timeout)
+    config["RATELIMIT_STORAGE_OPTIONS"] = options
 
 
 def load_or_create_secret_key(instance_path: str) -> str:

@@ -12,11 +12,13 @@ from flask import g
 from flask import render_template
 from flask import request
 from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Forbidden
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import SecurityError
 
 from .extensions import db
 from .permissions import Refused
@@ -64,6 +66,8 @@ def submitted_text() -> list[tuple[str, str]]:
 def render_error(error: Exception, reason=None):
     code = error.code if isinstance(error, HTTPException) and error.code else 500
     code = code if code in TITLES else 400 if 400 <= code < 500 else 500
+    if reason is None and isinstance(error, RateLimitExceeded) and error.limit.error_message:
+        reason = error.description  # the limit's own words (forum/moderation/limits.py)
     context = dict(
         code=code,
         title=TITLES[code],
@@ -90,6 +94,12 @@ def _refused(error: Refused):
     return render_error(Forbidden(), reason=error.reason)
 
 
+def _untrusted_host(_error: SecurityError):
+    # A Host header naming a site we are not (TRUSTED_HOSTS): a page could not
+    # even build its links, and nobody reaching the real forum sees this.
+    return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def _server_error(error: Exception):
     db.session.rollback()
     original = getattr(error, "original_exception", None) or error
@@ -100,5 +110,6 @@ def _server_error(error: Exception):
 def init_app(app) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(Refused, _refused)
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(InternalServerError, _server_error)

@@ -25,6 +25,18 @@ NAMING_CONVENTION = {
 }
 
 
+class _Limiter(Limiter):
+    """Flask-Limiter, starting each app with its own storage alive.
+
+    The limiter object outlives an app (tests build many): a storage outage seen
+    by one app must not send the next app's counts to memory.
+    """
+
+    def init_app(self, app) -> None:
+        self._storage_dead = False
+        super().init_app(app)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -35,5 +47,11 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()
-limiter = Limiter(key_func=get_remote_address)
+# If the shared storage (Redis) stops answering, each worker counts in memory
+# until it is back, and any other storage error lets the request through:
+# a rate limit must never take the forum down. (Fixed here, not in the config:
+# Flask-Limiter reads these once per process.)
+limiter = _Limiter(
+    key_func=get_remote_address, in_memory_fallback_enabled=True, swallow_errors=True
+)
 search = SearchIndex()

@@ -1,6 +1,7 @@
 """Request limits (Flask-Limiter), read from the config at request time.
 
-Only POSTs count. Posting and flagging are limited per member, registration
+Only POSTs count. Posting, flagging and the helpful/follow/bookmark buttons are
+limited per member, registration
 per address, logins per account and address (and, more loosely, per address).
 The escalating slowdown after failed logins is kept in the database instead
 (:mod:`forum.auth.service`), so it holds across workers whatever the storage.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask import request
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -36,6 +38,16 @@ posting_limit = limiter.shared_limit(
 )
 flagging_limit = limiter.shared_limit(
     _config("RATELIMIT_FLAGGING"), scope="flagging", key_func=member_key, methods=["POST"]
+)
+engagement_limit = limiter.shared_limit(
+    _config("RATELIMIT_ENGAGEMENT"),
+    scope="engagement",
+    key_func=member_key,
+    methods=["POST"],
+    error_message=lambda: _(
+        "You pressed the helpful, follow and bookmark buttons very often. "
+        "Wait a minute, then try again."
+    ),
 )
 registration_limit = limiter.limit(_config("RATELIMIT_REGISTER"), methods=["POST"])
 login_account_limit = limiter.limit(

@@ -104,7 +104,7 @@ def test_digest_is_sent_once_in_the_members_language(app, runner, make_user, mak
         english_text = by_recipient[english.email].get_content()
         assert by_recipient[english.email]["Subject"] == "Serambi: 1 new notification"
         assert f"Dewi Kartika replied in “Utas milik {english.username}”." in english_text
-        assert "http://127.0.0.1:5000/threads/" in english_text
+        assert "http://localhost/threads/" in english_text
         assert "[Best practice]" in english_text
         assert "[Praktik baik]" in by_recipient[indonesian.email].get_content()
 

@@ -52,6 +52,9 @@ def read_period() -> tuple[PeriodForm, figures.Period | None]:
     if start > end:
         form.date_from.errors.append(_("The start of the period cannot be after its end."))
         return form, None
+    if (end - start).days > figures.MAX_PERIOD_DAYS:  # however the period was given
+        form.date_from.errors.append(_("Choose a period of at most ten years."))
+        return form, None
     form.date_from.data, form.date_to.data = start, end
     period = figures.Period(start, end, figures.Region.parse(form.region.data), str(get_timezone()))
     return form, period

@@ -20,7 +20,6 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask
 from flask import current_app
-from flask import url_for
 from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -28,6 +27,7 @@ from flask_babel import ngettext
 
 from ..database import writing
 from ..extensions import db
+from ..http import external_url
 from ..models import User
 from ..models import utcnow
 from .models import Notification
@@ -83,20 +83,18 @@ def _message(user: User, items: list[Notification]) -> EmailMessage:
         lines.append("")
         for item in items:
             anchor = f"post-{item.post_id}" if item.post_id else None
-            link = url_for(
-                "threads.detail", thread_id=item.thread_id, _anchor=anchor, _external=True
-            )
+            link = external_url("threads.detail", thread_id=item.thread_id, _anchor=anchor)
             kind = _("Best practice") if item.thread.kind == "practice" else _("Challenge")
             lines += [f"- [{kind}] {describe(item)}", f"  {link}"]
         lines += [
             "",
             _(
                 "All notifications: %(url)s",
-                url=url_for("engagement.notifications", _external=True),
+                url=external_url("engagement.notifications"),
             ),
             _(
                 "Choose what you receive by e-mail: %(url)s",
-                url=url_for("engagement.settings", _external=True),
+                url=external_url("engagement.settings"),
             ),
         ]
     message = EmailMessage()
@@ -127,7 +125,7 @@ def send_digests(app: Flask) -> DigestReport:
     recipients = _recipients()
     if not recipients:
         return report
-    # url_for(_external=True) outside a request needs to know where the forum lives.
+    # url_for outside a request needs a request context; links use BASE_URL either way.
     with app.test_request_context(base_url=app.config["BASE_URL"]), _connect(app.config) as smtp:
         for user in recipients:
             items = list(

@@ -14,6 +14,7 @@ from dataclasses import field
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from .. import events
@@ -23,6 +24,7 @@ from ..models import Post
 from ..models import Tag
 from ..models import Thread
 from ..models import User
+from ..models import thread_tags
 from ..models import utcnow
 from ..permissions import Refused
 from ..permissions import can_see_notification
@@ -57,6 +59,9 @@ MODERATION_NOTICES = frozenset(
 )
 MAX_MENTIONS_PER_POST = 20  # more names than this in one post is a mass mailing, not a mention
 DEFAULT_SETTING = (True, False)  # (in the app, in the e-mail digest)
+# Following a tag no thread uses creates it; a few such "waiting" tags are
+# normal (a topic one hopes for), hundreds are one member filling the tag table.
+MAX_UNUSED_TAG_FOLLOWS = 10
 
 
 def _member_id(user) -> int | None:
@@ -146,8 +151,34 @@ def _follow_automatically(user: User, thread: Thread) -> None:
         db.session.add(ThreadFollow(user_id=user.id, thread_id=thread.id))
 
 
+def _unused_tag_clause():
+    return ~sa.exists().where(thread_tags.c.tag_id == Tag.id)
+
+
 def follow_tag(user: User, name: str) -> Tag:
-    """Hear about new threads with this (normalized) tag; a tag no thread uses yet is created."""
+    """Hear about new threads with this (normalized) tag; a tag no thread uses yet is created.
+
+    :raise Refused: when the member already follows :data:`MAX_UNUSED_TAG_FOLLOWS`
+        tags that no thread uses, and this one is unused too.
+    """
+    used = db.session.scalar(
+        sa.select(sa.literal(True)).select_from(Tag).join(thread_tags).where(Tag.name == name)
+    )
+    if not used:
+        waiting = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(TagFollow)
+            .join(Tag)
+            .where(TagFollow.user_id == user.id, Tag.name != name, _unused_tag_clause())
+        )
+        if waiting >= MAX_UNUSED_TAG_FOLLOWS:
+            raise Refused(
+                _l(
+                    "You already follow %(num)d tags that no thread uses yet. Unfollow one in "
+                    "your notification settings, or follow a tag that threads use.",
+                    num=MAX_UNUSED_TAG_FOLLOWS,
+                )
+            )
     tag = get_tags([name])[0]
     db.session.flush()
     if db.session.get(TagFollow, (user.id, tag.id)) is None:

@@ -23,6 +23,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..http import page_arg
 from ..http import render_form
+from ..limits import engagement_limit
 from ..tags import normalize_tag
 from ..threads import service as threads
 from ..urls import back
@@ -60,6 +61,7 @@ def _toggle_helpful(post):
 
 @bp.route("/threads/<id:thread_id>/helpful", methods=["POST"])
 @login_required
+@engagement_limit
 def thread_helpful(thread_id: int):
     thread = threads.load_thread(thread_id, current_user)
     return _toggle_helpful(thread.opening_post)
@@ -67,6 +69,7 @@ def thread_helpful(thread_id: int):
 
 @bp.route("/posts/<id:post_id>/helpful", methods=["POST"])
 @login_required
+@engagement_limit
 def post_helpful(post_id: int):
     return _toggle_helpful(threads.load_post(post_id, current_user))
 
@@ -76,6 +79,7 @@ def post_helpful(post_id: int):
 
 @bp.route("/threads/<id:thread_id>/follow", methods=["POST"])
 @login_required
+@engagement_limit
 def follow_thread(thread_id: int):
     thread = threads.load_thread(thread_id, current_user)
     _require_button()
@@ -87,6 +91,7 @@ def follow_thread(thread_id: int):
 
 @bp.route("/threads/<id:thread_id>/unfollow", methods=["POST"])
 @login_required
+@engagement_limit
 def unfollow_thread(thread_id: int):
     thread = threads.load_thread(thread_id, current_user)
     _require_button()
@@ -105,6 +110,7 @@ def _tag_name(name: str) -> str:
 
 @bp.route("/tags/<name>/follow", methods=["POST"])
 @login_required
+@engagement_limit
 def follow_tag(name: str):
     tag = _tag_name(name)
     _require_button()
@@ -116,6 +122,7 @@ def follow_tag(name: str):
 
 @bp.route("/tags/<name>/unfollow", methods=["POST"])
 @login_required
+@engagement_limit
 def unfollow_tag(name: str):
     tag = _tag_name(name)
     _require_button()
@@ -127,6 +134,7 @@ def unfollow_tag(name: str):
 
 @bp.route("/threads/<id:thread_id>/bookmark", methods=["POST"])
 @login_required
+@engagement_limit
 def bookmark(thread_id: int):
     thread = threads.load_thread(thread_id, current_user)
     _require_button()

@@ -22,13 +22,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from ..extensions import db
+from ..http import external_url
 from ..models import Library
 from ..models import Post
 from ..models import Tag
@@ -192,7 +192,7 @@ def thread_rows(period: figures.Period, kind: str | None = None) -> Iterator[lis
             row.created_at,
             row[8],
             row[12] or "",
-            url_for("threads.detail", thread_id=row.id, _external=True),
+            external_url("threads.detail", thread_id=row.id),
         ]
         if kind != "practice":
             solved = row.accepted_post_id is not None
@@ -237,7 +237,7 @@ def meeting_rows(period: figures.Period) -> Iterator[list]:
             meeting.participants,
             meeting.speakers,
             meeting.thread_count,
-            url_for("meetings.detail", meeting_id=meeting.id, _external=True),
+            external_url("meetings.detail", meeting_id=meeting.id),
         ]
 
 

@@ -50,6 +50,9 @@ from .models import Meeting
 # A province in the dashboard's region filter; a bare slug is a kabupaten/kota.
 PROVINCE_PREFIX = "provinsi-"
 
+# The longest period the dashboard shows (ten years and leap days): longer is a 400,
+# whether given by from and to, or by from alone (up to today).
+MAX_PERIOD_DAYS = 3660
 QUIET_AFTER_DAYS = 90
 TOP_TAGS = 10
 TOP_REGIONS = 15

@@ -232,5 +232,3 @@ class PeriodForm(FlaskForm):
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("The end of the period cannot be before its start."))
-        if field.data and self.date_from.data and (field.data - self.date_from.data).days > 3660:
-            raise ValidationError(_l("Choose a period of at most ten years."))

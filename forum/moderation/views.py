@@ -26,6 +26,7 @@ from flask_login import login_required
 from ..attachments import service as attachments
 from ..extensions import db
 from ..forms import EmptyForm
+from ..http import external_url
 from ..http import page_arg
 from ..http import render_form
 from ..limits import flagging_limit
@@ -314,7 +315,7 @@ def reset_link(username: str):
         abort(400)
     token = service.issue_reset_link(current_user, member)
     db.session.commit()
-    link = url_for("auth.reset", token=token, _external=True)
+    link = external_url("auth.reset", token=token)
     html = render_template("moderation/reset_link.html", member=member, link=link)
     return html, 200, {"Cache-Control": "no-store"}
 
