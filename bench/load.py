@@ -275,6 +275,8 @@ class Instance:
             "UPLOADS_DIR": str(tmp / "uploads"),
             "SECRET_KEY": secrets.token_hex(32),
             "SERAMBI_ENV": "production",
+            "SERAMBI_BASE_URL": "http://127.0.0.1",  # required in production
+            "SESSION_COOKIE_SECURE": "false",  # plain HTTP on the loopback
             "RATELIMIT_ENABLED": "false",  # the bench posts far faster than any member
             "PYTHONPATH": str(ROOT),
         }

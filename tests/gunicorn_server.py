@@ -77,12 +77,14 @@ def request(port: int, raw: bytes, *, body: bytes = b"", seconds: float = 0) -> 
 
 
 def get(port, path, cookie=""):
-    return request(port, f"GET {path} HTTP/1.0\r\nHost: x\r\nCookie: {cookie}\r\n\r\n".encode())
+    # A host the forum answers to (TRUSTED_HOSTS): any other is a 400.
+    head = f"GET {path} HTTP/1.0\r\nHost: localhost\r\nCookie: {cookie}\r\n\r\n"
+    return request(port, head.encode())
 
 
 def post(port, path, cookie, body, content_type, seconds=0):
     head = (
-        f"POST {path} HTTP/1.0\r\nHost: x\r\nCookie: {cookie}\r\n"
+        f"POST {path} HTTP/1.0\r\nHost: localhost\r\nCookie: {cookie}\r\n"
         f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
     ).encode()
     return request(port, head, body=body, seconds=seconds)

@@ -73,6 +73,8 @@ def _env(tmp_path: Path) -> dict:
         "UPLOADS_DIR": str(tmp_path / "uploads"),
         "SECRET_KEY": secrets.token_hex(32),
         "SERAMBI_ENV": "production",
+        "SERAMBI_BASE_URL": "http://127.0.0.1",  # required in production
+        "SESSION_COOKIE_SECURE": "false",  # plain HTTP on the loopback
         "RATELIMIT_ENABLED": "false",  # one member posting fast is the point here
         "PYTHONPATH": str(ROOT),
     }
