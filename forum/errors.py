@@ -44,8 +44,10 @@ EXPLANATIONS = {
     500: _l("We have been told. Please try again in a moment."),
 }
 
-# Form fields worth giving back to the member after a refused POST.
+# Form fields worth giving back to the member after a refused POST: not secrets,
+# and not the hidden fields a button sends (nobody typed them).
 _SECRET_FIELDS = {"csrf_token", "password", "confirm", "current_password"}
+_HIDDEN_FIELDS = {"next", "then"}
 
 
 def submitted_text() -> list[tuple[str, str]]:
@@ -59,8 +61,20 @@ def submitted_text() -> list[tuple[str, str]]:
     return [
         (name, value)
         for name, value in form.items(multi=True)
-        if name not in _SECRET_FIELDS and value.strip() and len(value) <= 100_000
+        if name not in _SECRET_FIELDS | _HIDDEN_FIELDS and value.strip() and len(value) <= 100_000
     ]
+
+
+def _back_url() -> str | None:
+    """Where a refused button press came from (its ``next`` field), if it is ours."""
+    from .http import safe_next
+
+    if request.method != "POST":
+        return None
+    try:
+        return safe_next(request.form.get("next"), None)
+    except Exception:  # noqa: BLE001 - an unreadable body says nothing
+        return None
 
 
 def render_error(error: Exception, reason=None):
@@ -73,6 +87,7 @@ def render_error(error: Exception, reason=None):
         title=TITLES[code],
         explanation=reason or EXPLANATIONS[code],
         submitted=submitted_text() if code in (400, 403, 413, 429) else [],
+        back_url=_back_url() if code in (403, 429) else None,
         request_id=g.get("request_id"),
     )
     return render_template("errors/error.html", **context), code

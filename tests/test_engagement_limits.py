@@ -96,10 +96,14 @@ def test_buttons_are_limited_per_member_with_a_message(limited, make_user, make_
     browser = client_for(limited, make_user("mira"))
     for path in presses:
         assert send(browser, path).status_code == 302, path
+    back = f"/threads/{thread.id}#thread-actions"
     for path in (f"/threads/{thread.id}/helpful", f"/threads/{thread.id}/bookmark"):
-        refused = send(browser, path)
+        refused = send(browser, path, {"next": back})
         assert refused.status_code == 429
-        assert "helpful, follow and bookmark buttons very often" in text(refused)
+        page = text(refused)
+        assert "helpful, follow and bookmark buttons very often" in page
+        assert f'<a href="{back}">Back to where you were</a>' in page
+        assert "What you sent" not in page  # a button press: nothing typed to give back
 
     other = client_for(limited, make_user("budi"))  # same address, another member
     assert send(other, f"/threads/{thread.id}/bookmark").status_code == 302
