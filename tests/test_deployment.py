@@ -259,7 +259,8 @@ def test_forwarded_https_is_believed_only_from_a_trusted_proxy(based_app):
 
 
 def test_development_links_default_to_the_local_address():
-    config = type("D", (TestConfig,), {"SERAMBI_ENV": "development", "BASE_URL": None})
+    settings = {"SERAMBI_ENV": "development", "BASE_URL": None, "EXTRA_TRUSTED_HOSTS": ""}
+    config = type("D", (TestConfig,), settings)
     served = create_app(config).config
     assert served["BASE_URL"] == "http://127.0.0.1:5000"
     assert served["TRUSTED_HOSTS"] == ["127.0.0.1", "localhost"]
