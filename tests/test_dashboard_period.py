@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from forum.insight.figures import MAX_PERIOD_DAYS
-from tests.conftest import client_for
+from tests.helpers import client_for
 
 PATHS = [
     "/dashboard",
@@ -27,8 +27,8 @@ def days_ago(days: int) -> str:
 
 
 @pytest.fixture
-def facilitator(app, make_user):
-    return client_for(app, make_user("fani", role="facilitator", library=None))
+def dashboard_client(app, facilitator):
+    return client_for(app, facilitator)
 
 
 @pytest.mark.parametrize(
@@ -40,14 +40,14 @@ def facilitator(app, make_user):
         {"from": days_ago(MAX_PERIOD_DAYS + 2)},
     ],
 )
-def test_a_period_longer_than_ten_years_is_a_400_everywhere(facilitator, params):
-    page = facilitator.get("/dashboard", query_string=params)
+def test_a_period_longer_than_ten_years_is_a_400_everywhere(dashboard_client, params):
+    page = dashboard_client.get("/dashboard", query_string=params)
     assert page.status_code == 400
     html = page.get_data(as_text=True)
     assert 'id="from-error"' in html
     assert "Choose a period of at most ten years." in html
     for path in PATHS[1:]:
-        with facilitator.get(path, query_string=params) as response:
+        with dashboard_client.get(path, query_string=params) as response:
             assert response.status_code == 400, path
 
 
@@ -59,7 +59,7 @@ def test_a_period_longer_than_ten_years_is_a_400_everywhere(facilitator, params)
         {"to": "2100-12-31"},  # alone: the year before it
     ],
 )
-def test_a_period_of_ten_years_or_less_is_shown(facilitator, params):
+def test_a_period_of_ten_years_or_less_is_shown(dashboard_client, params):
     for path in PATHS:
-        with facilitator.get(path, query_string=params) as response:  # closes the xlsx file
+        with dashboard_client.get(path, query_string=params) as response:  # closes the xlsx file
             assert response.status_code == 200, path

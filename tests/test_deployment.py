@@ -13,9 +13,9 @@ import pytest
 from forum import create_app
 from forum.config import TestConfig
 from forum.extensions import db
-from tests.conftest import client_for
-from tests.conftest import csrf_token
-from tests.conftest import login_as
+from tests.helpers import client_for
+from tests.helpers import csrf_token
+from tests.helpers import login_as
 
 BASE = "https://serambi.example.id"
 RESET_LINK_RE = re.compile(r'value="([^"]*/auth/reset/[^"]+)"')
@@ -43,22 +43,14 @@ def based_app(app):
             db.engine.dispose()
 
 
-def facilitator_browser(app, make_user):
-    facilitator = make_user("fani", role="facilitator", library=None)
-    browser = app.test_client()
-    browser.set_cookie("lang", "en")
-    login_as(browser, facilitator)
-    return browser
-
-
 # --- links that leave the page ----------------------------------------------------------
 
 
 @pytest.mark.parametrize("host", ["evil.example", "serambi.example.id.evil.example", "evil:80"])
-def test_a_request_naming_another_host_is_refused(based_app, make_user, host):
+def test_a_request_naming_another_host_is_refused(based_app, make_user, facilitator, host):
     served = based_app()
     make_user("mira")
-    browser = facilitator_browser(served, make_user)
+    browser = client_for(served, facilitator)
     token = csrf_token(browser, "/mod/users/mira")
     # The browser sends its cookie whatever Host it names (as a proxy would pass it on).
     browser.set_cookie("session", browser.get_cookie("session").value, domain=host.split(":")[0])
@@ -70,10 +62,12 @@ def test_a_request_naming_another_host_is_refused(based_app, make_user, host):
     assert browser.get("/", headers={"Host": host}).status_code == 400
 
 
-def test_reset_link_starts_with_the_base_url_whatever_the_request_says(based_app, make_user):
+def test_reset_link_starts_with_the_base_url_whatever_the_request_says(
+    based_app, make_user, facilitator
+):
     served = based_app()
     make_user("mira")
-    browser = facilitator_browser(served, make_user)
+    browser = client_for(served, facilitator)
     token = csrf_token(browser, "/mod/users/mira")
     response = browser.post(
         "/mod/users/mira/reset-link",
@@ -85,10 +79,10 @@ def test_reset_link_starts_with_the_base_url_whatever_the_request_says(based_app
     assert link.startswith(f"{BASE}/auth/reset/")
 
 
-def test_export_addresses_start_with_the_base_url(based_app, make_user, make_thread):
+def test_export_addresses_start_with_the_base_url(based_app, facilitator, make_thread):
     served = based_app()
     make_thread(title="Pojok baca di pasar")
-    browser = facilitator_browser(served, make_user)
+    browser = client_for(served, facilitator)
     response = browser.get(
         "/dashboard/export.csv",
         query_string={"table": "threads"},
@@ -190,9 +184,9 @@ def test_a_members_private_pages_are_never_stored(app, make_user, path):
 
 
 @pytest.mark.parametrize("path", FACILITATOR_PRIVATE)
-def test_facilitator_pages_are_never_stored(app, make_user, path):
+def test_facilitator_pages_are_never_stored(app, make_user, facilitator, path):
     make_user("mira")
-    browser = facilitator_browser(app, make_user)
+    browser = client_for(app, facilitator)
     response = browser.get(path)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"

@@ -13,10 +13,10 @@ from forum.engagement.models import TagFollow
 from forum.engagement.service import MAX_UNUSED_TAG_FOLLOWS
 from forum.extensions import db
 from forum.models import Tag
-from tests.conftest import count_rows
-from tests.test_moderation import client_for
-from tests.test_moderation import send
-from tests.test_moderation import text
+from tests.helpers import client_for
+from tests.helpers import count_rows
+from tests.helpers import main_text as text
+from tests.helpers import send_form as send
 
 
 def follow(browser, tag: str):
