@@ -65,18 +65,6 @@ def submitted_text() -> list[tuple[str, str]]:
     ]
 
 
-def _back_url() -> str | None:
-    """Where a refused button press came from (its ``next`` field), if it is ours."""
-    from .http import safe_next
-
-    if request.method != "POST":
-        return None
-    try:
-        return safe_next(request.form.get("next"), None)
-    except Exception:  # noqa: BLE001 - an unreadable body says nothing
-        return None
-
-
 def render_error(error: Exception, reason=None):
     code = error.code if isinstance(error, HTTPException) and error.code else 500
     code = code if code in TITLES else 400 if 400 <= code < 500 else 500
@@ -87,7 +75,8 @@ def render_error(error: Exception, reason=None):
         title=TITLES[code],
         explanation=reason or EXPLANATIONS[code],
         submitted=submitted_text() if code in (400, 403, 413, 429) else [],
-        back_url=_back_url() if code in (403, 429) else None,
+        # Set by an area whose buttons are refused this way (engagement's before_request).
+        back_url=g.get("back_url") if code in (403, 429) else None,
         request_id=g.get("request_id"),
     )
     return render_template("errors/error.html", **context), code

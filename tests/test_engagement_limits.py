@@ -30,9 +30,10 @@ def test_following_unused_tags_stops_at_the_cap(app, make_user, make_thread):
         assert follow(browser, f"harapan-{n}").status_code == 302
     tags_before = count_rows(app, Tag)
 
-    refused = follow(browser, "satu-lagi")
+    refused = send(browser, "/tags/satu-lagi/follow", {"next": "/threads?tag=satu-lagi"})
     assert refused.status_code == 403
     assert "tags that no thread uses yet" in text(refused)
+    assert '<a href="/threads?tag=satu-lagi">Back to where you were</a>' in text(refused)
     assert count_rows(app, Tag) == tags_before  # nothing was created
 
     # Tags that threads use can still be followed, and following again is harmless.

@@ -39,6 +39,13 @@ from .texts import describe
 bp = Blueprint("engagement", __name__)
 
 
+@bp.before_request
+def remember_the_way_back() -> None:
+    """A refused press (403, 429) links back to where it was pressed (forum/errors.py)."""
+    if request.method == "POST":
+        g.back_url = safe_next(request.form.get("next"), None)
+
+
 def _require_button() -> None:
     """A button press must carry the CSRF token (and nothing else is needed)."""
     if not EmptyForm().validate_on_submit():
