@@ -69,7 +69,7 @@ def render_error(error: Exception, reason=None):
     code = error.code if isinstance(error, HTTPException) and error.code else 500
     code = code if code in TITLES else 400 if 400 <= code < 500 else 500
     if reason is None and isinstance(error, RateLimitExceeded) and error.limit.error_message:
-        reason = error.description  # the limit's own words (forum/moderation/limits.py)
+        reason = error.description  # the limit's own words (forum/limits.py)
     context = dict(
         code=code,
         title=TITLES[code],

@@ -1,8 +1,10 @@
-"""Where things live on the site: the URL builders every area uses, and the way back."""
+"""Where things live on the site: the URL builders every area uses, links that leave
+the page (:func:`external_url`), and the way back."""
 
 from __future__ import annotations
 
 from flask import current_app
+from flask import has_request_context
 from flask import redirect
 from flask import request
 from flask import url_for
@@ -36,3 +38,15 @@ def edit_url(post) -> str:
 def back(default: str):
     """Redirect to the page a button was on (a local ``next``), else ``default``."""
     return redirect(safe_next(request.form.get("next"), default))
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for use outside the page (e-mails, reset links, exports, feeds).
+
+    Built from ``SERAMBI_BASE_URL``, never from the request's Host header, which
+    the sender of the request chooses. Needs a request context (the CLI makes one).
+    """
+    path = url_for(endpoint, **values)
+    if has_request_context() and request.script_root:
+        path = path.removeprefix(request.script_root)  # the base URL holds the prefix
+    return current_app.config["BASE_URL"] + path

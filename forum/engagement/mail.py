@@ -27,9 +27,9 @@ from flask_babel import ngettext
 
 from ..database import writing
 from ..extensions import db
-from ..http import external_url
 from ..models import User
 from ..models import utcnow
+from ..urls import external_url
 from .models import Notification
 from .texts import describe
 

@@ -11,6 +11,7 @@ from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import flash
+from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -23,6 +24,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..http import page_arg
 from ..http import render_form
+from ..http import safe_next
 from ..limits import engagement_limit
 from ..tags import normalize_tag
 from ..threads import service as threads

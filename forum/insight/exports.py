@@ -28,7 +28,6 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from ..extensions import db
-from ..http import external_url
 from ..models import Library
 from ..models import Post
 from ..models import Tag
@@ -36,6 +35,7 @@ from ..models import Thread
 from ..models import User
 from ..models import thread_tags
 from ..regions import regions
+from ..urls import external_url
 from . import figures
 from .models import Meeting
 from .texts import MEETING_KIND_LABELS

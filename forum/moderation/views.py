@@ -26,7 +26,6 @@ from flask_login import login_required
 from ..attachments import service as attachments
 from ..extensions import db
 from ..forms import EmptyForm
-from ..http import external_url
 from ..http import page_arg
 from ..http import render_form
 from ..limits import flagging_limit
@@ -37,6 +36,7 @@ from ..permissions import why_not_moderate
 from ..permissions import why_not_set_role
 from ..threads import service as threads
 from ..urls import back
+from ..urls import external_url
 from ..urls import post_url
 from ..urls import thread_url
 from . import service
