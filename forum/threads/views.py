@@ -64,13 +64,10 @@ def offers_redaction(post) -> bool:
 
 @bp.route("/")
 def home():
-    per_page = current_app.config["THREADS_PER_PAGE"]
+    # Each list once: the latest activity of both kinds is one tap away ("All threads").
     practices = service.list_threads(current_user, kind="practice", per_page=5)
     challenges = service.list_threads(current_user, kind="challenge", per_page=5)
-    latest = service.list_threads(current_user, per_page=per_page)
-    return render_template(
-        "threads/home.html", practices=practices, challenges=challenges, latest=latest
-    )
+    return render_template("threads/home.html", practices=practices, challenges=challenges)
 
 
 def _list_filters() -> dict:

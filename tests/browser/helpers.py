@@ -44,6 +44,14 @@ def log_in(page, server: str, username: str, password: str = DEMO_PASSWORD, next
     page.wait_for_load_state()
 
 
+def header_menu(page):
+    """The header's menu (account, language, log out), opened: it works without JS."""
+    menu = page.locator("header.site details.menu")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    return menu
+
+
 # Controls a finger has to hit: buttons, fields, disclosure toggles, and links
 # that act as controls (action rows, pagers, tags, list titles, link buttons).
 # A link inside running text is exempt, as WCAG 2.5.8 exempts inline targets,

@@ -31,6 +31,7 @@ from tests.browser.helpers import BROWSER_TEST_MARKS
 from tests.browser.helpers import add_reply
 from tests.browser.helpers import assert_phone_friendly
 from tests.browser.helpers import given
+from tests.browser.helpers import header_menu
 from tests.browser.helpers import log_in
 from tests.browser.helpers import member_named
 from tests.browser.helpers import open_device
@@ -133,7 +134,7 @@ def test_bookmark_a_thread_find_it_and_remove_it(demo_app, demo_server, open_pag
     assert_phone_friendly(page)
     shot(page, "bookmarked-thread", device)
 
-    page.get_by_role("navigation").get_by_role("link", name="Markah", exact=True).click()
+    header_menu(page).get_by_role("link", name="Markah", exact=True).click()
     page.wait_for_url("**/bookmarks")
     assert_phone_friendly(page)
     shot(page, "bookmarks", device)

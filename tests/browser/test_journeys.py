@@ -23,6 +23,7 @@ from tests.browser.helpers import BROWSER_TEST_MARKS
 from tests.browser.helpers import add_reply
 from tests.browser.helpers import assert_phone_friendly
 from tests.browser.helpers import given
+from tests.browser.helpers import header_menu
 from tests.browser.helpers import log_in
 from tests.browser.helpers import member_named
 from tests.browser.helpers import open_device
@@ -59,7 +60,7 @@ def test_log_in_from_a_thread_and_come_back_to_it(demo_app, demo_server, open_pa
     page.get_by_label("Kata sandi").fill("serambi-demo")
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_url(f"**/threads/{thread_id}")
-    expect(page.get_by_role("link", name="Neneng Siti Rohmah").first).to_be_visible()
+    expect(header_menu(page).get_by_role("link", name="Neneng Siti Rohmah")).to_be_visible()
     expect(page.get_by_label("Balasan Anda")).to_be_visible()
     assert_phone_friendly(page)
 
@@ -132,7 +133,7 @@ def test_member_flags_a_reply_and_a_facilitator_hides_it(demo_app, demo_server, 
 
     facilitator = open_device(open_page, device)
     log_in(facilitator, demo_server, "rina_fasilitator")
-    facilitator.get_by_role("navigation").get_by_role("link", name="Moderasi").click()
+    header_menu(facilitator).get_by_role("link", name="Moderasi").click()
     entry = facilitator.locator("section.flagged", has_text=spam)
     assert "Spam atau iklan (1)" in entry.inner_text()
     assert_phone_friendly(facilitator)
@@ -188,7 +189,7 @@ def test_a_member_keeps_their_language_after_logging_in_again(demo_server, open_
     log_in(page, demo_server, "sugeng_nglanggeran")
     page.locator("footer.site").get_by_role("button", name="English").click()
     assert language_of(page) == "en"
-    page.get_by_role("button", name="Log out").click()
+    header_menu(page).get_by_role("button", name="Log out").click()
 
     # Another phone: no cookie, a browser asking for Indonesian.
     other = open_page(device, locale="id-ID")
@@ -196,7 +197,7 @@ def test_a_member_keeps_their_language_after_logging_in_again(demo_server, open_
     assert language_of(other) == "id"
     log_in(other, demo_server, "sugeng_nglanggeran")
     assert language_of(other) == "en"  # remembered in the profile
-    expect(other.get_by_role("button", name="Log out")).to_be_visible()
+    expect(header_menu(other).get_by_role("button", name="Log out")).to_be_visible()
 
     other.locator("footer.site").get_by_role("button", name="Bahasa Indonesia").click()
     assert language_of(other) == "id"

@@ -55,3 +55,84 @@ def test_search_suggestions_are_readable_while_the_list_is_open(demo_server, axe
     assert colours == ["rgb(29, 35, 39)", "rgb(255, 255, 255)"]  # dark ink on an opaque box
     assert axe_page.locator(".suggestions a").count() >= 1
     assert contrast_failures(axe_page, ".suggest-box") == []
+
+
+HEADER_ROWS_JS = """
+() => {
+  // The rows the header's visible controls sit on (tops within 8 px are one row).
+  const tops = [];
+  const controls = ['.brand', '.search-box', '.main-links > li', '.menu > summary'];
+  for (const el of document.querySelectorAll(controls.map((s) => 'header.site ' + s).join())) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    if (!tops.some((top) => Math.abs(top - box.top) < 8)) tops.push(box.top);
+  }
+  return tops.length;
+}
+"""
+
+
+def first_screen(page) -> dict:
+    return page.evaluate(
+        """() => ({
+          header: document.querySelector('header.site').getBoundingClientRect().height,
+          firstItem: document.querySelector('main .threads > li').getBoundingClientRect().top,
+          screen: window.innerHeight,
+        })"""
+    )
+
+
+@pytest.mark.parametrize("member", [None, "asep_sukatani", "rina_fasilitator"])
+def test_on_a_phone_the_header_is_short_and_the_first_list_item_is_on_the_first_screen(
+    demo_server, open_page, member
+):
+    page = open_page("phone")
+    if member:
+        log_in(page, demo_server, member)
+    for path in ["/", "/threads?kind=challenge"]:
+        page.goto(demo_server + path)
+        measured = first_screen(page)
+        assert measured["header"] <= 120, (path, measured)
+        assert page.evaluate(HEADER_ROWS_JS) <= 2, path
+        # The first thread's title is readable without scrolling.
+        first_title = page.locator("main .threads > li .thread-title").first.bounding_box()
+        assert first_title["y"] + first_title["height"] <= measured["screen"], (path, measured)
+    screenshot(page, f"header-{member or 'visitor'}")
+
+    header = page.locator("header.site")
+    assert header.get_by_role("button", name="Keluar").is_visible() is False
+    assert header.get_by_role("link", name="Praktik baik").is_visible()
+
+
+def test_the_home_page_shows_each_list_once(demo_server, open_page):
+    page = open_page("desktop")
+    page.goto(demo_server + "/")
+    titles = page.locator("main .thread-title a").all_inner_texts()
+    assert titles and len(titles) == len(set(titles))
+    assert page.get_by_role("heading", name="Aktivitas terbaru").count() == 0
+    page.get_by_role("link", name="Semua utas").click()
+    page.wait_for_url("**/threads")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_the_header_menu_holds_language_and_log_out_and_works_without_javascript(
+    demo_server, open_page, javascript
+):
+    page = open_page("phone", javascript=javascript)
+    # Each run its own member: choosing English is remembered in the profile.
+    log_in(page, demo_server, "ilham_borongloe" if javascript else "baiq_pringgasela")
+    page.goto(demo_server + "/threads?kind=practice")
+    menu = page.locator("header.site details.menu")
+    menu.locator("summary").click()
+    assert menu.get_attribute("open") is not None
+    screenshot(page, f"header-menu-{'js' if javascript else 'nojs'}")
+    assert menu.get_by_role("link", name="Markah").is_visible()
+    menu.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/threads?kind=practice")  # back where the member was
+    assert page.locator("html").get_attribute("lang") == "en"
+
+    page.locator("header.site details.menu summary").click()
+    page.locator("header.site").get_by_role("button", name="Log out").click()
+    page.wait_for_load_state()
+    assert page.locator("header.site").get_by_role("link", name="Log in").is_visible()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.helpers import BROWSER_TEST_MARKS
+from tests.browser.helpers import header_menu
 from tests.browser.helpers import screenshot
 
 pytestmark = BROWSER_TEST_MARKS
@@ -24,7 +25,7 @@ def test_register_post_and_read(live_server, page):
     page.get_by_label("Kabupaten/kota").select_option("purwakarta")
     screenshot(page, "register")
     page.get_by_role("button", name="Daftar").click()
-    expect(page.get_by_role("link", name="Dewi Lestari")).to_be_visible()
+    expect(header_menu(page).get_by_role("link", name="Dewi Lestari")).to_be_visible()
 
     page.goto(f"{live_server}/threads/new")
     page.get_by_label("Judul").fill("Kelas literasi digital untuk ibu-ibu PKK")
