@@ -15,6 +15,7 @@ from flask import request
 from flask_babel import format_date
 from flask_babel import format_datetime
 from flask_babel import format_decimal
+from flask_babel import format_time
 from flask_babel import format_timedelta
 from flask_babel import get_timezone
 from flask_login import current_user
@@ -47,7 +48,7 @@ def time_ago(value: datetime | None) -> Markup:
     """``<time>`` with a relative text ("2 jam yang lalu") and the exact local time."""
     if value is None:
         return Markup("")
-    exact = format_datetime(value, "medium")
+    exact = local_datetime(value)
     relative = format_timedelta(value - utcnow(), add_direction=True, threshold=0.9)
     return Markup('<time datetime="{iso}" title="{exact}">{relative}</time>').format(
         iso=value.isoformat(), exact=exact, relative=relative
@@ -55,7 +56,12 @@ def time_ago(value: datetime | None) -> Markup:
 
 
 def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
-    return format_datetime(value, fmt) if value is not None else ""
+    """The member's local date and time to the minute: seconds only clutter a page."""
+    if value is None:
+        return ""
+    if fmt == "medium":
+        return f"{format_date(value, 'medium')} {format_time(value, 'short')}"
+    return format_datetime(value, fmt)
 
 
 def local_today() -> date:

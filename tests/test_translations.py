@@ -53,3 +53,30 @@ def test_every_message_is_translated_and_not_fuzzy(language):
             if set(PLACEHOLDER.findall(string)) != wanted:
                 problems.append(message.id)
     assert problems == []
+
+
+# docs/glossary.md: one Indonesian word per concept. These words were the second
+# (or third) name of a concept and must not come back.
+RETIRED_WORDS = {
+    r"\butas\b": "thread is 'diskusi'",
+    r"\bmarkah": "bookmark is 'simpan' / 'Tersimpan'",
+    r"peer.learning": "peer learning is 'belajar bersama'",
+}
+
+
+def test_the_indonesian_catalogue_follows_the_glossary():
+    assert (ROOT / "docs/glossary.md").exists()
+    problems = []
+    for message in catalogue("id"):
+        if not message.id:
+            continue
+        msgid = message.id[0] if message.pluralizable else message.id
+        strings = message.string if message.pluralizable else (message.string,)
+        for string in strings:
+            for pattern, why in RETIRED_WORDS.items():
+                if re.search(pattern, string, re.IGNORECASE):
+                    problems.append(f"{msgid!r}: {why}")
+            # A flag is an 'aduan'; 'laporan' is a report.
+            if re.search(r"\bflag", msgid, re.IGNORECASE) and "lapor" in string.lower():
+                problems.append(f"{msgid!r}: a flag is 'aduan'")
+    assert problems == []

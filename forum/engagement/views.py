@@ -159,7 +159,11 @@ def bookmarks():
     threads_page = service.bookmarks_page(
         current_user, page_arg(), current_app.config["THREADS_PER_PAGE"]
     )
-    return render_template("engagement/bookmarks.html", threads=threads_page)
+    return render_template(
+        "engagement/bookmarks.html",
+        threads=threads_page,
+        last_replies=threads.last_replies(threads_page.items),
+    )
 
 
 # --- notifications ---------------------------------------------------------------------

@@ -25,6 +25,7 @@ from ..markup import render_markdown
 from ..permissions import check
 from ..permissions import why_not_moderate
 from ..threads import service as threads
+from ..threads.service import last_replies
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -95,6 +96,7 @@ def _render_detail(meeting, link_form, status=200):
             meeting=meeting,
             summary_html=render_markdown(meeting.summary),
             thread_groups=[(relation, group) for relation, group in groups if group],
+            last_replies=last_replies([thread for thread, _related in threads]),
             link_form=link_form,
         ),
         status,

@@ -471,3 +471,29 @@ def redact_versions(actor: User, post: Post, *, now=None) -> int:
         )
         _log_redaction(actor, post, f"{len(ids)} earlier versions")
     return len(ids)
+
+
+def last_replies(threads) -> dict[int, Post]:
+    """The newest public reply of each thread, by thread id (threads without one are absent).
+
+    A list shows it beside the last-activity time, so an old thread that someone
+    just answered reads as answered, not as if its author had just written. One
+    query for a whole page of threads.
+    """
+    ids = [thread.id for thread in threads]
+    if not ids:
+        return {}
+    newest = (
+        sa.select(sa.func.max(Post.id).label("id"))
+        .where(
+            Post.thread_id.in_(ids),
+            Post.is_opening.is_(False),
+            Post.hidden.is_(False),
+            Post.withdrawn_at.is_(None),
+        )
+        .group_by(Post.thread_id)
+    )
+    posts = db.session.scalars(
+        sa.select(Post).where(Post.id.in_(newest)).options(so.selectinload(Post.author))
+    )
+    return {post.thread_id: post for post in posts}

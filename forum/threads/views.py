@@ -67,7 +67,12 @@ def home():
     # Each list once: the latest activity of both kinds is one tap away ("All threads").
     practices = service.list_threads(current_user, kind="practice", per_page=5)
     challenges = service.list_threads(current_user, kind="challenge", per_page=5)
-    return render_template("threads/home.html", practices=practices, challenges=challenges)
+    return render_template(
+        "threads/home.html",
+        practices=practices,
+        challenges=challenges,
+        last_replies=service.last_replies([*practices.items, *challenges.items]),
+    )
 
 
 def _list_filters() -> dict:
@@ -98,6 +103,7 @@ def index():
     return render_template(
         "threads/index.html",
         threads=threads,
+        last_replies=service.last_replies(threads.items),
         sections=SECTIONS,
         following_tag=following_tag,
         **filters,
@@ -109,7 +115,11 @@ def needs_help():
     threads = service.needs_help(
         current_user, page=page_arg(), per_page=current_app.config["THREADS_PER_PAGE"]
     )
-    return render_template("threads/needs_help.html", threads=threads)
+    return render_template(
+        "threads/needs_help.html",
+        threads=threads,
+        last_replies=service.last_replies(threads.items),
+    )
 
 
 def _keep_draft(thread, back_to: str):

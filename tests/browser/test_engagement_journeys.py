@@ -123,9 +123,9 @@ def test_bookmark_a_thread_find_it_and_remove_it(demo_app, demo_server, open_pag
     page = open_device(open_page, device)
     log_in(page, demo_server, "neneng_sukatani", next_path=f"/threads/{thread_id}")
 
-    page.locator("#thread-actions").get_by_role("button", name="Markahi").click()
-    expect(page.get_by_text("Disimpan ke markah.")).to_be_visible()
-    remove = page.locator("#thread-actions").get_by_role("button", name="Hapus markah")
+    page.locator("#thread-actions").get_by_role("button", name="Simpan", exact=True).click()
+    expect(page.get_by_text("Disimpan. Semua yang Anda simpan ada di menu “Tersimpan”.")).to_be_visible()
+    remove = page.locator("#thread-actions").get_by_role("button", name="Batal simpan")
     assert remove.get_attribute("aria-pressed") == "true"
     # A helpful mark on the opening post, while here.
     page.locator("article.opening").get_by_role("button", name="Bermanfaat").click()
@@ -134,15 +134,15 @@ def test_bookmark_a_thread_find_it_and_remove_it(demo_app, demo_server, open_pag
     assert_phone_friendly(page)
     shot(page, "bookmarked-thread", device)
 
-    header_menu(page).get_by_role("link", name="Markah", exact=True).click()
+    header_menu(page).get_by_role("link", name="Tersimpan", exact=True).click()
     page.wait_for_url("**/bookmarks")
     assert_phone_friendly(page)
     shot(page, "bookmarks", device)
     page.get_by_role("link", name=title).click()
     page.wait_for_url(f"**/threads/{thread_id}")
 
-    page.locator("#thread-actions").get_by_role("button", name="Hapus markah").click()
-    expect(page.get_by_text("Markah dihapus.")).to_be_visible()
+    page.locator("#thread-actions").get_by_role("button", name="Batal simpan").click()
+    expect(page.get_by_text("Tidak lagi disimpan.")).to_be_visible()
     page.goto(f"{demo_server}/bookmarks")
     assert page.get_by_role("link", name=title).count() == 0
     assert_phone_friendly(page)

@@ -123,13 +123,13 @@ def test_member_flags_a_reply_and_a_facilitator_hides_it(demo_app, demo_server, 
 
     reader = open_device(open_page, device)
     log_in(reader, demo_server, "asep_sukatani", next_path=f"/threads/{thread_id}")
-    reply_article(reader, spam).get_by_role("link", name="Laporkan").click()
+    reply_article(reader, spam).get_by_role("link", name="Adukan").click()
     assert_phone_friendly(reader)
     reader.get_by_label("Apa masalahnya?").select_option("spam")
     shot(reader, "flag", device)
     reader.get_by_role("button", name="Kirim ke fasilitator").click()
     expect(reader.get_by_text("Terima kasih. Fasilitator akan memeriksanya.")).to_be_visible()
-    expect(reply_article(reader, spam).get_by_text("Anda sudah melaporkan ini.")).to_be_visible()
+    expect(reply_article(reader, spam).get_by_text("Anda sudah mengadukan ini.")).to_be_visible()
 
     facilitator = open_device(open_page, device)
     log_in(facilitator, demo_server, "rina_fasilitator")

@@ -110,7 +110,7 @@ def test_the_home_page_shows_each_list_once(demo_server, open_page):
     titles = page.locator("main .thread-title a").all_inner_texts()
     assert titles and len(titles) == len(set(titles))
     assert page.get_by_role("heading", name="Aktivitas terbaru").count() == 0
-    page.get_by_role("link", name="Semua utas").click()
+    page.get_by_role("link", name="Semua diskusi").click()
     page.wait_for_url("**/threads")
 
 
@@ -126,7 +126,7 @@ def test_the_header_menu_holds_language_and_log_out_and_works_without_javascript
     menu.locator("summary").click()
     assert menu.get_attribute("open") is not None
     screenshot(page, f"header-menu-{'js' if javascript else 'nojs'}")
-    assert menu.get_by_role("link", name="Markah").is_visible()
+    assert menu.get_by_role("link", name="Tersimpan").is_visible()
     menu.get_by_role("button", name="English").click()
     page.wait_for_load_state()
     assert page.url.endswith("/threads?kind=practice")  # back where the member was
