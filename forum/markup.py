@@ -18,6 +18,7 @@ cells (a 4 KB table that autocompletes empty cells made 660 KB of HTML in 2 s).
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from importlib.metadata import version
 
@@ -199,3 +200,14 @@ def render_markdown(text: str, mentions=None) -> Markup:
         strip_comments=True,
     )
     return Markup(clean)  # noqa: S704 - sanitized above
+
+
+def plain_text(rendered_html: str, limit: int = 200) -> str:
+    """A post's stored HTML as one line of plain text, cut at a word: link previews,
+    notification excerpts. No Markdown, no tags, no entities (escape it when shown)."""
+    stripped = nh3.clean(rendered_html or "", tags=set(), strip_comments=True)
+    words = " ".join(html.unescape(stripped).split())
+    if len(words) <= limit:
+        return words
+    cut = words[: limit - 1].rsplit(" ", 1)[0] if " " in words[: limit - 1] else words[: limit - 1]
+    return cut.rstrip(" ,.;:") + "…"

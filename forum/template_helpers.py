@@ -30,6 +30,7 @@ from .engagement import service as engagement
 from .forms import EmptyForm
 from .insight.texts import MEETING_KIND_LABELS
 from .insight.texts import RELATION_LABELS
+from .markup import plain_text
 from .moderation.forms import ACTION_LABELS
 from .moderation.forms import FLAG_REASON_LABELS
 from .moderation.forms import RESOLUTION_LABELS
@@ -87,6 +88,7 @@ def page_chrome() -> dict:
 
 # No "markdown" filter: pages show the HTML stored when posts are written (forum/stored_html.py).
 FILTERS = {
+    "plain_text": plain_text,
     "time_ago": i18n.time_ago,
     "datetime": i18n.local_datetime,
     "date": i18n.local_date,

@@ -51,6 +51,7 @@ from .forms import SolveForm
 from .forms import ThreadEditForm
 from .forms import ThreadForm
 from .forms import section_data
+from .share import thread_share
 
 bp = Blueprint("threads", __name__)
 SIMILAR_MIN_CHARS = 5  # the title's minimum length
@@ -208,6 +209,7 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None):
         flagged_ids=flagged_post_ids(current_user, shown_ids),
         reply_form=reply_form,
         similar=similar_to_thread(thread, f"{thread.title} {opening.body}", current_user),
+        share=thread_share(thread, opening),
         action_form=EmptyForm(),
         solve_error=solve_error,
     )

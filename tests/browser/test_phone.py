@@ -7,6 +7,7 @@ sharing a thread where librarians talk.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.helpers import BROWSER_TEST_MARKS
 from tests.browser.helpers import log_in
@@ -136,3 +137,24 @@ def test_the_header_menu_holds_language_and_log_out_and_works_without_javascript
     page.locator("header.site").get_by_role("button", name="Log out").click()
     page.wait_for_load_state()
     assert page.locator("header.site").get_by_role("link", name="Log in").is_visible()
+
+
+def test_a_thread_is_shared_to_whatsapp_or_its_link_copied_in_one_tap(
+    demo_app, demo_server, open_page
+):
+    page = open_page("phone")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(f"{demo_server}/threads/1")
+    address = f"{demo_app.config['BASE_URL']}/threads/1"
+    title = page.get_by_role("heading", level=1).inner_text()
+
+    whatsapp = page.get_by_role("link", name="Bagikan ke WhatsApp")
+    assert whatsapp.get_attribute("href").startswith("https://wa.me/?text=")
+    page.get_by_role("link", name="Salin tautan").click()
+    expect(page.get_by_text("Tautan disalin. Tempelkan di obrolan.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == address
+    assert page.url == f"{demo_server}/threads/1"  # copied, not followed
+    assert page.locator('meta[property="og:title"]').get_attribute("content") == title
+    assert page.locator('meta[property="og:url"]').get_attribute("content") == address
+    page.locator("#share").scroll_into_view_if_needed()
+    screenshot(page, "thread-share")
