@@ -166,6 +166,7 @@ def new():
     if form.validate_on_submit() and not form.preview.data:
         thread, refusal = _written(lambda: _post_thread(form))
         if refusal is None:
+            flash(_("Your thread is posted. Share it with the buttons under it."), "success")
             return redirect(thread_url(thread))
         show_refusal(form, refusal)
     preview_html = similar = None
@@ -237,6 +238,7 @@ def reply(thread_id: int):
         )
         if refusal is None:
             page = service.page_of_reply(post, current_app.config["REPLIES_PER_PAGE"])
+            flash(_("Your reply is posted."), "success")
             return redirect(thread_url(thread, post, page))
         show_refusal(form, refusal)
     return render_detail(thread, reply_form=form), 400

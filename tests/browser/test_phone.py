@@ -158,3 +158,19 @@ def test_a_thread_is_shared_to_whatsapp_or_its_link_copied_in_one_tap(
     assert page.locator('meta[property="og:url"]').get_attribute("content") == address
     page.locator("#share").scroll_into_view_if_needed()
     screenshot(page, "thread-share")
+
+
+def test_after_replying_the_member_sees_it_was_posted_where_they_land(demo_server, open_page):
+    page = open_page("phone")
+    log_in(page, demo_server, "yanti_wanayasa", next_path="/threads/3")
+    page.get_by_label("Balasan Anda").fill("Kami coba minggu depan, terima kasih.")
+    page.get_by_role("button", name="Kirim").click()
+    page.wait_for_load_state()
+    assert "#post-" in page.url  # the page opens at the new reply, far below the top
+    message = page.get_by_text("Balasan Anda sudah terkirim.")
+    expect(message).to_be_in_viewport()
+    screenshot(page, "reply-posted")
+
+    page.goto(f"{demo_server}/notifications")
+    assert page.locator(".notification .excerpt").count() >= 1
+    screenshot(page, "notifications-excerpts")
