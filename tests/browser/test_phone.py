@@ -174,3 +174,14 @@ def test_after_replying_the_member_sees_it_was_posted_where_they_land(demo_serve
     page.goto(f"{demo_server}/notifications")
     assert page.locator(".notification .excerpt").count() >= 1
     screenshot(page, "notifications-excerpts")
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_each_list_filter_label_sits_on_the_row_of_its_field(demo_server, open_page, device):
+    page = open_page(device)
+    page.goto(f"{demo_server}/threads?kind=challenge")
+    for label in page.locator("form.list-filters label").all():
+        field = page.locator("#" + label.get_attribute("for"))
+        label_box, field_box = label.bounding_box(), field.bounding_box()
+        middle = label_box["y"] + label_box["height"] / 2
+        assert field_box["y"] <= middle <= field_box["y"] + field_box["height"], label.inner_text()
