@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app
-from flask import has_request_context
 from flask import render_template
 from flask import request
-from flask import url_for
 
 
 def render_form(template: str, form, **context):
@@ -79,14 +76,3 @@ def refuse_nul_characters():
         ),
     )
 
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for use outside the page (e-mails, reset links, exports, feeds).
-
-    Built from ``SERAMBI_BASE_URL``, never from the request's Host header, which
-    the sender of the request chooses. Needs a request context (the CLI makes one).
-    """
-    path = url_for(endpoint, **values)
-    if has_request_context() and request.script_root:
-        path = path.removeprefix(request.script_root)  # the base URL holds the prefix
-    return current_app.config["BASE_URL"] + path

@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 from flask_babel import get_locale
 
-from ..http import external_url
 from ..markup import plain_text
+from ..urls import external_url
 
 OG_LOCALES = {"id": "id_ID", "en": "en_US"}
 
