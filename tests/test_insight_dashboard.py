@@ -23,6 +23,7 @@ from tests.helpers import PERIOD
 from tests.helpers import app_db
 from tests.helpers import at
 from tests.helpers import login_as
+from tests.helpers import main_text
 
 SVG = "{http://www.w3.org/2000/svg}svg"
 DASHBOARD_PATHS = [
@@ -398,7 +399,7 @@ def test_unknown_chart_is_404(facilitator_client):
 
 
 def test_page_shows_charts_as_images_from_its_own_routes(facilitator_client):
-    html = get(facilitator_client, "/dashboard", region="garut").get_data(as_text=True)
+    html = main_text(get(facilitator_client, "/dashboard", region="garut"))
     sources = re.findall(r'<img src="([^"]+)"', html)
     assert len(sources) == 4
     for source in sources:
