@@ -1,10 +1,11 @@
-"""Form pieces shared by several areas: the library/region fields and a bare POST form."""
+"""Form pieces shared by several areas: one-line text, library/region fields, a bare POST form."""
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField
 from wtforms import IntegerField
 from wtforms import SelectField
 from wtforms import StringField
@@ -14,6 +15,7 @@ from wtforms.validators import Email
 from wtforms.validators import Length
 from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
+from wtforms.widgets import EmailInput
 
 from .libraries import LibraryDetails
 from .regions import regions
@@ -23,6 +25,39 @@ from .tags import parse_tags
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+# C0 and C1 controls (CR, LF, tab, NUL, ESC ...), DEL, the Unicode line and
+# paragraph separators, and the bidirectional embeddings, overrides and isolates
+# that can make a name read backwards. None belongs in one line of text; CR/LF in
+# a display name broke the e-mail digest's headers (issue 14).
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def has_control_characters(value) -> bool:
+    return isinstance(value, str) and CONTROL_CHARACTERS.search(value) is not None
+
+
+class LineField(StringField):
+    """One line of text (a name, a title, a place, a search). Every single-line field is one.
+
+    Control characters are refused before any other check, whatever the field's
+    own validators: a value that passes ends up in headers, logs and exports.
+    """
+
+    def pre_validate(self, form):
+        super().pre_validate(form)
+        if has_control_characters(self.data):
+            self.errors[:] = []
+            raise StopValidation(
+                _l("Write it on one line, without line breaks, tabs or other control characters.")
+            )
+
+
+class EmailLineField(LineField):
+    """An e-mail address: one line, shown as an ``<input type=email>``."""
+
+    widget = EmailInput()
 
 
 def province_choices() -> list[SelectChoice]:
@@ -63,7 +98,7 @@ class CountField(IntegerField):
             raise StopValidation()
 
 
-class TagsField(StringField):
+class TagsField(LineField):
     """Tags separated by commas, at most ``MAX_TAGS_PER_THREAD``; ``tag_list`` gives them parsed."""
 
     def __init__(self, label=None, **kwargs):
@@ -99,17 +134,17 @@ class LibraryFields(FlaskForm):
 
     library_required = True
 
-    library_name = StringField(
+    library_name = LineField(
         _l("Library name"),
         filters=[strip],
         validators=[Length(max=120, message=_l("At most %(max)d characters."))],
     )
-    village = StringField(
+    village = LineField(
         _l("Village (desa/kelurahan)"),
         filters=[strip],
         validators=[Length(max=80, message=_l("At most %(max)d characters."))],
     )
-    district = StringField(
+    district = LineField(
         _l("District (kecamatan)"),
         filters=[strip],
         validators=[Length(max=80, message=_l("At most %(max)d characters."))],
@@ -166,7 +201,7 @@ class LibraryFields(FlaskForm):
 
 
 def display_name_field():
-    return StringField(
+    return LineField(
         _l("Display name"),
         filters=[strip],
         validators=[Required(), Length(max=80, message=_l("At most %(max)d characters."))],
@@ -174,10 +209,12 @@ def display_name_field():
 
 
 def email_field():
-    return EmailField(
+    return EmailLineField(
         _l("E-mail"),
         filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
         description=_l("Never shown to other members."),
+        # Phones would otherwise capitalise the first letter and "correct" the address.
+        render_kw={"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"},
         validators=[
             Required(),
             Email(message=_l("Enter a valid e-mail address.")),

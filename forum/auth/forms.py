@@ -6,13 +6,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import PasswordField
-from wtforms import StringField
 from wtforms.validators import EqualTo
 from wtforms.validators import Length
 from wtforms.validators import Regexp
 from wtforms.validators import ValidationError
 
 from ..forms import LibraryFields
+from ..forms import LineField
 from ..forms import Required
 from ..forms import display_name_field
 from ..forms import email_field
@@ -44,7 +44,7 @@ def confirm_field():
 
 
 class RegisterForm(LibraryFields):
-    username = StringField(
+    username = LineField(
         _l("Username"),
         filters=[lower],
         description=_l("3–30 characters: lowercase letters, digits and _. Shown in links."),
@@ -71,7 +71,7 @@ class RegisterForm(LibraryFields):
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), filters=[lower], validators=[Required()])
+    username = LineField(_l("Username"), filters=[lower], validators=[Required()])
     password = PasswordField(_l("Password"), validators=[Required()])
     remember = BooleanField(_l("Remember me on this device"))
 

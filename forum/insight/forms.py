@@ -11,7 +11,6 @@ from wtforms import BooleanField
 from wtforms import DateField
 from wtforms import RadioField
 from wtforms import SelectField
-from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf
@@ -22,6 +21,7 @@ from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
 
 from ..forms import CountField
+from ..forms import LineField
 from ..forms import Required
 from ..forms import TagsField
 from ..forms import regency_choices
@@ -74,7 +74,7 @@ class LocalDateField(_OwnMessage, DateField):
 class MeetingForm(FlaskForm):
     """Record or correct a meeting; optionally post its summary as a practice thread."""
 
-    title = StringField(
+    title = LineField(
         _l("Title"),
         filters=[strip],
         validators=[
@@ -98,7 +98,7 @@ class MeetingForm(FlaskForm):
         description=_l("Leave empty for a one-day meeting."),
         validators=[Optional()],
     )
-    place = StringField(
+    place = LineField(
         _l("Place"),
         filters=[strip],
         description=_l("e.g. Balai Desa Sukamaju"),
@@ -114,7 +114,7 @@ class MeetingForm(FlaskForm):
             ),
         ],
     )
-    speakers = StringField(
+    speakers = LineField(
         _l("Speakers"),
         filters=[strip],
         description=_l("Names and roles, separated by commas."),
@@ -163,7 +163,7 @@ def thread_number(text: str) -> int | None:
 class LinkThreadForm(FlaskForm):
     """Link a thread to a meeting by its number or its address."""
 
-    thread_id = StringField(
+    thread_id = LineField(
         _l("Thread number or address"),
         filters=[strip],
         description=_l("e.g. 42, or the thread's address copied from the browser"),

@@ -9,13 +9,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms import SelectField
-from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf
 from wtforms.validators import Length
 from wtforms.validators import ValidationError
 
+from ..forms import LineField
 from ..forms import Required
 from ..forms import strip
 from ..models import THREAD_KINDS
@@ -147,7 +147,7 @@ class ResolveForm(FlaskForm):
 
 
 class SuspendForm(FlaskForm):
-    until = StringField(
+    until = LineField(
         _l("Suspended until"),
         filters=[strip],
         description=_l(
@@ -197,7 +197,7 @@ class RoleForm(FlaskForm):
 class LogFilterForm(FlaskForm):
     """The log's filters, read from the query string (a GET form: no CSRF token)."""
 
-    actor = StringField(
+    actor = LineField(
         _l("Facilitator (username)"),
         filters=[lambda v: v.strip().lower()[:30] if isinstance(v, str) else v],
     )

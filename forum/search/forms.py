@@ -8,11 +8,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms import IntegerField
 from wtforms import SelectField
-from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
+from ..forms import LineField
 from ..forms import province_choices
 from ..forms import strip
 
@@ -28,7 +28,7 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), filters=[strip, clip])
+    q = LineField(_l("Search"), filters=[strip, clip])
     kind = SelectField(
         _l("Kind"),
         choices=[
@@ -47,9 +47,9 @@ class SearchForm(FlaskForm):
         ],
         validate_choice=False,
     )
-    tag = StringField(_l("Tag"), filters=[strip, clip])
-    author = StringField(_l("Author (username)"), filters=[strip, clip])
-    region = StringField(
+    tag = LineField(_l("Tag"), filters=[strip, clip])
+    author = LineField(_l("Author (username)"), filters=[strip, clip])
+    region = LineField(
         _l("Kabupaten/kota"),
         filters=[strip, clip],
         description=_l("e.g. Purwakarta or Kota Bandung"),

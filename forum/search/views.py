@@ -25,7 +25,7 @@ SUGGEST_MIN_CHARS = 3
 def results():
     form = SearchForm()
     form.validate()  # only dates and the thread id can be wrong; they are shown inline
-    query = form.q.data or ""
+    query = "" if form.q.errors else (form.q.data or "")  # e.g. a line break: shown inline
     filters = service.filters_from_form(form)
     searching = bool(query) or service.has_filters(filters) or filters.thread_id is not None
     found, hits = None, []

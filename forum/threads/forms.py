@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import RadioField
-from wtforms import StringField
 from wtforms import SubmitField
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -18,6 +17,7 @@ from wtforms.validators import Regexp
 
 from ..attachments.forms import AttachmentFields
 from ..forms import CountField
+from ..forms import LineField
 from ..forms import Required
 from ..forms import TagsField
 from ..forms import strip
@@ -57,7 +57,7 @@ def body_field(label=None):
 
 
 class ThreadFields(AttachmentFields, FlaskForm):
-    title = StringField(
+    title = LineField(
         _l("Title"),
         filters=[strip],
         validators=[
@@ -137,7 +137,7 @@ class PostEditForm(AttachmentFields, FlaskForm):
 class SolveForm(FlaskForm):
     """The accepted answer's post id; empty clears it."""
 
-    post_id = StringField(
+    post_id = LineField(
         filters=[strip],
         validators=[
             Regexp(
