@@ -122,7 +122,7 @@ def _configure_login(app: Flask, login_manager) -> None:
         if not user_pk.isdigit() or not token or len(user_pk) > 10:
             return None
         user = db.session.get(User, int(user_pk))
-        if user is None or user.session_token != token:
+        if user is None or user.session_token != token or user.is_deleted:
             return None
         return user
 

@@ -79,7 +79,7 @@ def users_set_password(username, password) -> None:
     if len(password) < 8:
         raise click.BadParameter("at least 8 characters", param_hint="--password")
     with writing():
-        user = find_user(username)
+        user = find_user(username, include_deleted=True)
         if user is None:
             raise click.ClickException(f"no member named {username!r}")
         if user.is_deleted:  # deleting an account is for good: no way back in
@@ -87,6 +87,28 @@ def users_set_password(username, password) -> None:
         set_password(user, password)
         db.session.commit()
     click.echo(f"Password changed for {user.username}.")
+
+
+@users_cli.command("confirm-emails")
+@click.option(
+    "--all-existing",
+    is_flag=True,
+    help="Mark every stored address confirmed (only if you trust them).",
+)
+def users_confirm_emails(all_existing: bool) -> None:
+    """Count the addresses members gave before confirmation links existed as confirmed.
+
+    Once, after upgrading an install whose addresses you trust: without it,
+    members get password-reset links only after confirming their address.
+    """
+    from .auth.recovery import confirm_all_existing
+
+    if not all_existing:
+        raise click.UsageError("say --all-existing to mark every stored address confirmed")
+    with writing():
+        count = confirm_all_existing()
+        db.session.commit()
+    click.echo(f"Marked {count} e-mail addresses confirmed.")
 
 
 @search_cli.command("reindex")

@@ -94,6 +94,13 @@ class Config:
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "20 per minute")  # account + address
     RATELIMIT_LOGIN_PER_ADDRESS = os.environ.get("RATELIMIT_LOGIN_PER_ADDRESS", "300 per hour")
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "60 per hour")  # per address
+    # Per address: "forgot password" answers; per member: profile saves (an e-mail
+    # change sends mail) and "send the link again". Neither is a free lookup or a mail cannon.
+    RATELIMIT_FORGOT = os.environ.get("RATELIMIT_FORGOT", "30 per hour")
+    RATELIMIT_PROFILE = os.environ.get("RATELIMIT_PROFILE", "30 per hour")
+    RATELIMIT_EMAIL_SEND = os.environ.get("RATELIMIT_EMAIL_SEND", "6 per hour")
+    # Reset links mailed to one account, whoever asks: the rest of the hour is quiet.
+    FORGOT_MAILS_PER_ACCOUNT_PER_HOUR = int(os.environ.get("FORGOT_MAILS_PER_ACCOUNT_PER_HOUR", 3))
     RATELIMIT_POSTING = os.environ.get("RATELIMIT_POSTING", "30 per minute;500 per day")
     RATELIMIT_FLAGGING = os.environ.get("RATELIMIT_FLAGGING", "30 per minute;500 per day")
     # Helpful, follow and bookmark buttons, per member.

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import render_template
 from flask import request
+from flask_babel import gettext as _
 
 
 def render_form(template: str, form, **context):
@@ -21,6 +22,27 @@ def show_refusal(form, refusal) -> None:
         form.form_errors.append(refusal.reason)
     else:
         field.errors = [*field.errors, refusal.reason]
+
+
+def client_address() -> str:
+    """Who is asking, for the failed-password slowdown (the limiter's notion of an address)."""
+    from flask_limiter.util import get_remote_address
+
+    return get_remote_address() or ""
+
+
+def render_slowed(template: str, form, field, seconds: int, **context):
+    """A form page refused with 429 after too many wrong passwords: wait ``seconds``."""
+    field.errors = [
+        *field.errors,
+        _(
+            "Too many failed attempts for this account. "
+            "Please wait %(seconds)d seconds and try again.",
+            seconds=seconds,
+        ),
+    ]
+    body = render_template(template, form=form, **context)
+    return body, 429, {"Retry-After": str(seconds)}
 
 
 def safe_next(target: str | None, default: str) -> str:

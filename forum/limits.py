@@ -53,4 +53,9 @@ registration_limit = limiter.limit(_config("RATELIMIT_REGISTER"), methods=["POST
 login_account_limit = limiter.limit(
     _config("RATELIMIT_LOGIN"), key_func=login_key, methods=["POST"]
 )
+forgot_limit = limiter.limit(_config("RATELIMIT_FORGOT"), methods=["POST"])
+profile_limit = limiter.limit(_config("RATELIMIT_PROFILE"), key_func=member_key, methods=["POST"])
+email_send_limit = limiter.limit(
+    _config("RATELIMIT_EMAIL_SEND"), key_func=member_key, methods=["POST"]
+)
 login_address_limit = limiter.limit(_config("RATELIMIT_LOGIN_PER_ADDRESS"), methods=["POST"])

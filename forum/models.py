@@ -108,6 +108,9 @@ class User(UserMixin, db.Model):
     # Set when the member deleted their account (forum/users/accounts.py): the
     # row stays so their posts keep an author, shown as a former member.
     deleted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # When the member opened a confirmation link sent to ``email`` (forum/auth/recovery.py);
+    # ``None``: not confirmed, so no password-reset link is ever sent to it.
+    email_confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     library: so.Mapped[Library | None] = so.relationship()
 

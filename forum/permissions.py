@@ -28,7 +28,10 @@ class Refused(Exception):
 
 
 def _member(user) -> User | None:
-    return user if user is not None and getattr(user, "is_authenticated", False) else None
+    """The logged-in member, or ``None``: a deleted account counts as nobody."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return None if getattr(user, "is_deleted", False) else user
 
 
 def is_moderator(user) -> bool:
@@ -227,6 +230,8 @@ def why_not_manage_member(user, member: User):
         return refusal
     if user.id == member.id:
         return _l("You cannot do this to your own account.")
+    if member.is_deleted:  # deleting an account is for good: no link, no way back in
+        return _l("This account was deleted.")
     if user.role != "admin" and member.role != "librarian":
         return _l("Facilitators can do this for librarians only; ask an administrator.")
     return None

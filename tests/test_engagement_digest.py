@@ -8,6 +8,7 @@ import socketserver
 import threading
 from contextlib import contextmanager
 
+import pytest
 import sqlalchemy as sa
 
 from forum.engagement import service
@@ -101,12 +102,18 @@ def test_digest_is_sent_once_in_the_members_language(app, runner, make_user, mak
         assert "2 members, 2 notifications" in result.output
         by_recipient = {rcpts[0]: message for _sender, rcpts, message in sink.messages}
         assert set(by_recipient) == {english.email, indonesian.email}
-        english_text = by_recipient[english.email].get_content()
+        english_text = by_recipient[english.email].get_body(("plain",)).get_content()
         assert by_recipient[english.email]["Subject"] == "Serambi: 1 new notification"
         assert f"Dewi Kartika replied in “Utas milik {english.username}”." in english_text
         assert "http://localhost/threads/" in english_text
         assert "[Best practice]" in english_text
-        assert "[Praktik baik]" in by_recipient[indonesian.email].get_content()
+        indonesian_text = by_recipient[indonesian.email].get_body(("plain",)).get_content()
+        assert "[Praktik baik]" in indonesian_text
+        # Mail programs offer "unsubscribe": it leads to the notification settings.
+        assert by_recipient[english.email]["List-Unsubscribe"] == (
+            "<http://127.0.0.1:5000/settings/notifications>"
+        )
+        assert "<a href=" in by_recipient[english.email].get_body(("html",)).get_content()
 
         # Nothing is sent twice.
         again = runner.invoke(args=["notifications", "send-digest"])
@@ -146,6 +153,36 @@ def test_a_refused_address_does_not_stop_the_others(app, runner, make_user, make
             )
         )
     assert pending == 1
+
+
+@pytest.mark.parametrize(
+    ("column", "stored"),
+    [
+        # Stored before single-line fields refused control characters (issue 14).
+        ("stored_display_name", "Asep\r\nBcc: semua@contoh.id"),
+        ("email", "asep@contoh.id\r\nBcc: semua@contoh.id"),
+    ],
+)
+def test_one_members_broken_digest_never_stops_the_batch(
+    app, runner, make_user, make_thread, column, stored
+):
+    broken, after = make_user(), make_user()
+    for member in (broken, after):
+        wants_email(app, member)
+        reply(app, make_user, make_thread(member))
+    with app_db(app) as session:
+        session.execute(sa.update(User).where(User.id == broken.id).values({column: stored}))
+        session.commit()
+    with smtp_sink() as sink:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.server_address[1])
+        result = runner.invoke(args=["notifications", "send-digest"])
+        assert result.exit_code == 0, result.output
+        recipients = [rcpts for _s, rcpts, _m in sink.messages]
+    assert [after.email] in recipients  # the member after them got theirs
+    for _sender, rcpts, message in sink.messages:  # a name never adds a header or an address
+        assert "Bcc" not in message
+        assert "semua@contoh.id" not in rcpts
+        assert len(message["To"].addresses) == 1
 
 
 def test_without_mail_server_nothing_is_sent_and_nothing_fails(app, runner, make_user, make_thread):

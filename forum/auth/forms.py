@@ -29,6 +29,8 @@ def lower(value):
 def password_field(label):
     return PasswordField(
         label,
+        # Said before typing, not only after a refusal.
+        description=_l("At least 8 characters."),
         validators=[
             Required(),
             Length(min=8, max=128, message=_l("Between %(min)d and %(max)d characters.")),
@@ -80,6 +82,15 @@ class PasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[Required()])
     password = password_field(_l("New password"))
     confirm = confirm_field()
+
+
+class ForgotPasswordForm(FlaskForm):
+    identifier = LineField(
+        _l("Your username or e-mail address"),
+        filters=[lower],
+        validators=[Required(), Length(max=254, message=_l("At most %(max)d characters."))],
+        render_kw={"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"},
+    )
 
 
 class ResetPasswordForm(FlaskForm):

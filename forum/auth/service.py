@@ -38,8 +38,12 @@ def _dummy_hash() -> str:
     return cache[method]
 
 
-def find_user(username: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+def find_user(username: str, *, include_deleted: bool = False) -> User | None:
+    """The member with this username; deleted accounts are nobody (they never log in again)."""
+    query = sa.select(User).where(User.username == username.strip().lower())
+    if not include_deleted:
+        query = query.where(User.deleted_at.is_(None))
+    return db.session.scalar(query)
 
 
 def username_taken(username: str) -> bool:
@@ -100,6 +104,8 @@ def create_user(
 
 def set_password(user: User, password: str) -> None:
     """Change a password and end every other session of this member."""
+    if user.is_deleted:  # deleting an account is for good
+        raise AccountError("this account was deleted")
     user.password_hash = hash_password(password)
     user.rotate_session_token()
 
@@ -186,6 +192,22 @@ def log_in(username: str, password: str, client: str) -> User | None:
     return None
 
 
+def check_current_password(user: User, password: str, client: str) -> bool:
+    """Is this the member's own password, asked again before a change that matters?
+
+    Wrong answers count with the login's failures for this account and address,
+    and slow down the same way: raises :class:`LoginSlowedDown` (without looking at
+    the password) while this address must wait. The caller commits.
+    """
+    wait = login_wait(user, client)
+    if wait:
+        raise LoginSlowedDown(wait)
+    if not user.is_deleted and _password_matches(user, password):
+        return True
+    record_login_failure(user, client)
+    return False
+
+
 def find_reset_token(token: str) -> PasswordResetToken | None:
     """The usable reset link for this token, or ``None`` (unknown, used or expired)."""
     if not token or len(token) > 100:
@@ -212,6 +234,15 @@ def reset_password(reset: PasswordResetToken, password: str) -> User | None:
     if not claimed:
         return None
     user = reset.user
+    if user.is_deleted:
+        return None
+    # Every other link (a facilitator's, an earlier mail's) ends with this one.
+    db.session.execute(
+        sa.update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     set_password(user, password)
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.user_id == user.id))
     return user

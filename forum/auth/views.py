@@ -1,7 +1,8 @@
-"""Register, log in, log out, change password, redeem a password-reset link."""
+"""Register, log in, log out, change password; forgot password, reset and confirm links."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint
 from flask import abort
 from flask import flash
@@ -11,25 +12,31 @@ from flask import request
 from flask import session
 from flask import url_for
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_login import login_required
 from flask_login import login_user
 from flask_login import logout_user
-from werkzeug.security import check_password_hash
 
 from ..extensions import db
 from ..forms import EmptyForm
+from ..http import client_address
 from ..http import render_form
+from ..http import render_slowed
 from ..http import safe_next
+from ..limits import forgot_limit
 from ..limits import login_account_limit
 from ..limits import login_address_limit
 from ..limits import registration_limit
+from ..mail import mail_configured
+from ..mail import send
+from . import recovery
+from .forms import ForgotPasswordForm
 from .forms import LoginForm
 from .forms import PasswordForm
 from .forms import RegisterForm
 from .forms import ResetPasswordForm
 from .service import LoginSlowedDown
+from .service import check_current_password
 from .service import create_user
 from .service import find_reset_token
 from .service import log_in
@@ -59,9 +66,12 @@ def register():
             display_name=form.display_name.data,
             library=form.library_details(),
         )
+        confirmation = recovery.start_confirmation(user, user.email) if mail_configured() else None
         db.session.commit()
         _start_session(user, remember=False)
         flash(_("Welcome to Serambi, %(name)s!", name=user.display_name), "success")
+        if confirmation is not None:
+            flash(*recovery.sent_message(send(confirmation), user.email))
         return redirect(url_for("threads.home"))
     return render_form("auth/register.html", form)
 
@@ -76,7 +86,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = log_in(form.username.data, form.password.data, get_remote_address() or "")
+            user = log_in(form.username.data, form.password.data, client_address())
         except LoginSlowedDown as slowed:
             form.password.errors.append(
                 _(
@@ -114,10 +124,15 @@ def logout():
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
-        if not check_password_hash(current_user.password_hash, form.current_password.data):
+        user = current_user._get_current_object()
+        try:
+            right = check_current_password(user, form.current_password.data, client_address())
+        except LoginSlowedDown as slowed:
+            return render_slowed("auth/password.html", form, form.current_password, slowed.seconds)
+        if not right:
+            db.session.commit()  # the failure counts, in every worker
             form.current_password.errors.append(_("The current password is not right."))
         else:
-            user = current_user._get_current_object()
             set_password(user, form.password.data)
             db.session.commit()
             _start_session(user, remember=False)
@@ -148,3 +163,37 @@ def reset(token: str):
     body, status = render_form("auth/reset.html", form, member=reset_link.user)
     # The token is in the address: never send it on to another site.
     return body, status, {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@forgot_limit
+def forgot():
+    """Ask for a reset link by e-mail; the answer is the same whoever is named."""
+    if not mail_configured():
+        return render_template("auth/forgot.html", form=None, sent=False)
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        message = recovery.forgot_password(form.identifier.data)
+        db.session.commit()
+        if message is not None:
+            # A failure is logged by send(); the page must not say whether anyone was found.
+            send(message)
+        return render_template("auth/forgot.html", form=None, sent=True)
+    body, status = render_form("auth/forgot.html", form, sent=False)
+    return body, status, {"Cache-Control": "no-store"}
+
+
+@bp.route("/confirm/<token>")
+def confirm(token: str):
+    """Open an e-mail confirmation link (no login needed: it may be opened on a phone)."""
+    user = recovery.confirm_email(token)
+    headers = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+    if user is not None:
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # another member took the address a moment ago
+            user = None
+    if user is None:
+        db.session.rollback()
+        return render_template("auth/confirm_invalid.html"), 404, headers
+    return render_template("auth/confirmed.html", email=user.email), 200, headers

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr
 
 import click
 import sqlalchemy as sa
@@ -27,6 +25,10 @@ from flask_babel import ngettext
 
 from ..database import writing
 from ..extensions import db
+from ..mail import connect
+from ..mail import html_paragraphs
+from ..mail import mail_configured
+from ..mail import recipient
 from ..models import User
 from ..models import utcnow
 from ..urls import external_url
@@ -39,15 +41,11 @@ notifications_cli = AppGroup("notifications", help="Notifications sent by e-mail
 MAX_ITEMS_PER_DIGEST = 50  # the rest waits for the next digest
 
 
-def mail_configured(app: Flask) -> bool:
-    return bool(app.config.get("MAIL_SERVER"))
-
-
 @dataclass
 class DigestReport:
     members: int = 0  # digests sent
     notifications: int = 0  # notifications in them
-    failed: int = 0  # members whose address the server refused
+    failed: int = 0  # members whose digest could not be sent (logged), e.g. a refused address
     configured: bool = True
 
 
@@ -100,18 +98,12 @@ def _message(user: User, items: list[Notification]) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = config["MAIL_DEFAULT_SENDER"]
-    message["To"] = formataddr((user.display_name, user.email))
+    message["To"] = recipient(user.display_name, user.email)
+    # Mail programs offer "unsubscribe" from this: the page where e-mail is switched off.
+    message["List-Unsubscribe"] = f"<{external_url('engagement.settings')}>"
     message.set_content("\n".join(lines))
+    message.add_alternative(html_paragraphs([line for line in lines if line]), subtype="html")
     return message
-
-
-def _connect(config) -> smtplib.SMTP:
-    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
-    if config["MAIL_USE_TLS"]:
-        smtp.starttls(context=ssl.create_default_context())
-    if config.get("MAIL_USERNAME"):
-        smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-    return smtp
 
 
 def send_digests(app: Flask) -> DigestReport:
@@ -126,7 +118,7 @@ def send_digests(app: Flask) -> DigestReport:
     if not recipients:
         return report
     # url_for outside a request needs a request context; links use BASE_URL either way.
-    with app.test_request_context(base_url=app.config["BASE_URL"]), _connect(app.config) as smtp:
+    with app.test_request_context(base_url=app.config["BASE_URL"]), connect(app.config) as smtp:
         for user in recipients:
             items = list(
                 db.session.scalars(
@@ -144,6 +136,15 @@ def send_digests(app: Flask) -> DigestReport:
                 smtp.send_message(_message(user, items))
             except smtplib.SMTPRecipientsRefused:
                 log.warning("digest refused by the mail server for member %s", user.id)
+                report.failed += 1
+                continue
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                raise  # the server is gone: nobody after this member would get theirs either
+            except Exception:
+                # Whatever is wrong with one member's digest (their data, a message the
+                # server refuses) must not cost everyone after them theirs: log, go on.
+                log.exception("digest for member %s could not be sent", user.id)
+                db.session.rollback()
                 report.failed += 1
                 continue
             now = utcnow()

@@ -169,7 +169,8 @@ class PasswordResetToken(db.Model):
 
     @property
     def is_usable(self) -> bool:
-        return self.used_at is None and self.expires_at > utcnow()
+        """Unused, unexpired, and for an account that still exists."""
+        return self.used_at is None and self.expires_at > utcnow() and not self.user.is_deleted
 
 
 class LoginFailure(db.Model):

@@ -284,7 +284,12 @@ def resolve_flags(actor: User, flag: Flag, action: str, note: str = "") -> int:
 
 
 def find_member(username: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.username == username.strip().lower()[:30]))
+    """The member with this username; a deleted account is nobody (its pages are 404)."""
+    return db.session.scalar(
+        sa.select(User).where(
+            User.username == username.strip().lower()[:30], User.deleted_at.is_(None)
+        )
+    )
 
 
 def suspension_end(day: date, timezone: str) -> datetime:

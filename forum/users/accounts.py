@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from werkzeug.security import check_password_hash
 
 from ..extensions import db
 from ..models import Post
@@ -34,10 +33,6 @@ from ..moderation.models import PasswordResetToken
 # No werkzeug hash has this form: check_password_hash() is always False for it.
 UNUSABLE_PASSWORD = "!deleted"
 EXPORT_FORMAT = 1
-
-
-def password_confirms(user: User, password: str) -> bool:
-    return not user.is_deleted and check_password_hash(user.password_hash, password or "")
 
 
 # Member-owned rows that deletion keeps: helpful marks are counted into

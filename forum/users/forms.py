@@ -10,7 +10,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf
 from wtforms.validators import ValidationError
 
-from ..auth.service import email_taken
 from ..forms import LibraryFields
 from ..forms import Required
 from ..forms import display_name_field
@@ -43,13 +42,26 @@ class ProfileForm(LibraryFields):
         validators=[AnyOf(("id", "en"), message=_l("Choose a language from the list."))],
     )
 
+    current_password = PasswordField(
+        _l("Current password"),
+        description=_l("Needed only to change the e-mail address."),
+    )
+
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def validate_email(self, field):
-        if field.data and email_taken(field.data, except_user=self.user):
-            raise ValidationError(_l("This e-mail address is already registered."))
+    @property
+    def email_changes(self) -> bool:
+        return (
+            bool(self.email.data) and self.user is not None and self.email.data != self.user.email
+        )
+
+    # Whether another member uses the new address is never said here: the
+    # confirmation mail tells the address's owner (forum/auth/recovery.py).
+    def validate_current_password(self, field):
+        if self.email_changes and not field.data:
+            raise ValidationError(_l("Enter your current password to change the e-mail address."))
 
 
 class LanguageForm(FlaskForm):

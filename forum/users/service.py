@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..libraries import LibraryDetails
@@ -26,18 +27,51 @@ def library_details_of(user: User) -> LibraryDetails:
     )
 
 
+class ProfileRefused(ValueError):
+    """A rule refused a change to the profile; ``field`` is the form field it is about."""
+
+    def __init__(self, field: str, reason):
+        super().__init__(str(reason))
+        self.field = field
+        self.reason = reason
+
+
+def _same_library(user: User, library: LibraryDetails) -> bool:
+    current = library_details_of(user)
+    return all(
+        (getattr(current, name) or "").strip() == (getattr(library, name) or "").strip()
+        for name in ("name", "village", "district", "regency", "province")
+    )
+
+
 def update_profile(
     user: User,
     *,
     display_name: str,
-    email: str,
     timezone: str,
     locale: str | None,
     library: LibraryDetails,
 ) -> None:
-    """Save a member's own profile; the library is looked up or created from its details."""
-    user.display_name = display_name.strip()
-    user.email = email.strip().lower()
+    """Save a member's own profile; the library is looked up or created from its details.
+
+    The e-mail address is not changed here: a new one takes effect only when its
+    confirmation link is opened (:mod:`forum.auth.recovery`). A suspended member
+    keeps the names shown on their posts until the suspension ends; time zone and
+    language stay theirs to change. Raises :class:`ProfileRefused`.
+    """
+    display_name = display_name.strip()
+    if user.is_suspended:
+        if display_name != user.stored_display_name:
+            raise ProfileRefused(
+                "display_name",
+                _l("While your account is suspended, your display name cannot be changed."),
+            )
+        if not _same_library(user, library):
+            raise ProfileRefused(
+                "library_name",
+                _l("While your account is suspended, your library cannot be changed."),
+            )
+    user.display_name = display_name
     user.timezone = timezone
     user.locale = locale or None
     user.library = find_or_create_library(library) if library.name.strip() else None

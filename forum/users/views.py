@@ -19,12 +19,22 @@ from flask_login import current_user
 from flask_login import login_required
 from flask_login import logout_user
 
+from ..auth import recovery
+from ..auth.service import LoginSlowedDown
+from ..auth.service import check_current_password
 from ..engagement import service as engagement
 from ..extensions import db
+from ..forms import EmptyForm
+from ..http import client_address
 from ..http import page_arg
 from ..http import render_form
+from ..http import render_slowed
 from ..http import safe_next
 from ..i18n import LOCALE_COOKIE
+from ..limits import email_send_limit
+from ..limits import profile_limit
+from ..mail import mail_configured
+from ..mail import send
 from ..models import User
 from ..permissions import is_moderator
 from . import accounts
@@ -64,8 +74,21 @@ def profile(username: str):
     )
 
 
+def _settings_context(user) -> dict:
+    return {
+        "pending": recovery.pending_confirmation(user),
+        "mail_configured": mail_configured(),
+        "resend_form": EmptyForm(formdata=None),
+    }
+
+
+def _settings_page(form):
+    return render_form("users/settings.html", form, **_settings_context(form.user))
+
+
 @bp.route("/settings/profile", methods=["GET", "POST"])
 @login_required
+@profile_limit
 def settings():
     user = current_user._get_current_object()
     if request.method == "GET":
@@ -86,22 +109,73 @@ def settings():
         )
     else:
         form = ProfileForm(user=user)
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        return _settings_page(form)
+    messages = []
+    if form.email_changes:
+        try:
+            right = check_current_password(user, form.current_password.data, client_address())
+        except LoginSlowedDown as slowed:
+            return render_slowed(
+                "users/settings.html",
+                form,
+                form.current_password,
+                slowed.seconds,
+                **_settings_context(user),
+            )
+        if not right:
+            db.session.commit()  # the failure counts, in every worker
+            form.current_password.errors.append(_("The current password is not right."))
+            return _settings_page(form)
+        if not mail_configured():
+            form.email.errors.append(
+                _("This forum cannot send e-mail: ask a facilitator to change your address.")
+            )
+            return _settings_page(form)
+        messages = recovery.request_email_change(user, form.email.data)
+    try:
         service.update_profile(
             user,
             display_name=form.display_name.data,
-            email=form.email.data,
             timezone=form.timezone.data,
             locale=form.language.data,
             library=form.library_details(),
         )
-        db.session.commit()
-        refresh()
-        flash(_("Your profile is saved."), "success")
-        response = redirect(url_for("users.settings"))
-        response.set_cookie(LOCALE_COOKIE, user.locale or "id", max_age=365 * 86400, samesite="Lax")
-        return response
-    return render_form("users/settings.html", form)
+    except service.ProfileRefused as refused:
+        db.session.rollback()
+        form[refused.field].errors.append(str(refused.reason))
+        return _settings_page(form)
+    db.session.commit()
+    refresh()
+    flash(_("Your profile is saved."), "success")
+    if messages:
+        # One answer whether or not another member uses the address (no lookup here).
+        sent = all([send(message) for message in messages])
+        flash(*recovery.sent_message(sent, form.email.data))
+    response = redirect(url_for("users.settings"))
+    response.set_cookie(LOCALE_COOKIE, user.locale or "id", max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+@bp.route("/settings/email/resend", methods=["POST"])
+@login_required
+@email_send_limit
+def resend_confirmation():
+    """Send the waiting address's confirmation link again (a fresh one)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    pending = recovery.pending_confirmation(user)
+    address = pending.email if pending is not None else user.email
+    if user.email_confirmed_at is not None and pending is None:
+        flash(_("Your e-mail address is already confirmed."), "info")
+        return redirect(url_for("users.settings"))
+    if not mail_configured():
+        abort(404)
+    message = recovery.start_confirmation(user, address)
+    db.session.commit()
+    flash(*recovery.sent_message(send(message), address))
+    return redirect(url_for("users.settings"))
 
 
 @bp.route("/settings/language", methods=["POST"])
@@ -140,7 +214,12 @@ def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        if not accounts.password_confirms(user, form.password.data):
+        try:
+            right = check_current_password(user, form.password.data, client_address())
+        except LoginSlowedDown as slowed:
+            return render_slowed("users/account_delete.html", form, form.password, slowed.seconds)
+        if not right:
+            db.session.commit()  # the failure counts, in every worker
             form.password.errors.append(_("The password is not right."))
         else:
             accounts.delete_account(user)
