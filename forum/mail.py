@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr
 
@@ -106,11 +105,3 @@ def send(message: EmailMessage) -> bool:
         return False
     return True
 
-
-def is_address(value: str) -> bool:
-    """Can this be put in a ``To:`` header as it is?"""
-    try:
-        Address(addr_spec=value)
-    except (ValueError, IndexError):
-        return False
-    return True
