@@ -34,6 +34,7 @@ PUBLIC_PAGES = [
     "/meetings",
     "/auth/login",
     "/auth/register",
+    "/auth/forgot",
 ]
 MEMBER_PAGES = ["/threads/new", "/settings/profile", "/auth/password"]
 FACILITATOR_PAGES = [
