@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import threading
 from email.message import EmailMessage
 from email.utils import formataddr
 
@@ -105,3 +106,36 @@ def send(message: EmailMessage) -> bool:
         return False
     return True
 
+
+_background: set[threading.Thread] = set()
+_background_lock = threading.Lock()
+
+
+def send_later(message: EmailMessage) -> None:
+    """Send after the response, in a thread: the page answers as fast as when nothing is sent.
+
+    For pages that must not tell, by how long they take, whether anyone was found
+    ("forgot password"). A failure is logged, like :func:`send`.
+    """
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                send(message)
+        finally:
+            with _background_lock:
+                _background.discard(threading.current_thread())
+
+    thread = threading.Thread(target=run, name="serambi-mail", daemon=True)
+    with _background_lock:
+        _background.add(thread)
+    thread.start()
+
+
+def wait_for_background_mail(timeout: float = 30) -> None:
+    """Wait until every message handed to :func:`send_later` is sent (tests, shutdown)."""
+    with _background_lock:
+        threads = list(_background)
+    for thread in threads:
+        thread.join(timeout)

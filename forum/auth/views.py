@@ -29,6 +29,7 @@ from ..limits import login_address_limit
 from ..limits import registration_limit
 from ..mail import mail_configured
 from ..mail import send
+from ..mail import send_later
 from . import recovery
 from .forms import ForgotPasswordForm
 from .forms import LoginForm
@@ -176,8 +177,9 @@ def forgot():
         message = recovery.forgot_password(form.identifier.data)
         db.session.commit()
         if message is not None:
-            # A failure is logged by send(); the page must not say whether anyone was found.
-            send(message)
+            # In the background: neither the answer nor its timing says whether anyone
+            # was found. A failure is logged.
+            send_later(message)
         return render_template("auth/forgot.html", form=None, sent=True)
     body, status = render_form("auth/forgot.html", form, sent=False)
     return body, status, {"Cache-Control": "no-store"}

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from forum.auth.service import create_user
 from forum.database import writing
 from forum.extensions import db
+from forum.mail import wait_for_background_mail
 from forum.models import utcnow
 from tests.browser.conftest import BROWSER_TEST_MARKS
 from tests.browser.conftest import assert_phone_friendly
@@ -47,6 +48,7 @@ def make_member(app, *, confirmed=True):
 
 
 def link_in_last_mail(sink, address: str) -> str:
+    wait_for_background_mail()
     messages = [m for _s, rcpts, m in sink.messages if address in rcpts]
     assert messages, f"no mail to {address}"
     text = messages[-1].get_body(("plain",)).get_content()
