@@ -216,6 +216,29 @@ def facilitator(make_user):
 
 
 @pytest.fixture
+def limited_app(app):
+    """Another app on the same database and index (like a second worker), limits on."""
+
+    made = []
+
+    def make(**config):
+        settings = {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
+            "RATELIMIT_ENABLED": True,
+            **config,
+        }
+        made.append(create_app(type("C", (TestConfig,), settings)))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def count_queries(app):
     """Count the SQL statements run inside the ``with`` block."""
 

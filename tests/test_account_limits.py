@@ -22,23 +22,27 @@ from forum.moderation.models import LoginFailure
 from forum.moderation.models import PasswordResetToken
 from forum.moderation.service import issue_reset_link
 from forum.permissions import Refused
-from tests.conftest import PASSWORD
-from tests.conftest import app_db
-from tests.conftest import client_for
-from tests.conftest import count_rows
-from tests.conftest import csrf_token
-from tests.conftest import post_form
-from tests.test_accounts import delete_account
-from tests.test_auth import REGISTRATION
-from tests.test_moderation_limits import limited_app  # noqa: F401  (the fixture below uses it)
+from tests.helpers import PASSWORD
+from tests.helpers import REGISTRATION
+from tests.helpers import app_db
+from tests.helpers import client_for
+from tests.helpers import count_rows
+from tests.helpers import csrf_token
+from tests.helpers import post_form
 
 ADDRESS = "192.0.2.1"
 
 
 @pytest.fixture
-def limits_on(limited_app):  # noqa: F811
-    """Another app on the same database with request limits on (see test_moderation_limits)."""
+def limits_on(limited_app):
+    """Another app on the same database with request limits on (see conftest)."""
     return limited_app
+
+
+def delete_account(client, password=PASSWORD):
+    return post_form(
+        client, "/settings/account/delete", {"password": password}, page="/settings/account/delete"
+    )
 
 
 def deleted_member(app, make_user, name="zaenudin"):

@@ -17,13 +17,13 @@ from forum.mail import wait_for_background_mail
 from forum.models import User
 from forum.models import utcnow
 from forum.moderation.models import PasswordResetToken
-from tests.conftest import CSRF_RE
-from tests.conftest import PASSWORD
-from tests.conftest import app_db
-from tests.conftest import client_for
-from tests.conftest import post_form
-from tests.test_auth import register
-from tests.test_engagement_digest import smtp_sink
+from tests.helpers import CSRF_RE
+from tests.helpers import PASSWORD
+from tests.helpers import REGISTRATION
+from tests.helpers import app_db
+from tests.helpers import client_for
+from tests.helpers import post_form
+from tests.smtp import smtp_sink
 
 BASE_URL = "https://serambi.contoh.id"
 LINK = re.compile(r"https://serambi\.contoh\.id(/auth/(?:confirm|reset)/[A-Za-z0-9_\-]+)")
@@ -76,6 +76,10 @@ def confirm_directly(app, user) -> None:
     with app_db(app) as session:
         session.get(User, user.id).email_confirmed_at = utcnow()
         session.commit()
+
+
+def register(client, **changes):
+    return post_form(client, "/auth/register", {**REGISTRATION, **changes}, page="/auth/register")
 
 
 def forgot(client, identifier, **kwargs):

@@ -8,14 +8,10 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 from limits import parse_many
 
-from forum import create_app
 from forum.config import Config
-from forum.config import TestConfig
-from forum.extensions import db
 from forum.moderation.models import LoginFailure
 from tests.helpers import PASSWORD
 from tests.helpers import REGISTRATION
@@ -23,29 +19,6 @@ from tests.helpers import app_db
 from tests.helpers import client_for
 from tests.helpers import csrf_token
 from tests.helpers import main_text
-
-
-@pytest.fixture
-def limited_app(app):
-    """Another app on the same database and index (like a second worker), limits on."""
-
-    made = []
-
-    def make(**config):
-        settings = {
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
-            "RATELIMIT_ENABLED": True,
-            **config,
-        }
-        made.append(create_app(type("C", (TestConfig,), settings)))
-        return made[-1]
-
-    yield make
-    for other in made:
-        with other.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def attempt(client, password, token, username="mira", address="192.0.2.1"):

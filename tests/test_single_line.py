@@ -17,9 +17,9 @@ from wtforms import StringField
 from wtforms import TextAreaField
 
 import forum
-from tests.conftest import client_for
-from tests.conftest import login_as
-from tests.conftest import post_form
+from tests.helpers import client_for
+from tests.helpers import login_as
+from tests.helpers import post_form
 
 # Each is refused inside an otherwise ordinary value.
 HOSTILE = [

@@ -16,15 +16,15 @@ from forum.database import writing
 from forum.extensions import db
 from forum.mail import wait_for_background_mail
 from forum.models import utcnow
-from tests.browser.conftest import BROWSER_TEST_MARKS
-from tests.browser.conftest import assert_phone_friendly
-from tests.browser.conftest import log_in
-from tests.browser.conftest import screenshot
-from tests.test_engagement_digest import smtp_sink
+from tests.browser.helpers import BOTH
+from tests.browser.helpers import BROWSER_TEST_MARKS
+from tests.browser.helpers import assert_phone_friendly
+from tests.browser.helpers import log_in
+from tests.browser.helpers import screenshot
+from tests.smtp import smtp_sink
 
 pytestmark = BROWSER_TEST_MARKS
 
-BOTH = pytest.mark.parametrize("device", ["phone", "desktop"])
 OLD_PASSWORD = "kata-sandi-lama"
 NEW_PASSWORD = "kata-sandi-baru-saya"
 
