@@ -12,6 +12,7 @@ from ..models import Post
 from ..models import User
 from ..permissions import visible_posts_clause
 from ..permissions import visible_threads_clause
+from ..refusals import Refusal
 
 
 def library_details_of(user: User) -> LibraryDetails:
@@ -25,15 +26,6 @@ def library_details_of(user: User) -> LibraryDetails:
         regency=library.regency,
         province=library.province,
     )
-
-
-class ProfileRefused(ValueError):
-    """A rule refused a change to the profile; ``field`` is the form field it is about."""
-
-    def __init__(self, field: str, reason):
-        super().__init__(str(reason))
-        self.field = field
-        self.reason = reason
 
 
 def _same_library(user: User, library: LibraryDetails) -> bool:
@@ -57,17 +49,17 @@ def update_profile(
     The e-mail address is not changed here: a new one takes effect only when its
     confirmation link is opened (:mod:`forum.auth.recovery`). A suspended member
     keeps the names shown on their posts until the suspension ends; time zone and
-    language stay theirs to change. Raises :class:`ProfileRefused`.
+    language stay theirs to change. Raises :class:`~forum.refusals.Refusal`.
     """
     display_name = display_name.strip()
     if user.is_suspended:
         if display_name != user.stored_display_name:
-            raise ProfileRefused(
+            raise Refusal(
                 "display_name",
                 _l("While your account is suspended, your display name cannot be changed."),
             )
         if not _same_library(user, library):
-            raise ProfileRefused(
+            raise Refusal(
                 "library_name",
                 _l("While your account is suspended, your library cannot be changed."),
             )

@@ -30,6 +30,7 @@ from ..http import page_arg
 from ..http import render_form
 from ..http import render_slowed
 from ..http import safe_next
+from ..http import show_refusal
 from ..i18n import LOCALE_COOKIE
 from ..limits import email_send_limit
 from ..limits import profile_limit
@@ -37,6 +38,7 @@ from ..mail import mail_configured
 from ..mail import send
 from ..models import User
 from ..permissions import is_moderator
+from ..refusals import Refusal
 from . import accounts
 from . import service
 from .forms import DeleteAccountForm
@@ -141,9 +143,9 @@ def settings():
             locale=form.language.data,
             library=form.library_details(),
         )
-    except service.ProfileRefused as refused:
-        db.session.rollback()
-        form[refused.field].errors.append(str(refused.reason))
+    except Refusal as refusal:
+        db.session.rollback()  # nor the confirmation link of an e-mail change
+        show_refusal(form, refusal)
         return _settings_page(form)
     db.session.commit()
     refresh()
