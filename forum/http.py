@@ -97,4 +97,3 @@ def refuse_nul_characters():
             "saved. Your text is below: remove that character and send it again."
         ),
     )
-

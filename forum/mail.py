@@ -22,7 +22,6 @@ from email.utils import formataddr
 
 from flask import Flask
 from flask import current_app
-from flask import url_for
 from markupsafe import escape
 
 from .forms import CONTROL_CHARACTERS
@@ -33,12 +32,6 @@ log = logging.getLogger(__name__)
 def mail_configured(app: Flask | None = None) -> bool:
     """Is there a mail server to send through?"""
     return bool((app or current_app).config.get("MAIL_SERVER"))
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link to ``endpoint`` under the configured public ``BASE_URL``."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return base + url_for(endpoint, **values)
 
 
 def connect(config) -> smtplib.SMTP:

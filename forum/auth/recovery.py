@@ -26,11 +26,11 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..mail import build_message
-from ..mail import external_url
 from ..mail import recipient
 from ..models import User
 from ..models import utcnow
 from ..moderation.models import PasswordResetToken
+from ..urls import external_url
 from .models import EmailConfirmation
 
 CONFIRM_LINK_LIFETIME = timedelta(hours=24)
