@@ -53,7 +53,7 @@ def test_digest_is_sent_once_in_the_members_language(app, runner, make_user, mak
         assert "[Praktik baik]" in indonesian_text
         # Mail programs offer "unsubscribe": it leads to the notification settings.
         assert by_recipient[english.email]["List-Unsubscribe"] == (
-            "<http://127.0.0.1:5000/settings/notifications>"
+            f"<{app.config['BASE_URL']}/settings/notifications>"
         )
         assert "<a href=" in by_recipient[english.email].get_body(("html",)).get_content()
 

@@ -1,7 +1,7 @@
 """accounts: confirmed e-mail addresses
 
 Revision ID: e7a9c1d3f5b6
-Revises: d4f6b8a0c2e3
+Revises: e8c2f4a6b1d3
 Create Date: 2026-12-03 07:30:00
 
 Addresses stored before this revision count as unconfirmed; an operator who
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e7a9c1d3f5b6'
-down_revision = 'd4f6b8a0c2e3'
+down_revision = 'e8c2f4a6b1d3'
 branch_labels = None
 depends_on = None
 
