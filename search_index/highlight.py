@@ -19,11 +19,16 @@ from .analysis import fold
 from .analysis import stem_word
 
 SNIPPET_WORDS = 32
+SNIPPET_SOURCE_CHARS = 20_000  # a snippet reads at most this much of a post
+SNIPPET_CHARS = 400  # and shows at most this much of it
 
-# Markdown punctuation that reads as noise in a one-line snippet.
+# Markdown punctuation that reads as noise in a one-line snippet. Every pattern
+# is linear: a bracket's content may not hold another opening bracket, so a
+# post of 20,000 "[" is read once, not 20,000 times (each failed attempt stops
+# at the next "[" instead of scanning to the end).
 _MARKDOWN = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images: keep the alt text
-    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links: keep the text
+    (re.compile(r"!\[([^\[\]]*)\]\([^()]*\)"), r"\1"),  # images: keep the alt text
+    (re.compile(r"\[([^\[\]]*)\]\([^()]*\)"), r"\1"),  # links: keep the text
     (re.compile(r"^\s{0,3}(#{1,6}|>+|[-*+]|\d+[.)])\s+", re.MULTILINE), ""),
     (re.compile(r"(\*\*|__|`{1,3}|~~)"), ""),
     (re.compile(r"\s+"), " "),
@@ -31,8 +36,11 @@ _MARKDOWN = [
 
 
 def plain_text(markdown: str) -> str:
-    """A rough plain-text reading of Markdown source, for snippets only."""
-    text = markdown
+    """A rough plain-text reading of Markdown source, for snippets only.
+
+    Reads at most :data:`SNIPPET_SOURCE_CHARS` characters, in linear time.
+    """
+    text = markdown[:SNIPPET_SOURCE_CHARS]
     for pattern, replacement in _MARKDOWN:
         text = pattern.sub(replacement, text)
     return text.strip()
@@ -75,7 +83,7 @@ class Highlighter:
         text = plain_text(markdown)
         spans = self._spans(text)
         if not spans:
-            return escape(text[:200])
+            return escape(text[:200]) + (" …" if len(text) > 200 else "")
         best_start = _densest_window(text, spans, words)
         # Start a little before the first match so it has some context.
         first_hit = next(
@@ -86,6 +94,8 @@ class Highlighter:
         window = spans[start_index : start_index + words]
         begin = 0 if start_index == 0 else window[0][0]
         end = len(text) if start_index + words >= len(spans) else window[-1][1]
+        if end - begin > SNIPPET_CHARS:  # a few very long "words" (a pasted link, a hash)
+            end = begin + SNIPPET_CHARS
         html = _render(text, window, begin, end)
         prefix = "" if begin == 0 else "… "
         suffix = "" if end >= len(text) else " …"

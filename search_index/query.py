@@ -40,6 +40,7 @@ from .queries import Any
 from .queries import Exclude
 from .queries import Restrict
 from .scoring import score_posts
+from .syntax import MAX_WORDS
 from .syntax import Filter
 from .syntax import Group
 from .syntax import Node
@@ -58,7 +59,10 @@ TAG_BOOST = 1.0
 SYNONYM_BOOST = 0.8  # a synonym is a good match, the word itself a little better
 MAX_EXPANSION = 200  # terms a wildcard or "~" may expand to
 MAX_CANDIDATES = 5000  # terms looked at while expanding
-MAX_CLAUSES = 16  # words (or phrases) searched from one query
+MAX_CLAUSES = MAX_WORDS  # words (or phrases) searched from one query
+# "Did you mean" looks at words of this many letters: shorter ones have too
+# many neighbours to guess from, and the cost of looking grows with the length.
+MIN_CORRECTED, MAX_CORRECTED = 4, 20
 WIB = timezone(timedelta(hours=7))
 
 
@@ -455,7 +459,9 @@ def corrected_query(searcher: Searcher, parsed: Parsed) -> str | None:
     reader = searcher.reader()
     replacements: dict[tuple[int, int], str] = {}
     for word in _words(parsed.clauses):
-        if word.start < 0 or word.prefix or word.fuzzy or len(word.text) < 4:
+        if word.start < 0 or word.prefix or word.fuzzy:
+            continue
+        if not MIN_CORRECTED <= len(word.text) <= MAX_CORRECTED:
             continue
         if _known(reader, word.text):
             continue

@@ -26,6 +26,14 @@ from .documents import SearchNote
 MAX_QUERY_LENGTH = 500
 MIN_PREFIX_LENGTH = 5  # letters before "*": shorter prefixes expand to too many words
 MAX_FUZZY_DISTANCE = 2
+# What one query may ask of the engine. Each cap drops the excess with a note;
+# none of them is reached by a question a person types.
+MAX_DEPTH = 6  # bracket levels (deeper brackets are read as plain grouping)
+MAX_WORDS = 16  # words and phrases, negated ones included
+MAX_PATTERNS = 4  # words with "*" or "~" (each expands to many terms)
+MAX_WORD_LENGTH = 40  # letters in one word ("pertanggungjawabannya" has 21)
+MAX_PHRASE_WORDS = 8
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 # User-facing notes, Indonesian first (the forum may translate them by key).
 MESSAGES = {
@@ -40,6 +48,13 @@ MESSAGES = {
     "empty_filter": "Filter {name}: perlu nilai dan diabaikan.",
     "bad_filter": "Nilai {value!r} tidak dikenal untuk {name}: dan diabaikan.",
     "bad_date": "Tanggal {value!r} tidak dikenal (pakai TTTT-BB-HH) dan diabaikan.",
+    "date_out_of_range": "Tanggal {value!r} di luar tahun {low}–{high} dan diabaikan.",
+    "too_deep": "Tanda kurung lebih dari {n} lapis diabaikan.",
+    "too_many_patterns": (
+        "Hanya {n} kata dengan * atau ~ yang diperluas; sisanya dicari apa adanya."
+    ),
+    "word_too_long": "Kata yang lebih dari {n} huruf diabaikan.",
+    "phrase_too_long": "Frasa dipotong menjadi {n} kata.",
     "no_words": "Tidak ada kata yang bisa dicari; coba kata lain.",
     "only_stop_words": "Kata-kata itu terlalu umum untuk dicari; tambahkan kata lain.",
     "too_many_words": "Hanya {n} kata pertama yang dicari.",
@@ -168,6 +183,24 @@ class Parsed:
     in_field: str | None = None  # "title" | "body"
     messages: list[SearchNote] = field(default_factory=list)
     query: str = ""  # the (cleaned, capped) text that was parsed
+    words: int = field(default=0, repr=False)  # words and phrases kept so far (MAX_WORDS)
+    patterns: int = field(default=0, repr=False)  # "*" and "~" words kept so far
+
+    def take_word(self) -> bool:
+        """Count one more word or phrase; False (with a note) once the query has enough."""
+        if self.words >= MAX_WORDS:
+            self.note("too_many_words", n=MAX_WORDS)
+            return False
+        self.words += 1
+        return True
+
+    def take_pattern(self) -> bool:
+        """Count one more "*" or "~" word; False (with a note) past MAX_PATTERNS."""
+        if self.patterns >= MAX_PATTERNS:
+            self.note("too_many_patterns", n=MAX_PATTERNS)
+            return False
+        self.patterns += 1
+        return True
 
     def note(self, key: str, **params: object) -> None:
         note = make_note(key, **params)
@@ -208,6 +241,31 @@ def clean(query: str, parsed: Parsed) -> str:
         parsed.note("too_long", limit=MAX_QUERY_LENGTH)
         query = query[:MAX_QUERY_LENGTH]
     return query
+
+
+def _limit_depth(tokens: list[_Token], parsed: Parsed) -> list[_Token]:
+    """Drop brackets nested deeper than MAX_DEPTH (and their partners), in one pass.
+
+    "((((...(word)...))))" two hundred deep would otherwise recurse two hundred
+    times in the parser and again in every query object built from it.
+    """
+    kept: list[_Token] = []
+    stack: list[bool] = []  # for each open bracket: was it kept?
+    depth = 0  # kept brackets open
+    for token in tokens:
+        if token.kind == "lparen":
+            keep = depth < MAX_DEPTH
+            stack.append(keep)
+            if not keep:
+                parsed.note("too_deep", n=MAX_DEPTH)
+                continue
+            depth += 1
+        elif token.kind == "rparen" and stack:
+            if not stack.pop():
+                continue
+            depth -= 1
+        kept.append(token)
+    return kept
 
 
 def _lex(query: str, parsed: Parsed) -> list[_Token]:
@@ -336,8 +394,11 @@ class _Parser:
             self.parsed.filters.extend(_filter(token, self.parsed))
             return None
         if token.kind == "phrase":
-            words = exact_tokens(token.text)
-            if not words:
+            words = [w for w in exact_tokens(token.text) if _short_enough(w, self.parsed)]
+            if len(words) > MAX_PHRASE_WORDS:
+                self.parsed.note("phrase_too_long", n=MAX_PHRASE_WORDS)
+                words = words[:MAX_PHRASE_WORDS]
+            if not words or not self.parsed.take_word():
                 return None
             node: Node = Phrase(words) if len(words) > 1 else Word(words[0], -1, -1)
             return Not(node) if token.negated else node
@@ -369,20 +430,37 @@ def _word_node(token: _Token, parsed: Parsed) -> Node | None:
     words: list[Word] = []
     for piece in TOKEN_RE.finditer(core):
         folded = exact_tokens(piece.group(0))
-        if folded:
+        if folded and _short_enough(folded[0], parsed):
+            if not parsed.take_word():
+                break
             words.append(Word(folded[0], start + piece.start(), start + piece.end()))
     if not words:
         return None
     last = words[-1]
     if prefix and core[-1:].isalnum():
-        if len(last.text) >= MIN_PREFIX_LENGTH:
-            last.prefix = True
-        else:
+        if len(last.text) < MIN_PREFIX_LENGTH:
             parsed.note("bare_wildcard", n=MIN_PREFIX_LENGTH)
-    if fuzzy and len(words) == 1 and not last.prefix:
+        elif parsed.take_pattern():
+            last.prefix = True
+    if fuzzy and len(words) == 1 and not last.prefix and parsed.take_pattern():
         last.fuzzy = fuzzy
     node: Node = words[0] if len(words) == 1 else Group("coord", list(words))
     return Not(node) if negated else node
+
+
+def _short_enough(word: str, parsed: Parsed) -> bool:
+    if len(word) > MAX_WORD_LENGTH:
+        parsed.note("word_too_long", n=MAX_WORD_LENGTH)
+        return False
+    return True
+
+
+def _date_in_range(value: date, raw: object, parsed: Parsed) -> bool:
+    """Dates outside MIN_YEAR..MAX_YEAR are refused: 0001-01-01 in WIB is before year 1 in UTC."""
+    if MIN_YEAR <= value.year <= MAX_YEAR:
+        return True
+    parsed.note("date_out_of_range", value=str(raw), low=MIN_YEAR, high=MAX_YEAR)
+    return False
 
 
 def _parse_date(value: str) -> date | None:
@@ -410,6 +488,8 @@ def _filter(token: _Token, parsed: Parsed) -> list[Filter]:
         if value is None:
             parsed.note("bad_date", value=raw)
             return []
+        if not _date_in_range(value, raw, parsed):
+            return []
     elif name == "in":
         value = IN_VALUES.get(lowered)
         if value is not None:
@@ -425,7 +505,9 @@ def _filter(token: _Token, parsed: Parsed) -> list[Filter]:
     return [Filter(name if name != "thread" else "thread_id", value, token.negated)]
 
 
-def form_filters(filters: SearchFilters | None) -> tuple[list[Filter], str | None]:
+def form_filters(
+    filters: SearchFilters | None, parsed: Parsed | None = None
+) -> tuple[list[Filter], str | None]:
     """The form's filters as :class:`Filter` values (and ``in:title``)."""
     if filters is None:
         return [], None
@@ -446,6 +528,8 @@ def form_filters(filters: SearchFilters | None) -> tuple[list[Filter], str | Non
             continue
         if isinstance(value, str):
             value = "-".join(value.strip().lower().split())
+        if isinstance(value, date) and not _date_in_range(value, value, parsed or Parsed()):
+            continue
         result.append(Filter(name, value))
     return result, ("title" if filters.in_title else None)
 
@@ -455,9 +539,9 @@ def parse(query: str, filters: SearchFilters | None = None) -> Parsed:
     parsed = Parsed()
     text = clean(query or "", parsed)
     parsed.query = text
-    parser = _Parser(_lex(text, parsed), parsed)
+    parser = _Parser(_limit_depth(_lex(text, parsed), parsed), parsed)
     parsed.clauses = parser.sequence()
-    extra, in_field = form_filters(filters)
+    extra, in_field = form_filters(filters, parsed)
     parsed.filters.extend(extra)
     if in_field and not parsed.in_field:
         parsed.in_field = in_field

@@ -248,3 +248,63 @@ def test_query_notes_are_in_the_members_language(client, make_thread, language, 
     make_thread()
     html = client.get("/search?q=((pojok", headers={"Accept-Language": language})
     assert expected in html.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "(" * 200 + "pojok" + ")" * 200}, "Tanda kurung lebih dari 6 lapis diabaikan"),
+        ({"q": "pojok after:0001-01-01"}, "di luar tahun 1900–2999"),
+        ({"q": "pojok", "after": "0001-01-01"}, "di luar tahun 1900–2999"),
+        ({"q": "pojok before:9999-12-31"}, "di luar tahun 1900–2999"),
+        ({"q": "pojok " + " ".join(f"-kata{i}" for i in range(120))}, "Hanya 16 kata pertama"),
+        ({"q": "pojok " + "x" * 60}, "Kata yang lebih dari 40 huruf diabaikan"),
+    ],
+)
+def test_hostile_queries_are_a_note_and_still_find(client, make_thread, params, expected):
+    make_thread(title="Pojok baca di balai desa")
+    response = client.get("/search", query_string=params)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert expected in html
+    assert "Pencarian sedang bermasalah" not in html
+    assert hit_titles(response) == ["Pojok baca di balai desa"]
+
+
+def test_a_pathological_post_shows_a_short_snippet(client, make_thread):
+    make_thread(title="Catatan rapat", body="zebrakurung " + "[" * 20_000)
+    html = client.get("/search?q=zebrakurung").get_data(as_text=True)
+    snippet = html.split('<p class="snippet">', 1)[1].split("</p>", 1)[0]
+    assert "<mark>zebrakurung</mark>" in snippet
+    assert snippet.count("[") <= 400
+
+
+def logged(app) -> list[str]:
+    with app_db(app) as session:
+        return sorted(session.scalars(sa.select(SearchLogEntry.query)))
+
+
+def test_one_searcher_repeating_a_search_is_logged_once(app, client, make_user):
+    member = make_user()
+    login_as(client, member)
+    for _ in range(5):
+        client.get("/search?q=buku hilang")
+    other = app.test_client()
+    login_as(other, make_user())
+    other.get("/search?q=Buku Hilang")  # someone else looking for the same counts
+    visitor = app.test_client()
+    for _ in range(3):
+        visitor.get("/search?q=buku hilang")
+    assert logged(app) == ["buku hilang"] * 3
+
+
+def test_a_flood_of_visitor_searches_adds_a_bounded_number_of_rows(app, make_user):
+    app.config["SEARCH_LOG_VISITORS"] = "5 per hour"
+    visitor = app.test_client()
+    for n in range(30):
+        visitor.get(f"/search?q=spam{n}", environ_base={"REMOTE_ADDR": f"192.0.2.{n}"})
+    assert len(logged(app)) == 5
+    member = app.test_client()
+    login_as(member, make_user())
+    member.get("/search?q=rak buku")  # members are still heard
+    assert "rak buku" in logged(app)

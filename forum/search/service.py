@@ -6,6 +6,7 @@ the database: one query loads their threads, one finds the reply pages.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
@@ -18,6 +19,10 @@ import sqlalchemy.orm as so
 from cachetools import TTLCache
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 from markupsafe import Markup
 
 from search_index import SearchFilters
@@ -197,6 +202,15 @@ NOTE_TEXTS = {
     "empty_filter": _l("The filter %(name)s: needs a value and was ignored."),
     "bad_filter": _l("“%(value)s” is not known for %(name)s: and was ignored."),
     "bad_date": _l("The date “%(value)s” is not known (use YYYY-MM-DD) and was ignored."),
+    "date_out_of_range": _l(
+        "The date “%(value)s” is outside the years %(low)s–%(high)s and was ignored."
+    ),
+    "too_deep": _l("Brackets more than %(n)s deep were ignored."),
+    "too_many_patterns": _l(
+        "Only %(n)s words with * or ~ were expanded; the rest were searched as typed."
+    ),
+    "word_too_long": _l("Words longer than %(n)s letters were ignored."),
+    "phrase_too_long": _l("The phrase was cut to %(n)s words."),
     "no_words": _l("There are no words to search for; try other words."),
     "only_stop_words": _l("Those words are too common to search for; add another word."),
     "too_many_words": _l("Only the first %(n)s words were searched."),
@@ -219,14 +233,62 @@ def normalize_logged_query(query: str) -> str:
     return re.sub(r"\s+", " ", query).strip().lower()[:MAX_LOGGED_QUERY]
 
 
-def log_search(query: str, results: int) -> None:
+# The log tells facilitators what people look for, not how often one person
+# (or one script) presses Enter: the same words from the same searcher count
+# once an hour, and visitors together add at most so many rows an hour.
+LOG_SAME_SEARCH = "1 per hour"
+DEFAULT_LOG_VISITORS = "60 per hour"
+
+
+def _log_limiter() -> FixedWindowRateLimiter:
+    """Counters in the rate limits' storage (shared by workers when that is Redis)."""
+    limiter = current_app.extensions.get("serambi.search_log_limiter")
+    if limiter is None:
+        uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+        try:
+            storage = storage_from_string(uri)
+        except Exception:  # a storage this process cannot use: count here
+            log.warning("search log: storage %s unusable, counting per process", uri)
+            storage = storage_from_string("memory://")
+        limiter = current_app.extensions.setdefault(
+            "serambi.search_log_limiter", FixedWindowRateLimiter(storage)
+        )
+    return limiter
+
+
+def _searcher_key(searcher) -> tuple[str, bool]:
+    """An opaque key for who searched (never stored with the query), and whether a visitor."""
+    if searcher is not None and getattr(searcher, "is_authenticated", False):
+        return f"member:{searcher.id}", False
+    return f"address:{get_remote_address()}", True
+
+
+def should_log(text: str, searcher) -> bool:
+    """True if this search adds a row: new for this searcher this hour, within visitors' share."""
+    who, visitor = _searcher_key(searcher)
+    digest = hashlib.sha256(f"{who}|{text}".encode()).hexdigest()[:32]
+    try:
+        limiter = _log_limiter()
+        if not limiter.hit(parse(LOG_SAME_SEARCH), "search-log", digest):
+            return False
+        if visitor:
+            share = current_app.config.get("SEARCH_LOG_VISITORS", DEFAULT_LOG_VISITORS)
+            return limiter.hit(parse(share), "search-log", "visitors")
+        return True
+    except Exception:  # the counters are down: log nothing rather than everything
+        log.warning("search log: counters unavailable, search not logged", exc_info=True)
+        return False
+
+
+def log_search(query: str, results: int, searcher=None) -> None:
     """Record a search (never who made it) in its own short write transaction.
 
     Search is a GET: the request's own session only reads, so this write takes
-    a separate connection and, on SQLite, the write lock for a moment.
+    a separate connection and, on SQLite, the write lock for a moment. Repeats
+    and floods are not recorded (:func:`should_log`).
     """
     text = normalize_logged_query(query)
-    if not text:
+    if not text or not should_log(text, searcher):
         return
     try:
         with writing(), db.engine.begin() as connection:

@@ -16,12 +16,15 @@ from ..permissions import why_not_moderate
 from . import service
 from .forms import MAX_QUERY
 from .forms import SearchForm
+from .limits import search_limit
+from .limits import suggest_limit
 
 bp = Blueprint("search", __name__)
 SUGGEST_MIN_CHARS = 3
 
 
 @bp.route("/search")
+@search_limit
 def results():
     form = SearchForm()
     form.validate()  # only dates and the thread id can be wrong; they are shown inline
@@ -40,12 +43,13 @@ def results():
         )
         hits = service.load_hits(found.hits, current_user, current_app.config["REPLIES_PER_PAGE"])
         if query and page == 1 and filters.thread_id is None:
-            service.log_search(query, found.total)
+            service.log_search(query, found.total, current_user)
     notes = service.describe_notes(found.notes) if found else []
     return render_template("search/results.html", form=form, found=found, hits=hits, notes=notes)
 
 
 @bp.route("/search/suggest")
+@suggest_limit
 def suggest():
     """Titles matching what is typed so far: a small HTML fragment for the search box."""
     query = (request.args.get("q") or "").strip()[:MAX_QUERY]

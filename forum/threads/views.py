@@ -37,6 +37,7 @@ from ..permissions import why_not_edit
 from ..permissions import why_not_solve
 from ..refusals import Refusal
 from ..regions import regions
+from ..search.limits import similar_limit
 from ..search.service import similar_threads
 from ..search.service import similar_to_thread
 from ..sections import SECTION_NAMES
@@ -179,6 +180,7 @@ def new():
 
 
 @bp.route("/threads/new/similar")
+@similar_limit
 def similar_to_title():
     """Threads like the title being typed: an HTML fragment for the new-thread form."""
     title = (request.args.get("title") or "").strip()[:200]
