@@ -117,7 +117,7 @@ def users_confirm_emails(all_existing: bool) -> None:
 def search_reindex(if_needed: bool, procs: int) -> None:
     """Rebuild the index from the database (searches keep working meanwhile)."""
     from .extensions import search
-    from .search.service import rebuild_index
+    from .search.reindex import rebuild_index
     from .search_documents import count_documents
 
     if if_needed and search.status()["available"]:
@@ -133,7 +133,7 @@ def search_reindex(if_needed: bool, procs: int) -> None:
 @click.option("--dry-run", is_flag=True, help="Only report; do not repair.")
 def search_check(dry_run: bool) -> None:
     """Compare the index with the database; repair any drift (exit 1 if drift remains)."""
-    from .search.service import check_index
+    from .search.reindex import check_index
     from .search_documents import count_documents
 
     total = count_documents(db.session)
@@ -238,7 +238,7 @@ def backup_restore(path: str) -> None:
 
     from .backup import BackupError
     from .backup import restore_backup
-    from .search.service import rebuild_index
+    from .search.reindex import rebuild_index
 
     db.session.remove()
     try:

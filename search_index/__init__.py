@@ -10,6 +10,22 @@ The forum uses one :class:`SearchIndex` (a Flask extension)::
 Mapped rows that appear in search define ``search_changes()`` returning
 :class:`SearchDocument` values to (re)index and ``str`` keys
 (:func:`document_key`) to remove; a deleted row's results are all removed.
+
+Modules, in the order a search passes through them:
+
+- ``syntax``: what a member typed -> a small syntax tree and filters, with caps
+  and notes (never raises);
+- ``query_builder``: the syntax tree -> Whoosh queries (stems, synonyms, fields);
+- ``whoosh_queries``: Whoosh query classes we add or fix (``Any``, ``Restrict``,
+  ``Exclude``, ``DocSet``);
+- ``docsets`` and ``scoring``: every matching post by set operations, then scores
+  for the posts that can reach the page;
+- ``searching``: threads ranked by their best post, a page of hits, the entry point;
+- ``spelling``: did you mean; ``highlight``: escaped titles and snippets;
+- ``related``: search-as-you-type and similar threads;
+- ``analysis``, ``schema``, ``documents``: words, fields, and the values that
+  cross the boundary; ``store``, ``outbox``, ``rebuild``, ``engine``: the index
+  on disk, pending writes, rebuilds, and one process's view of it all.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from . import schema as f
-from .queries import segment_id
+from .whoosh_queries import segment_id
 
 CACHED_SEGMENTS = 256
 

@@ -24,8 +24,8 @@ from sqlalchemy.engine import Engine
 from whoosh.index import LockError
 from whoosh.writing import MERGE_SMALL
 
-from . import query
 from . import related
+from . import searching
 from .documents import SearchDocument
 from .documents import SearchHit
 from .documents import SearchResults
@@ -101,7 +101,7 @@ class SearchEngine:
         """One page of threads matching ``text`` (user syntax) and ``filters``."""
         try:
             with self.store.searcher() as searcher:
-                return query.search(searcher, text, filters, page, per_page, sort)
+                return searching.search(searcher, text, filters, page, per_page, sort)
         except IndexUnavailable:
             self._recover()
             return SearchResults(page=page, per_page=per_page, notes=(NOTE_REBUILDING,))

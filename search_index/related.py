@@ -16,15 +16,15 @@ from . import schema as f
 from .analysis import exact_tokens
 from .documents import SearchHit
 from .highlight import Highlighter
-from .queries import Any
-from .queries import Exclude
-from .queries import Restrict
-from .query import MAX_CANDIDATES
-from .query import Best
-from .query import Builder
-from .query import make_hit
+from .query_builder import MAX_CANDIDATES
+from .query_builder import Builder
+from .searching import Best
+from .searching import make_hit
 from .syntax import Word
 from .syntax import parse
+from .whoosh_queries import Any
+from .whoosh_queries import Exclude
+from .whoosh_queries import Restrict
 
 SUGGEST_SECONDS = 0.5
 SIMILAR_SECONDS = 1.0

@@ -19,7 +19,7 @@ from forum.models import Post
 from forum.models import Thread
 from forum.models import User
 from forum.models import search_outbox
-from forum.search.service import check_index
+from forum.search.reindex import check_index
 
 WRITERS = 4
 REPLIES_EACH = 12

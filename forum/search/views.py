@@ -13,11 +13,16 @@ from ..extensions import search
 from ..http import page_arg
 from ..permissions import check
 from ..permissions import why_not_moderate
-from . import service
 from .forms import MAX_QUERY
 from .forms import SearchForm
+from .hits import describe_notes
+from .hits import filters_from_form
+from .hits import has_filters
+from .hits import load_hits
 from .limits import search_limit
 from .limits import suggest_limit
+from .search_log import log_search
+from .search_log import search_log_summary
 
 bp = Blueprint("search", __name__)
 SUGGEST_MIN_CHARS = 3
@@ -29,8 +34,8 @@ def results():
     form = SearchForm()
     form.validate()  # only dates and the thread id can be wrong; they are shown inline
     query = "" if form.q.errors else (form.q.data or "")  # e.g. a line break: shown inline
-    filters = service.filters_from_form(form)
-    searching = bool(query) or service.has_filters(filters) or filters.thread_id is not None
+    filters = filters_from_form(form)
+    searching = bool(query) or has_filters(filters) or filters.thread_id is not None
     found, hits = None, []
     if searching:
         page = page_arg()
@@ -41,10 +46,10 @@ def results():
             per_page=current_app.config["SEARCH_PER_PAGE"],
             sort=form.sort.data if form.sort.data in ("relevance", "newest") else "relevance",
         )
-        hits = service.load_hits(found.hits, current_user, current_app.config["REPLIES_PER_PAGE"])
+        hits = load_hits(found.hits, current_user, current_app.config["REPLIES_PER_PAGE"])
         if query and page == 1 and filters.thread_id is None:
-            service.log_search(query, found.total, current_user)
-    notes = service.describe_notes(found.notes) if found else []
+            log_search(query, found.total, current_user)
+    notes = describe_notes(found.notes) if found else []
     return render_template("search/results.html", form=form, found=found, hits=hits, notes=notes)
 
 
@@ -54,7 +59,7 @@ def suggest():
     """Titles matching what is typed so far: a small HTML fragment for the search box."""
     query = (request.args.get("q") or "").strip()[:MAX_QUERY]
     hits = search.suggest(query, limit=6) if len(query) >= SUGGEST_MIN_CHARS else []
-    threads = service.load_hits(hits, current_user, current_app.config["REPLIES_PER_PAGE"])
+    threads = load_hits(hits, current_user, current_app.config["REPLIES_PER_PAGE"])
     return render_template("search/_suggest.html", hits=threads, query=query)
 
 
@@ -63,5 +68,5 @@ def suggest():
 def log():
     """What members search for, and what they search for in vain (facilitators only)."""
     check(why_not_moderate(current_user))
-    frequent, empty = service.search_log_summary()
+    frequent, empty = search_log_summary()
     return render_template("search/log.html", frequent=frequent, empty=empty)

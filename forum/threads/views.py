@@ -38,8 +38,8 @@ from ..permissions import why_not_solve
 from ..refusals import Refusal
 from ..regions import regions
 from ..search.limits import similar_limit
-from ..search.service import similar_threads
-from ..search.service import similar_to_thread
+from ..search.similar import similar_threads
+from ..search.similar import similar_to_thread
 from ..sections import SECTION_NAMES
 from ..sections import SECTIONS
 from ..tags import normalize_tag

@@ -1,18 +1,14 @@
-"""Run a parsed query: clauses, filters, thread grouping, pages, did-you-mean.
+"""Turn a parsed query (:mod:`.syntax`) into Whoosh queries.
 
 Each free word becomes one *clause* matching its exact form, its stem, its
 synonyms and the thread's tags. Clauses are OR-ed; :mod:`.scoring` ranks a
 post that matches more clauses above every post that matches fewer
 ("kenapa pengunjung sepi?" finds posts about quiet visitors first, then posts
 about either). Filters always restrict (``Restrict``), never widen.
-
-Hits are posts; the page shows threads: every matching post is found by set
-operations (:mod:`.docsets`), and each thread is ranked by its best post.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -22,36 +18,24 @@ from datetime import timedelta
 from datetime import timezone
 
 from whoosh import query as wq
-from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from . import schema as f
-from .analysis import TOKEN_RE
-from .analysis import fold
 from .analysis import stem_word
 from .analysis import synonyms
-from .docsets import Matches
-from .docsets import find
-from .documents import SearchHit
 from .documents import SearchNote
-from .documents import SearchResults
 from .highlight import Highlighter
-from .queries import Any
-from .queries import Exclude
-from .queries import Restrict
-from .scoring import score_posts
 from .syntax import MAX_WORDS
 from .syntax import Filter
-from .syntax import Group
 from .syntax import Node
 from .syntax import Not
 from .syntax import Parsed
 from .syntax import Phrase
-from .syntax import SearchFilters
 from .syntax import Word
 from .syntax import make_note
-from .syntax import parse
-from .syntax import replace_words
+from .whoosh_queries import Any
+from .whoosh_queries import Exclude
+from .whoosh_queries import Restrict
 
 # Titles are short and repeated on every post of a thread: a modest boost is plenty.
 FIELD_BOOSTS = {f.TITLE_EXACT: 1.2, f.TITLE: 0.8, f.BODY_EXACT: 1.5, f.BODY: 1.0, f.EXTRA: 0.5}
@@ -60,9 +44,6 @@ SYNONYM_BOOST = 0.8  # a synonym is a good match, the word itself a little bette
 MAX_EXPANSION = 200  # terms a wildcard or "~" may expand to
 MAX_CANDIDATES = 5000  # terms looked at while expanding
 MAX_CLAUSES = MAX_WORDS  # words (or phrases) searched from one query
-# "Did you mean" looks at words of this many letters: shorter ones have too
-# many neighbours to guess from, and the cost of looking grows with the length.
-MIN_CORRECTED, MAX_CORRECTED = 4, 20
 WIB = timezone(timedelta(hours=7))
 
 
@@ -304,222 +285,3 @@ class Builder:
         if required:
             main = Restrict(main, wq.And(required) if len(required) > 1 else required[0])
         return Compiled(main, positives, self.highlighter, self.messages)
-
-
-# -- ranking threads -------------------------------------------------------------------
-
-
-@dataclass
-class Best:
-    """A thread's best post on this page."""
-
-    docnum: int
-    score: float
-    opening: bool
-
-
-def best_by_thread(
-    found: Matches, posts: list[tuple[float, int]], limit: int | None = None
-) -> dict[int, Best]:
-    """Each thread's best post, threads in rank order; ties go to the opening post.
-
-    With ``limit``, only the first ``limit`` threads are needed: the best few
-    posts are picked with a heap, and all of them sorted only if those were
-    too few (threads with many matching posts).
-    """
-    if limit is not None and len(posts) > limit * 20:
-        top = heapq.nsmallest(limit * 10, posts, key=_rank)
-        best = _best_in_order(found, top, limit)
-        if len(best) >= limit:
-            return best
-    return _best_in_order(found, sorted(posts, key=_rank), limit)
-
-
-def _rank(post: tuple[float, int]) -> tuple[float, int]:
-    return (-post[0], post[1])
-
-
-def _best_in_order(
-    found: Matches, posts: list[tuple[float, int]], limit: int | None
-) -> dict[int, Best]:
-    best: dict[int, Best] = {}
-    last_score = None
-    for score, docnum in posts:
-        if limit is not None and len(best) >= limit and last_score is not None:
-            if score < last_score:
-                break
-        thread = found.thread_of(docnum)
-        current = best.get(thread)
-        if current is None:
-            best[thread] = Best(docnum, score, found.is_opening(docnum))
-            last_score = score
-        elif score == current.score and not current.opening and found.is_opening(docnum):
-            best[thread] = Best(docnum, score, True)
-    return best
-
-
-def make_hit(
-    searcher: Searcher,
-    best: Best,
-    highlighter: Highlighter,
-    matching: int = 1,
-    snippet: bool = True,
-) -> SearchHit:
-    """A hit from a post's stored fields, with highlighted title and snippet."""
-    stored = searcher.stored_fields(best.docnum)
-    body = stored.get(f.BODY) or stored.get(f.EXTRA) or ""
-    return SearchHit(
-        thread_id=int(stored[f.THREAD_ID]),
-        post_id=int(stored[f.POST_ID]),
-        score=float(best.score),
-        title_html=highlighter.title(stored.get(f.TITLE, "")),
-        snippet_html=highlighter.snippet(body) if snippet else "",
-        matching_posts=matching,
-    )
-
-
-def run_compiled(
-    searcher: Searcher, compiled: Compiled, page: int, per_page: int, sort: str
-) -> tuple[list[SearchHit], int]:
-    """One page of thread hits and the total thread count.
-
-    Every matching post is found by set operations first (cheap), which gives
-    the total and the newest-first order; scores are computed in bulk only
-    for the posts that can reach this page.
-    """
-    if compiled.final is None:
-        return [], 0
-    found = find(searcher, compiled.final)
-    threads = found.threads()
-    wanted = page * per_page
-    first = (page - 1) * per_page
-    if len(threads) <= first:
-        return [], len(threads)
-    if sort == "newest" or not compiled.has_words:
-        newest = heapq.nlargest(wanted, threads.items(), key=lambda item: (item[1], item[0]))
-        page_threads = [thread for thread, _ in newest][first:]
-        posts = score_posts(searcher, compiled.clauses, found, None, set(page_threads))
-        best = best_by_thread(found, posts)
-    else:
-        posts = score_posts(searcher, compiled.clauses, found, wanted)
-        best = best_by_thread(found, posts, wanted)
-        page_threads = list(best)[first:wanted]
-    counts = found.counts(set(page_threads))
-    hits = [
-        make_hit(searcher, best[thread], compiled.highlighter, counts[thread])
-        for thread in page_threads
-        if thread in best
-    ]
-    return hits, len(threads)
-
-
-# -- did you mean -----------------------------------------------------------------------
-
-
-def _words(nodes: Iterable[Node]) -> Iterable[Word]:
-    for node in nodes:
-        if isinstance(node, Word):
-            yield node
-        elif isinstance(node, Group):
-            yield from _words(node.children)
-
-
-def _known(reader: IndexReader, word: str) -> bool:
-    stem = stem_word(word)
-    return any(
-        reader.doc_frequency(name, term) > 0
-        for name, term in (
-            (f.BODY_EXACT, word),
-            (f.TITLE_EXACT, word),
-            (f.BODY, stem),
-            (f.TITLE, stem),
-        )
-    )
-
-
-def _closest(reader: IndexReader, word: str) -> str | None:
-    for distance in (1, 2):
-        candidates: set[str] = set()
-        for name in (f.BODY_EXACT, f.TITLE_EXACT):
-            candidates.update(reader.terms_within(name, word, distance, prefix=1))
-        candidates.discard(word)
-        if candidates:
-            return max(
-                candidates,
-                key=lambda t: (
-                    reader.doc_frequency(f.BODY_EXACT, t) + reader.doc_frequency(f.TITLE_EXACT, t),
-                    t,
-                ),
-            )
-    return None
-
-
-def corrected_query(searcher: Searcher, parsed: Parsed) -> str | None:
-    """The query with unknown words replaced by the closest indexed words, if any."""
-    reader = searcher.reader()
-    replacements: dict[tuple[int, int], str] = {}
-    for word in _words(parsed.clauses):
-        if word.start < 0 or word.prefix or word.fuzzy:
-            continue
-        if not MIN_CORRECTED <= len(word.text) <= MAX_CORRECTED:
-            continue
-        if _known(reader, word.text):
-            continue
-        suggestion = _closest(reader, word.text)
-        if suggestion:
-            replacements[(word.start, word.end)] = suggestion
-    if not replacements:
-        return None
-    return replace_words(parsed.query, replacements)
-
-
-# -- entry points -----------------------------------------------------------------------
-
-
-def _join(messages: list[SearchNote]) -> tuple[SearchNote, ...]:
-    return tuple(dict.fromkeys(messages))
-
-
-def search(
-    searcher: Searcher,
-    text: str,
-    filters: SearchFilters | None = None,
-    page: int = 1,
-    per_page: int = 20,
-    sort: str = "relevance",
-    correct: bool = True,
-) -> SearchResults:
-    """Search ``text`` (user syntax) with optional form ``filters``; never raises on input."""
-    page = max(1, int(page))
-    per_page = min(max(1, int(per_page)), 100)
-    parsed = parse(text, filters)
-    compiled = Builder(searcher, parsed).build()
-    messages = parsed.messages + compiled.messages
-    if compiled.final is None and not parsed.clauses and not parsed.filters:
-        typed = [fold(token) for token in TOKEN_RE.findall(parsed.query)]
-        if typed and not any(typed):
-            messages.append(make_note("only_stop_words"))
-        elif parsed.query.strip():
-            messages.append(make_note("no_words"))
-    hits, total = run_compiled(searcher, compiled, page, per_page, sort)
-    corrected = corrected_query(searcher, parsed) if correct else None
-    if corrected and total == 0:
-        retry = search(searcher, corrected, filters, page, per_page, sort, correct=False)
-        if retry.total:
-            return SearchResults(
-                hits=retry.hits,
-                total=retry.total,
-                page=page,
-                per_page=per_page,
-                corrected_query=corrected,
-                showing_corrected=True,
-                notes=_join(messages + list(retry.notes)),
-            )
-    return SearchResults(
-        hits=hits,
-        total=total,
-        page=page,
-        per_page=per_page,
-        corrected_query=corrected,
-        notes=_join(messages),
-    )
