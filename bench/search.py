@@ -12,6 +12,7 @@ and, with ``--json``, to a file; bench/RESULTS.md holds the latest run.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -44,59 +46,33 @@ from search_index.schema import document_fields
 
 KINDS = ["one_word", "two_word", "phrase", "prefix", "filtered"]
 
-# Librarian-style questions, each judged relevant to the threads of one topic.
-# About half use relatives or abbreviations the posts never contain verbatim
-# (the bench prints how many query words never occur in the corpus).
-JUDGED: list[tuple[str, str]] = [
-    ("cara melatih pustakawan", "pelatihan"),
-    ("pustakawan dilatih apa saja?", "pelatihan"),
-    ("berlatih bersama fasilitator", "pelatihan"),
-    ("pelatihan untuk peserta baru", "pelatihan"),
-    ("bagaimana menumbuhkan minat baca", "membaca"),
-    ("buku yang paling banyak dibaca", "membaca"),
-    ("pembaca pemula berminat", "membaca"),
-    ("kegemaran membaca warga", "membaca"),
-    ("kenapa pengunjung sepi?", "pengunjung"),
-    ("warga jarang berkunjung", "pengunjung"),
-    ("perpustakaan jarang dikunjungi", "pengunjung"),
-    ("pemustaka makin sedikit", "pengunjung"),
-    ("menyumbang buku bekas", "koleksi"),
-    ("buku yang disumbangkan penerbit", "koleksi"),
-    ("menambah koleksi", "koleksi"),
-    ("mencari penyumbang majalah", "koleksi"),
-    ("cara mengatalog buku baru", "katalog"),
-    ("pendataan buku", "katalog"),
-    ("buku belum dikatalogkan", "katalog"),
-    ("klasifikasi dengan slims", "katalog"),
-    ("kegiatan mendongeng anak", "dongeng"),
-    ("lomba bercerita", "dongeng"),
-    ("pendongeng keliling", "dongeng"),
-    ("dongeng dengan boneka", "dongeng"),
-    ("akses internet gratis", "digital"),
-    ("mendigitalkan arsip desa", "digital"),
-    ("aplikasi ipusnas", "digital"),
-    ("komputer perpustakaan rusak", "digital"),
-    ("mengusulkan anggaran perpustakaan", "anggaran"),
-    ("didanai pemerintah desa", "anggaran"),
-    ("pendanaan dari dana desa", "anggaran"),
-    ("belum dianggarkan", "anggaran"),
-    ("pemuda yang mau bekerja", "relawan"),
-    ("penjadwalan relawan", "relawan"),
-    ("pekerjaan relawan perpustakaan", "relawan"),
-    ("kerelawanan taruna", "relawan"),
-    ("memasarkan produk warga", "umkm"),
-    ("keterampilan ibu-ibu", "umkm"),
-    ("pengusaha kecil di desa", "umkm"),
-    ("pemasaran umkm", "umkm"),
-    ("buku pertanian untuk kelompok tani", "pertanian"),
-    ("cara menanam cabai", "pertanian"),
-    ("pemupukan padi", "pertanian"),
-    ("memanen lebih banyak", "pertanian"),
-    ("ide kegiatan bulan ini", "kegiatan"),
-    ("berkegiatan di perpusdes", "kegiatan"),
-    ("acara gotong royong masyarakat", "kegiatan"),
-    ("perayaan di perpus desa", "kegiatan"),
-]
+JUDGED_FILE = Path(__file__).with_name("judged") / "queries.tsv"
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One judged query: relevant to every thread of ``topic``."""
+
+    text: str
+    topic: str
+    style: str  # keyword | question | chat
+
+    @property
+    def held_out(self) -> bool:
+        """Half the queries, by a hash of their text: never looked at while tuning."""
+        return hashlib.sha256(self.text.encode()).digest()[0] % 2 == 1
+
+
+def load_judged(path: Path = JUDGED_FILE) -> list[Judged]:
+    judged = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            text, topic, style = line.split("\t")
+            judged.append(Judged(text, topic, style))
+    return judged
+
+
+JUDGED = load_judged()
 
 
 # -- queries ----------------------------------------------------------------------------
@@ -236,18 +212,28 @@ def threads_in_order(posts: list[int], n: int = 10) -> list[int]:
     return list(dict.fromkeys(posts))[:n]
 
 
-def quality(run: Callable[[str], list[int]], relevant: dict[str, set[int]]) -> dict[str, float]:
-    recalls, ndcgs = [], []
-    for text, topic in JUDGED:
-        ranked = run(text)[:10]
-        wanted = relevant[topic]
+def quality(
+    run: Callable[[str], list[int]], relevant: dict[str, set[int]], judged: list[Judged]
+) -> dict[str, float]:
+    """recall@10, NDCG@10, MRR and precision@1 over threads (means over ``judged``)."""
+    recalls, ndcgs, ranks, firsts = [], [], [], []
+    for query in judged:
+        ranked = run(query.text)[:10]
+        wanted = relevant[query.topic]
         hits = [1 if thread in wanted else 0 for thread in ranked]
         ideal = min(10, len(wanted))
         recalls.append(sum(hits) / ideal if ideal else 0.0)
         dcg = sum(h / math.log2(i + 2) for i, h in enumerate(hits))
         idcg = sum(1 / math.log2(i + 2) for i in range(ideal))
         ndcgs.append(dcg / idcg if idcg else 0.0)
-    return {"recall@10": statistics.mean(recalls), "ndcg@10": statistics.mean(ndcgs)}
+        ranks.append(1 / (hits.index(1) + 1) if 1 in hits else 0.0)
+        firsts.append(float(hits[:1] == [1]))
+    return {
+        "recall@10": statistics.mean(recalls),
+        "ndcg@10": statistics.mean(ndcgs),
+        "mrr": statistics.mean(ranks),
+        "p@1": statistics.mean(firsts),
+    }
 
 
 def directory_size(path: Path) -> int:
@@ -322,6 +308,28 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"p50": statistics.median(values), "p95": percentile(values, 95)}
 
 
+def measure_latency(report, engine, connection, docs, args, bare_run) -> None:
+    rng = random.Random(args.seed)
+    queries = make_queries(docs, rng, args.queries_per_kind)
+    report["latency_ms"] = {
+        "ours": latencies(ours(engine), queries),
+        "bare_whoosh": latencies(bare_run, queries),
+        "fts5": latencies(fts(connection), queries),
+    }
+    print(
+        "\nlatency ms          ours p50/p95    bare whoosh p50/p95   fts5 p50/p95   "
+        "ours/fts5 p95  ours/bare p95"
+    )
+    for kind in KINDS:
+        o, b, s = (report["latency_ms"][name][kind] for name in ("ours", "bare_whoosh", "fts5"))
+        print(
+            f"  {kind:10} {o['p50']:8.1f} {o['p95']:8.1f}   {b['p50']:8.1f} {b['p95']:8.1f}"
+            f"   {s['p50']:7.1f} {s['p95']:7.1f}   {o['p95'] / s['p95']:9.1f}x"
+            f"   {o['p95'] / b['p95']:9.2f}x",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=100_000)
@@ -331,6 +339,13 @@ def main() -> None:
     parser.add_argument("--adds", type=int, default=30, help="posts for add-one-post latency")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--quality-only", action="store_true", help="skip latency and adds")
+    parser.add_argument(
+        "--half",
+        choices=["both", "tuning"],
+        default="both",
+        help="'tuning' while changing the ranking: the held-out half stays unseen",
+    )
     args = parser.parse_args()
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="serambi-bench-"))
@@ -383,50 +398,53 @@ def main() -> None:
         flush=True,
     )
 
-    rng = random.Random(args.seed)
-    queries = make_queries(docs, rng, args.queries_per_kind)
     bare_run, bare_close = bare_whoosh(engine)
-    report["latency_ms"] = {
-        "ours": latencies(ours(engine), queries),
-        "bare_whoosh": latencies(bare_run, queries),
-        "fts5": latencies(fts(connection), queries),
-    }
-    print(
-        "\nlatency ms          ours p50/p95    bare whoosh p50/p95   fts5 p50/p95   "
-        "ours/fts5 p95  ours/bare p95"
-    )
-    for kind in KINDS:
-        o, b, s = (report["latency_ms"][name][kind] for name in ("ours", "bare_whoosh", "fts5"))
-        print(
-            f"  {kind:10} {o['p50']:8.1f} {o['p95']:8.1f}   {b['p50']:8.1f} {b['p95']:8.1f}"
-            f"   {s['p50']:7.1f} {s['p95']:7.1f}   {o['p95'] / s['p95']:9.1f}x"
-            f"   {o['p95'] / b['p95']:9.2f}x",
-            flush=True,
-        )
+    if not args.quality_only:
+        measure_latency(report, engine, connection, docs, args, bare_run)
 
     relevant: dict[str, set[int]] = {}
     for thread_id, label in labels.items():
         relevant.setdefault(label.topic, set()).add(thread_id)
     fts_and, fts_or = fts(connection), fts(connection, " OR ")
-    report["quality"] = {
-        "ours": quality(
-            lambda q: [h.thread_id for h in engine.search(q, per_page=10).hits], relevant
-        ),
-        "bare_whoosh": quality(lambda q: threads_in_order(bare_run({"q": q})), relevant),
-        "fts5_and": quality(lambda q: threads_in_order(fts_and({"q": q}, 200)), relevant),
-        "fts5_or": quality(lambda q: threads_in_order(fts_or({"q": q}, 200)), relevant),
+    engines = {
+        "ours": lambda q: [h.thread_id for h in engine.search(q, per_page=10).hits],
+        "bare_whoosh": lambda q: threads_in_order(bare_run({"q": q})),
+        "fts5_and": lambda q: threads_in_order(fts_and({"q": q}, 200)),
+        "fts5_or": lambda q: threads_in_order(fts_or({"q": q}, 200)),
     }
+    halves = {"tuning": [j for j in JUDGED if not j.held_out]}
+    if args.half == "both":
+        halves["held_out"] = [j for j in JUDGED if j.held_out]
+    report["quality"] = {}
+    for half, judged in halves.items():
+        groups = {"all": judged}
+        for style in ("keyword", "question", "chat"):
+            groups[style] = [j for j in judged if j.style == style]
+        report["quality"][half] = {
+            name: {group: quality(run, relevant, queries) for group, queries in groups.items()}
+            for name, run in engines.items()
+        }
     vocabulary = {w for doc in docs for w in FTS_WORD.findall(f"{doc.title} {doc.body}".lower())}
-    query_words = [w for text, _ in JUDGED for w in FTS_WORD.findall(text.lower())]
+    query_words = [w for j in JUDGED for w in FTS_WORD.findall(j.text.lower())]
     unseen = sorted({w for w in query_words if w not in vocabulary})
     report["judged_words_not_in_corpus"] = unseen
     print(
         f"\nquality over {len(JUDGED)} judged queries (threads); query words the posts "
         f"never contain: {len(unseen)} of {len(set(query_words))}"
     )
-    for name, values in report["quality"].items():
-        print(f"  {name:12} recall@10 {values['recall@10']:.3f}  ndcg@10 {values['ndcg@10']:.3f}")
+    for half, by_engine in report["quality"].items():
+        print(f"\n  {half} half ({len(halves[half])} queries):")
+        print("  engine        group      recall@10  ndcg@10   mrr     p@1")
+        for name, by_group in by_engine.items():
+            for group, v in by_group.items():
+                print(
+                    f"  {name:12}  {group:9}  {v['recall@10']:.3f}      {v['ndcg@10']:.3f}"
+                    f"     {v['mrr']:.3f}   {v['p@1']:.3f}"
+                )
     bare_close()
+    if args.quality_only:
+        finish(report, args, workdir, connection, engine)
+        return
 
     report["add_one_ms"] = {
         "ours_commit_and_drain": summary(add_one_post(engine, workdir, docs, args.adds)),
@@ -436,6 +454,10 @@ def main() -> None:
     print("\nadd one post ms:")
     for name, values in report["add_one_ms"].items():
         print(f"  {name:24} p50 {values['p50']:.1f}  p95 {values['p95']:.1f}")
+    finish(report, args, workdir, connection, engine)
+
+
+def finish(report, args, workdir, connection, engine) -> None:
     connection.close()
     engine.close()
     if args.json:
