@@ -118,8 +118,9 @@ class SearchIndex:
         page: int = 1,
         per_page: int = 20,
         sort: str = "relevance",
+        correct: bool = True,
     ) -> SearchResults:
-        return self.engine.search(query, filters, page, per_page, sort)
+        return self.engine.search(query, filters, page, per_page, sort, correct)
 
     def suggest(self, query: str, limit: int = 8) -> list[SearchHit]:
         return self.engine.suggest(query, limit)

@@ -47,20 +47,51 @@ STOP_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 
-# Sastrawi gets a few words our members use every day wrong ("relawan" becomes
-# "rawan", "pengunjung" and "kunjungan" part ways); fix those here.
-STEM_EXCEPTIONS: dict[str, str] = {
-    "relawan": "relawan",
-    "pengunjung": "kunjung",
-    "pengunjungnya": "kunjung",
-    "mengunjungi": "kunjung",
-    "berkunjung": "kunjung",
-    "berdiskusi": "diskusi",
-    "pemustaka": "pemustaka",
-    "bertani": "tani",
-    "pemupukan": "pupuk",
-    "kerelawanan": "relawan",
-}
+DATA = Path(__file__).parent
+
+
+def _pairs(name: str) -> dict[str, str]:
+    """``left = right`` lines of a data file next to this module (``#`` starts a comment)."""
+    pairs = {}
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            left, right = (part.strip().lower() for part in line.split("=", 1))
+            pairs[left] = right
+    return pairs
+
+
+def _words_file(name: str) -> frozenset[str]:
+    text = (DATA / name).read_text(encoding="utf-8")
+    return frozenset(
+        word for line in text.splitlines() for word in line.split("#", 1)[0].lower().split()
+    )
+
+
+# Chat spellings read as their full forms, in posts and in queries alike
+# ("tdk" -> "tidak", "yg" -> "yang", "perpus" -> "perpustakaan").
+CHAT_WORDS: dict[str, str] = _pairs("chat_words.txt")
+# Words of asking ("bagaimana", "tolong", "dong"): never what a question is about.
+QUESTION_WORDS: frozenset[str] = _words_file("question_words.txt")
+# Sastrawi puts a few words our members use every day in the wrong family
+# ("relawan" -> "rawan", "mengatasi" -> "atas", "pengunjung" -> "unjung").
+STEM_EXCEPTIONS: dict[str, str] = _pairs("stem_exceptions.txt")
+MIN_STEM = 4  # shorter stems are too often another word ("bertani" -> "tan")
+NASAL_ROOTS = "ptks"  # meN-/peN- replace these first letters: menanam <- tanam
+
+
+def plausible_stem(word: str, stem: str) -> bool:
+    """The stemmer's answer, checked against the word's own form.
+
+    A stem is used only when the word visibly contains it (or contains it after
+    the nasal change of meN-/peN-, as in menanam/tanam and pemerintah/perintah)
+    and it is not too short to be a family of its own.
+    """
+    if stem == word:
+        return True
+    if len(stem) < MIN_STEM:
+        return False
+    return stem in word or (stem[0] in NASAL_ROOTS and stem[1:] in word)
 
 
 class Stemmer(Protocol):
@@ -118,7 +149,8 @@ def stem_word(word: str) -> str:
     exception = STEM_EXCEPTIONS.get(word)
     if exception is not None:
         return exception
-    return current_stemmer().stem(word) or word
+    stem = current_stemmer().stem(word) or word
+    return stem if plausible_stem(word, stem) else word
 
 
 _last = threading.local()  # the last text analyzed in this thread, and its words
@@ -135,6 +167,7 @@ def analyze(text: str) -> list[tuple[str, str, int, int]]:
     words = []
     for match in TOKEN_RE.finditer(text):
         word = match.group(0).lower().translate(accent_map)
+        word = CHAT_WORDS.get(word, word)
         if word in STOP_WORDS:
             continue
         words.append((word, stem_word(word), match.start(), match.end()))
@@ -210,6 +243,7 @@ def fold(token: str) -> str:
     (snippets fold every word of every shown post); "" for a stop word.
     """
     word = token.lower().translate(accent_map)
+    word = CHAT_WORDS.get(word, word)
     return "" if word in STOP_WORDS else word
 
 
@@ -275,7 +309,7 @@ class SynonymTable:
         return matches
 
 
-SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
+SYNONYMS_FILE = DATA / "synonyms.txt"
 
 
 @functools.cache

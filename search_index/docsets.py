@@ -22,7 +22,9 @@ from dataclasses import field
 from itertools import accumulate
 
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import _lenfield
 from whoosh.matching import Matcher
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -40,9 +42,20 @@ class SegmentColumns:
     thread: list[int]
     last_activity: list[int]  # the thread's last activity, as Whoosh's sortable number
     openings: frozenset[int]  # opening posts
+    lifted: frozenset[int] = frozenset()  # solved threads' posts, openings with report sections
 
 
 _columns: OrderedDict[str, SegmentColumns] = OrderedDict()
+
+
+def _with_sections(reader: IndexReader, openings: frozenset[int]) -> frozenset[int]:
+    """Opening posts with words in ``extra`` (a practice's report sections, attachments)."""
+    perdoc = reader._perdoc  # the length columns are not schema fields
+    name = _lenfield(f.EXTRA)
+    if not perdoc.has_column(name):
+        return frozenset()
+    lengths = perdoc.column_reader(name, LENGTHS_COLUMN)
+    return frozenset(d for d in openings if lengths[d])
 
 
 def segment_columns(leaf: Searcher) -> SegmentColumns:
@@ -54,7 +67,8 @@ def segment_columns(leaf: Searcher) -> SegmentColumns:
         thread = [int(v or 0) for v in reader.column_reader(f.THREAD_ID)]
         last = list(reader.column_reader(f.LAST_ACTIVITY, translate=False))
         openings = frozenset(term_postings(reader, f.IS_OPENING, b"t").ids)
-        columns = SegmentColumns(thread, last, openings)
+        solved = frozenset(term_postings(reader, f.SOLVED, b"t").ids)
+        columns = SegmentColumns(thread, last, openings, solved | _with_sections(reader, openings))
         _columns[key] = columns
         while len(_columns) > CACHED_SEGMENTS:
             _columns.popitem(last=False)
@@ -295,6 +309,10 @@ class Matches:
         """The thread of a global docnum."""
         columns, local = self._locate(docnum)
         return columns.thread[local]
+
+    def last_activity_of(self, docnum: int) -> int:
+        columns, local = self._locate(docnum)
+        return columns.last_activity[local] or 0
 
     def is_opening(self, docnum: int) -> bool:
         columns, local = self._locate(docnum)

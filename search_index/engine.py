@@ -97,11 +97,15 @@ class SearchEngine:
         page: int = 1,
         per_page: int = 20,
         sort: str = "relevance",
+        correct: bool = True,
     ) -> SearchResults:
-        """One page of threads matching ``text`` (user syntax) and ``filters``."""
+        """One page of threads matching ``text`` (user syntax) and ``filters``.
+
+        ``correct=False`` searches exactly what was typed (no "did you mean").
+        """
         try:
             with self.store.searcher() as searcher:
-                return searching.search(searcher, text, filters, page, per_page, sort)
+                return searching.search(searcher, text, filters, page, per_page, sort, correct)
         except IndexUnavailable:
             self._recover()
             return SearchResults(page=page, per_page=per_page, notes=(NOTE_REBUILDING,))

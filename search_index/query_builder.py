@@ -262,7 +262,8 @@ class Builder:
         if message not in self.messages:
             self.messages.append(message)
 
-    def build(self) -> Compiled:
+    def build(self, all_words: bool = False) -> Compiled:
+        """The whole query; with ``all_words``, posts must match every word (not any)."""
         negatives: list[wq.Query] = []
         positives = self.sequence(self.parsed.clauses, negatives)
         if len(positives) > MAX_CLAUSES:
@@ -275,7 +276,8 @@ class Builder:
         for item in self.parsed.filters:
             (negatives if item.negated else required).append(filter_query(item))
         if positives:
-            main: wq.Query = Any(positives) if len(positives) > 1 else positives[0]
+            joined = wq.And(positives) if all_words else Any(positives)
+            main: wq.Query = joined if len(positives) > 1 else positives[0]
         elif (negatives or required) and not words_typed:
             main = wq.Every()
         else:

@@ -25,7 +25,7 @@ from .analysis import exact_analyzer
 from .analysis import stemmed_analyzer
 from .documents import SearchDocument
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: chat spellings read as full words; stems checked
 
 KEY = "key"
 POST_ID = "post_id"

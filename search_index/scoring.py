@@ -27,6 +27,7 @@ from whoosh.codec.whoosh3 import _lenfield
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from . import schema as f
 from .docsets import Matches
 from .docsets import Memo
 from .docsets import leaf_docs
@@ -35,6 +36,17 @@ from .docsets import term_postings
 K1 = 1.2
 B = 0.75
 CLAUSE_WEIGHT = 1000.0  # per unit of coordination: more than any BM25F sum (< 2.2 x the IDFs)
+# Where a word was found says how much it tells. In the thread's title or its
+# opening post the thread is about it; in a reply it may be a passing mention,
+# so it counts for this share of the word's weight.
+REPLY_MENTION = 0.6
+TITLE_MENTION = 1.0  # found in the title: what the thread is about
+# Among equally matching posts: the opening post states the thread's subject,
+# and a solved challenge or a practice with its report sections filled in is
+# the better answer to send someone to (small lifts on the BM25F part only).
+OPENING_LIFT = 1.25
+EVIDENCE_LIFT = 1.1
+TITLE_FIELDS = frozenset({f.TITLE, f.TITLE_EXACT})
 _BYTE_LENGTHS = [float(byte_to_length(i)) for i in range(256)]
 _lengths: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
 
@@ -122,23 +134,28 @@ def score_posts(
     # Which clauses each matched post has, weighted by how telling each is:
     # set operations per segment.
     weights = [clause_weight(searcher, clause, found.memo) for clause in clauses]
+    title_clauses = [_title_part(clause) for clause in clauses]
     matched: list[tuple[int, int, set[int], dict[int, float]]] = []  # index, offset, docs, coord
     for index, (leaf, offset) in enumerate(searcher.leaf_searchers()):
         _, _, columns, docs = found.segments[index]
         if only_threads is not None:
             docs = {d for d in docs if columns.thread[d] in only_threads}
-        if len(clauses) <= 1:  # nothing to coordinate
-            coord = dict.fromkeys(docs, weights[0] if weights else 0.0)
-        else:
-            coord = dict.fromkeys(docs, 0.0)
-            for clause, weight in zip(clauses, weights, strict=True):
-                for docnum in leaf_docs(leaf, clause, found.memo) & docs:
+        columns = found.segments[index][2]
+        coord = dict.fromkeys(docs, 0.0)
+        for clause, title, weight in zip(clauses, title_clauses, weights, strict=True):
+            in_title = leaf_docs(leaf, title, found.memo) if title is not None else set()
+            for docnum in leaf_docs(leaf, clause, found.memo) & docs:
+                if docnum in in_title:
+                    coord[docnum] += weight * TITLE_MENTION
+                elif docnum in columns.openings:
                     coord[docnum] += weight
+                else:
+                    coord[docnum] += weight * REPLY_MENTION
         matched.append((index, offset, docs, coord))
 
     # Choose the tiers to score (sums are taken in clause order: equal sets, equal floats).
     targets: list[set[int]] = [set() for _ in matched]
-    if len(clauses) <= 1 or wanted_threads is None:
+    if wanted_threads is None:
         targets = [docs for _, _, docs, _ in matched]
     else:
         tiers: dict[float, list[tuple[int, int]]] = defaultdict(list)  # coord -> posts
@@ -161,7 +178,7 @@ def score_posts(
         list({(t.fieldname, t.text, t.boost): t for t in _terms(c)}.values()) for c in clauses
     ]
     results: list[tuple[float, int]] = []
-    for (leaf, offset), (_, _, _, coord), wanted in zip(
+    for (leaf, offset), (index, _, _, coord), wanted in zip(
         searcher.leaf_searchers(), matched, targets, strict=True
     ):
         if not wanted:
@@ -174,5 +191,24 @@ def score_posts(
             for docnum, x in tf.items():
                 if x:
                     scores[docnum] += weight * x * (K1 + 1) / (K1 + x)
-        results.extend([(coord[d] * CLAUSE_WEIGHT + s, offset + d) for d, s in scores.items()])
+        columns = found.segments[index][2]
+        results.extend(
+            [
+                (coord[d] * CLAUSE_WEIGHT + s * _lift(columns, d), offset + d)
+                for d, s in scores.items()
+            ]
+        )
     return results
+
+
+def _lift(columns, docnum: int) -> float:
+    lift = OPENING_LIFT if docnum in columns.openings else 1.0
+    return lift * EVIDENCE_LIFT if docnum in columns.lifted else lift
+
+
+def _title_part(clause: wq.Query) -> wq.Query | None:
+    """The clause's title terms alone (where a match says what the thread is about)."""
+    terms = [t for t in _terms(clause) if t.fieldname in TITLE_FIELDS]
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else wq.Or(terms)

@@ -43,20 +43,21 @@ def best_by_thread(
 ) -> dict[int, Best]:
     """Each thread's best post, threads in rank order; ties go to the opening post.
 
-    With ``limit``, only the first ``limit`` threads are needed: the best few
-    posts are picked with a heap, and all of them sorted only if those were
-    too few (threads with many matching posts).
+    Equal scores are ordered by the thread's activity, most recent first. With
+    ``limit``, only the first ``limit`` threads are needed: the best few posts
+    are picked with a heap, and all of them sorted only if those were too few
+    (threads with many matching posts).
     """
+
+    def rank(post: tuple[float, int]) -> tuple[float, int, int]:
+        return (-post[0], -found.last_activity_of(post[1]), post[1])
+
     if limit is not None and len(posts) > limit * 20:
-        top = heapq.nsmallest(limit * 10, posts, key=_rank)
+        top = heapq.nsmallest(limit * 10, posts, key=rank)
         best = _best_in_order(found, top, limit)
         if len(best) >= limit:
             return best
-    return _best_in_order(found, sorted(posts, key=_rank), limit)
-
-
-def _rank(post: tuple[float, int]) -> tuple[float, int]:
-    return (-post[0], post[1])
+    return _best_in_order(found, sorted(posts, key=rank), limit)
 
 
 def _best_in_order(
@@ -162,7 +163,7 @@ def search(
         elif parsed.query.strip():
             messages.append(make_note("no_words"))
     hits, total = run_compiled(searcher, compiled, page, per_page, sort)
-    corrected = corrected_query(searcher, parsed) if correct else None
+    corrected = corrected_query(searcher, parsed, filters) if correct else None
     if corrected and total == 0:
         retry = search(searcher, corrected, filters, page, per_page, sort, correct=False)
         if retry.total:

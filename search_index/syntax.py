@@ -8,7 +8,11 @@ Syntax: free words (OR-ed, posts with all of them first), ``"exact phrase"``,
 ``-word`` / ``NOT word``, ``a OR b``, ``a AND b``, ``( ... )``, ``word*`` (at
 least five letters first), ``word~`` / ``word~2`` (spelling variants, distance
 at most 2), and the filters ``kind: tag: author: region: province: status:
-before: after: in: thread:`` (Indonesian aliases too). ``-tag:x`` excludes.
+before: after: in: thread:`` with Indonesian names beside them (``jenis:praktik|tantangan
+tag: oleh: wilayah: provinsi: status:teratasi|belum sebelum: sesudah:`` and
+``judul:kata`` for a word searched in titles). A region is written as the
+dashboard writes it: a kabupaten/kota slug (``purwakarta``, ``kota-bandung``) or
+``provinsi-jawa-barat`` for a whole province. ``-tag:x`` excludes.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import field
 from datetime import date
 from datetime import datetime
 
+from .analysis import QUESTION_WORDS
 from .analysis import TOKEN_RE
 from .analysis import exact_tokens
 from .documents import SearchNote
@@ -78,6 +83,8 @@ FIELD_ALIASES = {
     "penulis": "author",
     "oleh": "author",
     "region": "region",
+    "wilayah": "region",
+    "daerah": "region",
     "kabupaten": "region",
     "kab": "region",
     "kota": "region",
@@ -91,6 +98,8 @@ FIELD_ALIASES = {
     "setelah": "after",
     "in": "in",
     "di": "in",
+    "judul": "title",
+    "title": "title",
     "thread": "thread",
     "topik": "thread",
 }
@@ -104,12 +113,16 @@ KIND_VALUES = {
 STATUS_VALUES = {
     "solved": "solved",
     "selesai": "solved",
+    "teratasi": "solved",
+    "terjawab-sudah": "solved",
     "terjawab": "solved",
     "unsolved": "unsolved",
     "belum": "unsolved",
     "belum-terjawab": "unsolved",
+    "belum-teratasi": "unsolved",
     "open": "unsolved",
 }
+PROVINCE_PREFIX = "provinsi-"
 IN_VALUES = {"title": "title", "judul": "title", "body": "body", "isi": "body"}
 
 
@@ -390,6 +403,8 @@ class _Parser:
             if not children:
                 return None
             return children[0] if len(children) == 1 else Group("coord", children)
+        if token.kind == "field" and token.name == "title":
+            return self._title_words(token)
         if token.kind == "field":
             self.parsed.filters.extend(_filter(token, self.parsed))
             return None
@@ -406,6 +421,23 @@ class _Parser:
             self.parsed.note("lone_operator", op=token.text)
             return None
         return _word_node(token, self.parsed)
+
+    def _title_words(self, token: _Token) -> Node | None:
+        """``judul:kata`` or ``judul:"dua kata"``: words searched in titles (``in:title``)."""
+        value = token.text
+        if not value.strip().strip('"'):
+            self.parsed.note("empty_filter", name="judul")
+            return None
+        self.parsed.in_field = "title"
+        start = token.end - len(value)
+        if value.startswith('"'):
+            words = exact_tokens(value.strip('"'))[:MAX_PHRASE_WORDS]
+            if not words or not self.parsed.take_word():
+                return None
+            node: Node = Phrase(words) if len(words) > 1 else Word(words[0], -1, -1)
+        else:
+            node = _word_node(_Token("word", value, start, token.end), self.parsed)
+        return Not(node) if token.negated and node is not None else node
 
 
 def _word_node(token: _Token, parsed: Parsed) -> Node | None:
@@ -479,6 +511,9 @@ def _filter(token: _Token, parsed: Parsed) -> list[Filter]:
         return []
     value: object
     lowered = "-".join(raw.lower().split())
+    if name in ("region", "province") and lowered.startswith(PROVINCE_PREFIX):
+        # The dashboard's way of naming a whole province: wilayah:provinsi-jawa-barat.
+        name, lowered = "province", lowered.removeprefix(PROVINCE_PREFIX)
     if name == "kind":
         value = KIND_VALUES.get(lowered)
     elif name == "status":
@@ -534,6 +569,36 @@ def form_filters(
     return result, ("title" if filters.in_title else None)
 
 
+def _is_question_word(node: Node) -> bool:
+    return (
+        isinstance(node, Word) and not (node.prefix or node.fuzzy) and node.text in QUESTION_WORDS
+    )
+
+
+def _has_content(nodes: list[Node]) -> bool:
+    for node in nodes:
+        if isinstance(node, Phrase) or (isinstance(node, Word) and not _is_question_word(node)):
+            return True
+        if isinstance(node, Group) and _has_content(node.children):
+            return True
+    return False
+
+
+def _without_question_words(nodes: list[Node]) -> list[Node]:
+    """``nodes`` without the words of asking (negations are left as typed)."""
+    kept: list[Node] = []
+    for node in nodes:
+        if _is_question_word(node):
+            continue
+        if isinstance(node, Group):
+            children = _without_question_words(node.children)
+            if not children:
+                continue
+            node = children[0] if len(children) == 1 else Group(node.op, children)
+        kept.append(node)
+    return kept
+
+
 def parse(query: str, filters: SearchFilters | None = None) -> Parsed:
     """Parse ``query``; ``filters`` (the form) are added to the typed ones."""
     parsed = Parsed()
@@ -541,6 +606,8 @@ def parse(query: str, filters: SearchFilters | None = None) -> Parsed:
     parsed.query = text
     parser = _Parser(_limit_depth(_lex(text, parsed), parsed), parsed)
     parsed.clauses = parser.sequence()
+    if _has_content(parsed.clauses):  # "bagaimana cara ..." is about what follows
+        parsed.clauses = _without_question_words(parsed.clauses)
     extra, in_field = form_filters(filters, parsed)
     parsed.filters.extend(extra)
     if in_field and not parsed.in_field:

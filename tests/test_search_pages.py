@@ -308,3 +308,35 @@ def test_a_flood_of_visitor_searches_adds_a_bounded_number_of_rows(app, make_use
     login_as(member, make_user())
     member.get("/search?q=rak buku")  # members are still heard
     assert "rak buku" in logged(app)
+
+
+def test_a_correction_is_shown_once_with_a_way_back_to_what_was_typed(client, make_thread):
+    make_thread(title="Kegiatan literasi anak", body="Literasi di desa kami.")
+    html = client.get("/search?q=literasy").get_data(as_text=True)
+    assert "Menampilkan hasil untuk:" in html
+    correction = html.split('class="notice correction"', 1)[1].split("</p>", 1)[0]
+    assert correction.count("literasi<") == 1  # the corrected query, once, as a link
+    assert "Cari persis:" in correction and ">literasy</a>" in correction
+    exact = client.get("/search?q=literasy&exact=1")
+    assert hit_titles(exact) == []
+    assert "Menampilkan hasil untuk" not in exact.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("bagaimana cara menagih buku yg tdk dikembalikan?", ["Buku tidak dikembalikan warga"]),
+        ("jenis:tantangan buku", ["Buku tidak dikembalikan warga"]),
+        ("judul:pojok", ["Pojok baca di pos ronda"]),
+        ("pojok status:belum", ["Pojok baca di pos ronda"]),
+    ],
+)
+def test_questions_and_indonesian_operators_through_the_page(client, make_thread, query, expected):
+    make_thread(title="Pojok baca di pos ronda", body="Buku dekat warga.", kind="practice")
+    make_thread(
+        title="Buku tidak dikembalikan warga", body="Bagaimana menagihnya?", kind="challenge"
+    )
+    make_thread(title="Cara dan tips", body="Bagaimana cara tolong dong ya?", kind="challenge")
+    titles = hit_titles(client.get("/search", query_string={"q": query}))
+    assert titles[: len(expected)] == expected
+    assert "Cara dan tips" not in titles  # question words decide nothing

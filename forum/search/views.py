@@ -45,6 +45,7 @@ def results():
             page=page,
             per_page=current_app.config["SEARCH_PER_PAGE"],
             sort=form.sort.data if form.sort.data in ("relevance", "newest") else "relevance",
+            correct=request.args.get("exact") != "1",  # "search exactly for" what was typed
         )
         hits = load_hits(found.hits, current_user, current_app.config["REPLIES_PER_PAGE"])
         if query and page == 1 and filters.thread_id is None:
