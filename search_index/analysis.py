@@ -221,6 +221,58 @@ class IndonesianAnalyzer(Tokenizer):
             yield token
 
 
+class PairsAnalyzer(Tokenizer):
+    """Each two neighbouring words as one term ("pojok baca"): a two-word phrase is
+    then one posting list, not two lists and their positions (the biword index).
+    Neighbours as the exact analyzer sees them (function words left out), so a
+    pair matches exactly what the positional phrase query matched."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PairsAnalyzer)
+
+    def __hash__(self) -> int:
+        return hash(PairsAnalyzer)
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost = 1.0
+        if not tokenize:
+            token.text, token.stopped = value, False
+            yield token
+            return
+        words = analyze(value)
+        for pos in range(len(words) - 1):
+            token.text = pair(words[pos][0], words[pos + 1][0])
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + words[pos][2]
+                token.endchar = start_char + words[pos + 1][3]
+            yield token
+
+
+def pair(first: str, second: str) -> str:
+    """The pairs field's term for two neighbouring exact words."""
+    return f"{first} {second}"
+
+
+def pairs_analyzer() -> Analyzer:
+    return PairsAnalyzer()
+
+
 def exact_analyzer() -> Analyzer:
     """Words as written: lower-cased, accents folded, function words removed."""
     return IndonesianAnalyzer(stem=False)

@@ -21,6 +21,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import schema as f
+from .analysis import pair
 from .analysis import stem_word
 from .analysis import synonyms
 from .documents import SearchNote
@@ -183,12 +184,16 @@ class Builder:
         return self.ranked(candidates)
 
     def phrase(self, phrase: Phrase) -> wq.Query:
+        """Two words: one term of the pairs field; longer phrases: their positions."""
         self.highlighter.words.update(phrase.words)
-        subs = [
-            wq.Phrase(name, phrase.words, boost=FIELD_BOOSTS[name])
-            for name in self.fields(f.TITLE_EXACT, f.BODY_EXACT)
-            if all(self.reader.doc_frequency(name, w) for w in phrase.words)
-        ]
+        subs: list[wq.Query] = []
+        for name in self.fields(f.TITLE_EXACT, f.BODY_EXACT):
+            if len(phrase.words) == 2:
+                text = pair(*phrase.words)
+                if self.reader.doc_frequency(f.PAIRS[name], text):
+                    subs.append(wq.Term(f.PAIRS[name], text, boost=FIELD_BOOSTS[name]))
+            elif all(self.reader.doc_frequency(name, w) for w in phrase.words):
+                subs.append(wq.Phrase(name, phrase.words, boost=FIELD_BOOSTS[name]))
         return Any(subs) if subs else wq.NullQuery
 
     def node(self, node: Node, negatives: list[wq.Query]) -> wq.Query | None:

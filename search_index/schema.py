@@ -22,10 +22,11 @@ from whoosh.fields import TEXT
 from whoosh.fields import Schema
 
 from .analysis import exact_analyzer
+from .analysis import pairs_analyzer
 from .analysis import stemmed_analyzer
 from .documents import SearchDocument
 
-SCHEMA_VERSION = 2  # 2: chat spellings read as full words; stems checked
+SCHEMA_VERSION = 2  # 2: chat spellings read as full words; stems checked; word pairs
 
 KEY = "key"
 POST_ID = "post_id"
@@ -34,8 +35,11 @@ IS_OPENING = "is_opening"
 KIND = "kind"
 TITLE = "title"  # stemmed, stored for highlighting
 TITLE_EXACT = "title_exact"
+TITLE_PAIRS = "title_pairs"  # neighbouring words as one term: fast two-word phrases
 BODY = "body"  # stemmed, stored for snippets
 BODY_EXACT = "body_exact"
+BODY_PAIRS = "body_pairs"
+PAIRS = {TITLE_EXACT: TITLE_PAIRS, BODY_EXACT: BODY_PAIRS}  # exact field -> its pairs
 TAGS = "tags"
 AUTHOR = "author"
 AUTHOR_NAME = "author_name"
@@ -53,6 +57,7 @@ def build_schema() -> Schema:
     """A fresh schema object (analyzers are not shared between indexes)."""
     stemmed = stemmed_analyzer()
     exact = exact_analyzer()
+    pairs = pairs_analyzer()
     return Schema(
         **{
             KEY: ID(unique=True, stored=True, sortable=True),
@@ -62,8 +67,10 @@ def build_schema() -> Schema:
             KIND: ID(stored=True),
             TITLE: TEXT(analyzer=stemmed, stored=True),
             TITLE_EXACT: TEXT(analyzer=exact),
+            TITLE_PAIRS: TEXT(analyzer=pairs, phrase=False),
             BODY: TEXT(analyzer=stemmed, stored=True),
             BODY_EXACT: TEXT(analyzer=exact),
+            BODY_PAIRS: TEXT(analyzer=pairs, phrase=False),
             TAGS: KEYWORD(commas=True, lowercase=True, scorable=True, stored=True),
             AUTHOR: ID(stored=True),
             AUTHOR_NAME: TEXT(analyzer=exact, stored=True),
@@ -102,8 +109,10 @@ def document_fields(doc: SearchDocument) -> dict[str, Any]:
         KIND: doc.kind,
         TITLE: doc.title,
         TITLE_EXACT: doc.title,
+        TITLE_PAIRS: doc.title,
         BODY: doc.body,
         BODY_EXACT: doc.body,
+        BODY_PAIRS: doc.body,
         TAGS: ",".join(slug(tag) for tag in doc.tags),
         AUTHOR: slug(doc.author),
         AUTHOR_NAME: doc.author_name,

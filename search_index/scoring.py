@@ -47,6 +47,7 @@ TITLE_MENTION = 1.0  # found in the title: what the thread is about
 OPENING_LIFT = 1.25
 EVIDENCE_LIFT = 1.1
 TITLE_FIELDS = frozenset({f.TITLE, f.TITLE_EXACT})
+PAIRS_FIELDS = {pairs: exact for exact, pairs in f.PAIRS.items()}
 _BYTE_LENGTHS = [float(byte_to_length(i)) for i in range(256)]
 _lengths: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
 
@@ -71,7 +72,10 @@ def _field_lengths(leaf: Searcher, field: str) -> list[float]:
 
 def _terms(q: wq.Query) -> Iterable[wq.Term]:
     """The scored terms of a clause (not its excluded side; a phrase gives its words)."""
-    if isinstance(q, wq.Term):
+    if isinstance(q, wq.Term) and q.fieldname in PAIRS_FIELDS:  # scored as its two words
+        for word in q.text.split(" "):
+            yield wq.Term(PAIRS_FIELDS[q.fieldname], word, boost=q.boost)
+    elif isinstance(q, wq.Term):
         yield q
     elif isinstance(q, wq.Phrase):  # scored as its words (its documents are already known)
         for word in q.words:

@@ -94,6 +94,19 @@ def test_an_exact_phrase_needs_the_words_in_order(index):
     assert thread_ids(engine.search('"minat baca"')) == [1]
 
 
+def test_a_two_word_phrase_keeps_its_meaning_in_titles_bodies_and_snippets(index):
+    engine = index(
+        make_doc(1, title="Minat baca warga", body="Catatan bulan ini."),
+        make_doc(2, title="Catatan", body="Baca dulu, minat nanti. Minat yang baca."),
+        make_doc(3, title="Catatan", body="Kelas minat baca anak."),
+    )
+    assert sorted(thread_ids(engine.search('"minat baca"'))) == [1, 2, 3]  # "yang" is no word
+    assert thread_ids(engine.search('"minat baca" in:title')) == [1]
+    assert thread_ids(engine.search('"baca minat"')) == []
+    hit = engine.search('"minat baca"', SearchFilters(thread_id=3)).hits[0]
+    assert "<mark>minat</mark> <mark>baca</mark>" in hit.snippet_html
+
+
 def test_minus_and_not_exclude(index):
     engine = index(
         make_doc(1, body="Buku anak dan dongeng."),
