@@ -340,3 +340,14 @@ def test_questions_and_indonesian_operators_through_the_page(client, make_thread
     titles = hit_titles(client.get("/search", query_string={"q": query}))
     assert titles[: len(expected)] == expected
     assert "Cara dan tips" not in titles  # question words decide nothing
+
+
+@pytest.mark.parametrize(
+    "typed", ["Rina Marlina", "rina  marlina", "@rina_fasilitator", "RINA_FASILITATOR"]
+)
+def test_the_author_filter_takes_a_members_name(client, make_user, make_thread, typed):
+    rina = make_user("rina_fasilitator", display_name="Rina Marlina")
+    make_thread(author=rina, title="Pojok baca Rina")
+    make_thread(title="Pojok baca lain")
+    response = client.get("/search", query_string={"q": "pojok", "author": typed})
+    assert hit_titles(response) == ["Pojok baca Rina"]

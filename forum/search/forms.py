@@ -48,7 +48,11 @@ class SearchForm(FlaskForm):
         validate_choice=False,
     )
     tag = LineField(_l("Tag"), filters=[strip, clip])
-    author = LineField(_l("Author (username)"), filters=[strip, clip])
+    author = LineField(
+        _l("Author"),
+        filters=[strip, clip],
+        description=_l("A member's name, e.g. Rina Marlina"),
+    )
     region = LineField(
         _l("Kabupaten/kota"),
         filters=[strip, clip],

@@ -22,6 +22,7 @@ from search_index import SearchHit
 from ..extensions import db
 from ..models import Post
 from ..models import Thread
+from ..models import User
 from ..permissions import visible_threads_clause
 from ..regions import regions
 from ..tags import normalize_tag
@@ -46,7 +47,7 @@ def filters_from_form(form) -> SearchFilters:
     return SearchFilters(
         kind=form.kind.data or None,
         tag=normalize_tag(form.tag.data or "") or None,
-        author=(form.author.data or "").lstrip("@").lower() or None,
+        author=author_username(form.author.data or ""),
         region=regency.slug if regency else (form.region.data or None),
         province=form.province.data or None,
         status=form.status.data or None,
@@ -55,6 +56,27 @@ def filters_from_form(form) -> SearchFilters:
         in_title=form.in_.data == "title",
         thread_id=form.thread.data if not form.thread.errors else None,
     )
+
+
+def author_username(typed: str) -> str | None:
+    """The member the form names, by display name or username ("Asep Sunandar", "@asep")."""
+    text = " ".join(typed.lstrip("@").split())
+    if not text:
+        return None
+    lowered = text.lower()
+    username = db.session.scalar(
+        sa.select(User.username)
+        .where(
+            User.deleted_at.is_(None),
+            sa.or_(
+                sa.func.lower(User.username) == lowered,
+                sa.func.lower(User.stored_display_name) == lowered,
+            ),
+        )
+        .order_by(sa.func.lower(User.username) != lowered)  # a username first
+        .limit(1)
+    )
+    return username or lowered
 
 
 def has_filters(filters: SearchFilters) -> bool:
