@@ -10,7 +10,7 @@ import pytest
 from forum import create_app
 from forum.config import TestConfig
 from forum.extensions import db
-from tests.conftest import client_for
+from tests.helpers import client_for
 
 ROOM = "192.0.2.10"  # one meeting room's Wi-Fi
 ELSEWHERE = "198.51.100.7"

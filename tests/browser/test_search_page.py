@@ -3,9 +3,9 @@ corrected with a way back to what was typed, the filters' hint in Indonesian."""
 
 from __future__ import annotations
 
-from tests.browser.conftest import BROWSER_TEST_MARKS
-from tests.browser.conftest import assert_phone_friendly
-from tests.browser.conftest import screenshot
+from tests.browser.helpers import BROWSER_TEST_MARKS
+from tests.browser.helpers import assert_phone_friendly
+from tests.browser.helpers import screenshot
 
 pytestmark = BROWSER_TEST_MARKS
 
