@@ -19,7 +19,9 @@ from whoosh.fields import DATETIME
 from whoosh.fields import ID
 from whoosh.fields import KEYWORD
 from whoosh.fields import TEXT
+from whoosh.fields import FieldType
 from whoosh.fields import Schema
+from whoosh.formats import Existence
 
 from .analysis import exact_analyzer
 from .analysis import pairs_analyzer
@@ -53,6 +55,12 @@ EXTRA = "extra"
 DIGEST = "digest"
 
 
+def pairs_field(analyzer) -> FieldType:
+    """Which posts hold a word pair, nothing more: no frequencies, positions or lengths
+    (a pair is scored as its two words in the exact fields), so it costs little to write."""
+    return FieldType(Existence(), analyzer=analyzer, scorable=False)
+
+
 def build_schema() -> Schema:
     """A fresh schema object (analyzers are not shared between indexes)."""
     stemmed = stemmed_analyzer()
@@ -67,10 +75,10 @@ def build_schema() -> Schema:
             KIND: ID(stored=True),
             TITLE: TEXT(analyzer=stemmed, stored=True),
             TITLE_EXACT: TEXT(analyzer=exact),
-            TITLE_PAIRS: TEXT(analyzer=pairs, phrase=False),
+            TITLE_PAIRS: pairs_field(pairs),
             BODY: TEXT(analyzer=stemmed, stored=True),
             BODY_EXACT: TEXT(analyzer=exact),
-            BODY_PAIRS: TEXT(analyzer=pairs, phrase=False),
+            BODY_PAIRS: pairs_field(pairs),
             TAGS: KEYWORD(commas=True, lowercase=True, scorable=True, stored=True),
             AUTHOR: ID(stored=True),
             AUTHOR_NAME: TEXT(analyzer=exact, stored=True),
