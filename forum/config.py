@@ -105,6 +105,14 @@ class Config:
     RATELIMIT_FLAGGING = os.environ.get("RATELIMIT_FLAGGING", "30 per minute;500 per day")
     # Helpful, follow and bookmark buttons, per member.
     RATELIMIT_ENGAGEMENT = os.environ.get("RATELIMIT_ENGAGEMENT", "60 per minute;1000 per day")
+    # Search per member: a person reading results searches a few times a minute.
+    RATELIMIT_SEARCH = os.environ.get("RATELIMIT_SEARCH", "20 per minute;300 per hour")
+    # Suggestions and similar threads while typing (debounced in the page).
+    RATELIMIT_SUGGEST = os.environ.get("RATELIMIT_SUGGEST", "60 per minute;1200 per hour")
+    # Visitors share their address: a member's allowance times this (a meeting on one Wi-Fi).
+    SEARCH_VISITORS_PER_ADDRESS = int(os.environ.get("SEARCH_VISITORS_PER_ADDRESS", "60"))
+    # Rows visitors' searches may add to the search log, all visitors together.
+    SEARCH_LOG_VISITORS = os.environ.get("SEARCH_LOG_VISITORS", "60 per hour")
     # After this many failed logins for one account from one address, one try
     # per LOGIN_SLOWDOWN_SECONDS from there (kept in the database: every worker
     # sees it). Other addresses are never slowed, so nobody can lock a member out.

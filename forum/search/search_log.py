@@ -34,8 +34,7 @@ def normalize_logged_query(query: str) -> str:
 # The log tells facilitators what people look for, not how often one person
 # (or one script) presses Enter: the same words from the same searcher count
 # once an hour, and visitors together add at most so many rows an hour.
-LOG_SAME_SEARCH = "1 per hour"
-DEFAULT_LOG_VISITORS = "60 per hour"
+LOG_SAME_SEARCH = "1 per hour"  # visitors' share: SEARCH_LOG_VISITORS in the config
 
 
 def _log_limiter() -> FixedWindowRateLimiter:
@@ -70,8 +69,8 @@ def should_log(text: str, searcher) -> bool:
         if not limiter.hit(parse(LOG_SAME_SEARCH), "search-log", digest):
             return False
         if visitor:
-            share = current_app.config.get("SEARCH_LOG_VISITORS", DEFAULT_LOG_VISITORS)
-            return limiter.hit(parse(share), "search-log", "visitors")
+            share = parse(current_app.config["SEARCH_LOG_VISITORS"])
+            return limiter.hit(share, "search-log", "visitors")
         return True
     except Exception:  # the counters are down: log nothing rather than everything
         log.warning("search log: counters unavailable, search not logged", exc_info=True)

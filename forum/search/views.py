@@ -11,6 +11,8 @@ from flask_login import login_required
 
 from ..extensions import search
 from ..http import page_arg
+from ..limits import search_limit
+from ..limits import suggest_limit
 from ..permissions import check
 from ..permissions import why_not_moderate
 from .forms import MAX_QUERY
@@ -19,8 +21,6 @@ from .hits import describe_notes
 from .hits import filters_from_form
 from .hits import has_filters
 from .hits import load_hits
-from .limits import search_limit
-from .limits import suggest_limit
 from .search_log import log_search
 from .search_log import search_log_summary
 

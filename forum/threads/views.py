@@ -25,6 +25,7 @@ from ..http import render_form
 from ..http import show_refusal
 from ..insight import service as insight
 from ..limits import posting_limit
+from ..limits import similar_limit
 from ..markup import render_markdown
 from ..models import THREAD_KINDS
 from ..models import Post
@@ -37,7 +38,6 @@ from ..permissions import why_not_edit
 from ..permissions import why_not_solve
 from ..refusals import Refusal
 from ..regions import regions
-from ..search.limits import similar_limit
 from ..search.similar import similar_threads
 from ..search.similar import similar_to_thread
 from ..sections import SECTION_NAMES
