@@ -25,11 +25,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("forum", "search_index")
 MAX_VIEW_LINES = 25
-# Views still too long, each owned by work in flight elsewhere; the test fails if
-# one of them gets short (so the list cannot go stale) or if any other view is long.
-KNOWN_LONG_VIEWS = {
-    "forum.users.views.settings",  # the accounts work (issue 13 leaves users/ to it)
-}
 
 
 @dataclass(frozen=True)
@@ -245,9 +240,7 @@ def test_no_service_imports_another_areas_service():
 
 
 def test_no_view_function_is_longer_than_25_lines():
-    long = long_views(ROOT)
-    assert set(long) - KNOWN_LONG_VIEWS == set(), long
-    assert KNOWN_LONG_VIEWS <= set(long), "a known long view got short: drop it from the list"
+    assert long_views(ROOT) == {}
 
 
 def test_every_area_is_wired_the_same_way():

@@ -88,52 +88,71 @@ def _settings_page(form):
     return render_form("users/settings.html", form, **_settings_context(form.user))
 
 
+def _profile_data(user) -> dict:
+    """What the profile form shows before the member changes anything."""
+    library = service.library_details_of(user)
+    return {
+        "display_name": user.display_name,
+        "email": user.email,
+        "timezone": user.timezone,
+        "language": user.locale or "id",
+        "library_name": library.name,
+        "village": library.village,
+        "district": library.district,
+        "region": library.regency,
+        "province": library.province,
+    }
+
+
+def _refuse_email_change(user, form):
+    """The page to show when a new address may not be asked for, else None."""
+    try:
+        right = check_current_password(user, form.current_password.data, client_address())
+    except LoginSlowedDown as slowed:
+        return render_slowed(
+            "users/settings.html",
+            form,
+            form.current_password,
+            slowed.seconds,
+            **_settings_context(user),
+        )
+    if not right:
+        db.session.commit()  # the failure counts, in every worker
+        form.current_password.errors.append(_("The current password is not right."))
+        return _settings_page(form)
+    if not mail_configured():
+        form.email.errors.append(
+            _("This forum cannot send e-mail: ask a facilitator to change your address.")
+        )
+        return _settings_page(form)
+    return None
+
+
+def _profile_saved(user, form, messages):
+    refresh()
+    flash(_("Your profile is saved."), "success")
+    if messages:
+        # One answer whether or not another member uses the address (no lookup here).
+        sent = all([send(message) for message in messages])
+        flash(*recovery.sent_message(sent, form.email.data))
+    response = redirect(url_for("users.settings"))
+    response.set_cookie(LOCALE_COOKIE, user.locale or "id", max_age=365 * 86400, samesite="Lax")
+    return response
+
+
 @bp.route("/settings/profile", methods=["GET", "POST"])
 @login_required
 @profile_limit
 def settings():
     user = current_user._get_current_object()
-    if request.method == "GET":
-        library = service.library_details_of(user)
-        form = ProfileForm(
-            user=user,
-            data={
-                "display_name": user.display_name,
-                "email": user.email,
-                "timezone": user.timezone,
-                "language": user.locale or "id",
-                "library_name": library.name,
-                "village": library.village,
-                "district": library.district,
-                "region": library.regency,
-                "province": library.province,
-            },
-        )
-    else:
-        form = ProfileForm(user=user)
+    form = ProfileForm(user=user, data=_profile_data(user) if request.method == "GET" else None)
     if not form.validate_on_submit():
         return _settings_page(form)
     messages = []
     if form.email_changes:
-        try:
-            right = check_current_password(user, form.current_password.data, client_address())
-        except LoginSlowedDown as slowed:
-            return render_slowed(
-                "users/settings.html",
-                form,
-                form.current_password,
-                slowed.seconds,
-                **_settings_context(user),
-            )
-        if not right:
-            db.session.commit()  # the failure counts, in every worker
-            form.current_password.errors.append(_("The current password is not right."))
-            return _settings_page(form)
-        if not mail_configured():
-            form.email.errors.append(
-                _("This forum cannot send e-mail: ask a facilitator to change your address.")
-            )
-            return _settings_page(form)
+        refused = _refuse_email_change(user, form)
+        if refused is not None:
+            return refused
         messages = recovery.request_email_change(user, form.email.data)
     try:
         service.update_profile(
@@ -148,15 +167,7 @@ def settings():
         show_refusal(form, refusal)
         return _settings_page(form)
     db.session.commit()
-    refresh()
-    flash(_("Your profile is saved."), "success")
-    if messages:
-        # One answer whether or not another member uses the address (no lookup here).
-        sent = all([send(message) for message in messages])
-        flash(*recovery.sent_message(sent, form.email.data))
-    response = redirect(url_for("users.settings"))
-    response.set_cookie(LOCALE_COOKIE, user.locale or "id", max_age=365 * 86400, samesite="Lax")
-    return response
+    return _profile_saved(user, form, messages)
 
 
 @bp.route("/settings/email/resend", methods=["POST"])
