@@ -216,16 +216,14 @@ def facilitator(make_user):
 
 
 @pytest.fixture
-def limited_app(app):
-    """Another app on the same database and index (like a second worker), limits on."""
-
+def sibling_app(app):
+    """Make another app on the same database and index (like a second worker), own settings."""
     made = []
 
     def make(**config):
         settings = {
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
             "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
-            "RATELIMIT_ENABLED": True,
             **config,
         }
         made.append(create_app(type("C", (TestConfig,), settings)))
@@ -236,6 +234,12 @@ def limited_app(app):
         with other.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def limited_app(sibling_app):
+    """Another app on the same database and index (like a second worker), limits on."""
+    return lambda **config: sibling_app(**{"RATELIMIT_ENABLED": True, **config})
 
 
 @pytest.fixture

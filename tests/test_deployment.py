@@ -12,7 +12,6 @@ import pytest
 
 from forum import create_app
 from forum.config import TestConfig
-from forum.extensions import db
 from tests.helpers import client_for
 from tests.helpers import csrf_token
 from tests.helpers import login_as
@@ -22,25 +21,9 @@ RESET_LINK_RE = re.compile(r'value="([^"]*/auth/reset/[^"]+)"')
 
 
 @pytest.fixture
-def based_app(app):
+def based_app(sibling_app):
     """The ``app`` fixture's database and index, served as ``BASE``."""
-    made = []
-
-    def make(**config):
-        settings = {
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
-            "BASE_URL": BASE,
-            **config,
-        }
-        made.append(create_app(type("C", (TestConfig,), settings)))
-        return made[-1]
-
-    yield make
-    for other in made:
-        with other.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    return lambda **config: sibling_app(**{"BASE_URL": BASE, **config})
 
 
 # --- links that leave the page ----------------------------------------------------------
