@@ -41,6 +41,8 @@ from .permissions import TEMPLATE_HELPERS
 from .regions import regions
 from .sections import filled_sections
 from .sections import sections_for
+from .urls import id_url
+from .urls import profile_url
 from .users.forms import LanguageForm
 
 
@@ -102,6 +104,8 @@ GLOBALS = {
     "get_locale": get_locale,
     "escape": escape,
     "asset_url": asset_url,
+    "id_url": id_url,
+    "profile_url": profile_url,
     "regions": regions,
     "sections_for": sections_for,
     "filled_sections": filled_sections,

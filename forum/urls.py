@@ -4,6 +4,7 @@ the page (:func:`external_url`), and the way back."""
 from __future__ import annotations
 
 from flask import current_app
+from flask import g
 from flask import has_request_context
 from flask import redirect
 from flask import request
@@ -33,6 +34,35 @@ def edit_url(post) -> str:
     if post.is_opening:
         return url_for("threads.edit", thread_id=post.thread_id)
     return url_for("threads.edit_post", post_id=post.id)
+
+
+PLACEHOLDER_ID = 1_987_654_321  # within the id converter's range, unlike any real path part
+
+
+def id_url(endpoint: str, key: str, value: int, **values) -> str:
+    """``url_for(endpoint, key=value, **values)``, built once per request and endpoint.
+
+    A thread page asks for the same few addresses per post with only the id
+    changing: werkzeug builds each one once with a placeholder id, and every
+    post's address is that string with its id put in.
+    """
+    patterns = g.setdefault("id_url_patterns", {})
+    cache_key = (endpoint, key, *sorted(values.items()))
+    parts = patterns.get(cache_key)
+    if parts is None:
+        url = url_for(endpoint, **{key: PLACEHOLDER_ID}, **values)
+        parts = patterns[cache_key] = url.split(str(PLACEHOLDER_ID))
+    if len(parts) != 2:  # the placeholder is not just the id: build it the long way
+        return url_for(endpoint, **{key: value}, **values)
+    return f"{parts[0]}{int(value)}{parts[1]}"
+
+
+def profile_url(username: str) -> str:
+    """A member's profile address, built once per request and member (posts repeat authors)."""
+    urls = g.setdefault("profile_urls", {})
+    if username not in urls:
+        urls[username] = url_for("users.profile", username=username)
+    return urls[username]
 
 
 def back(default: str):
