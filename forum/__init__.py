@@ -37,6 +37,7 @@ MODELS = (
     "engagement.models",
     "insight.models",
     "attachments.models",
+    "content_version",  # bumped by triggers on every table visitors' pages read
 )
 
 

@@ -15,6 +15,7 @@ from flask_login import current_user
 from flask_login import login_required
 
 from ..attachments import service as attachments
+from ..conditional import visitor_etag
 from ..converters import MAX_ID
 from ..engagement import service as engagement
 from ..extensions import db
@@ -65,6 +66,7 @@ def offers_redaction(post) -> bool:
 
 
 @bp.route("/")
+@visitor_etag
 def home():
     # Each list once: the latest activity of both kinds is one tap away ("All threads").
     practices = service.list_threads(current_user, kind="practice", per_page=5)
@@ -96,6 +98,7 @@ def _list_filters() -> dict:
 
 
 @bp.route("/threads")
+@visitor_etag
 def index():
     filters = _list_filters()
     threads = service.list_threads(
@@ -219,6 +222,7 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None):
 
 
 @bp.route("/threads/<id:thread_id>")
+@visitor_etag
 def detail(thread_id: int):
     thread = service.load_thread(thread_id, current_user)
     return render_detail(thread, page=page_arg())

@@ -1,0 +1,63 @@
+"""content version: one row bumped by triggers on the tables visitors' pages read
+
+Revision ID: f5a7c9e1b3d4
+Revises: d4f6b8a0c2e3
+Create Date: 2026-12-03 08:40:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'f5a7c9e1b3d4'
+down_revision = 'd4f6b8a0c2e3'
+branch_labels = None
+depends_on = None
+
+# As forum/content_version.py had them when this revision was written.
+TABLES = (
+    "threads", "posts", "users", "libraries", "tags", "thread_tags", "attachments",
+    "mentions", "meetings", "meeting_threads",
+)
+BUMP = "UPDATE content_version SET version = version + 1 WHERE id = 1"
+
+
+def upgrade():
+    op.create_table(
+        "content_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_content_version")),
+    )
+    op.execute("INSERT INTO content_version (id, version) VALUES (1, 0)")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE OR REPLACE FUNCTION bump_content_version() RETURNS trigger AS $$ "
+            f"BEGIN {BUMP}; RETURN NULL; END; $$ LANGUAGE plpgsql"
+        )
+        for table in TABLES:
+            op.execute(
+                f"CREATE TRIGGER content_version_{table} AFTER INSERT OR UPDATE OR DELETE "
+                f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION bump_content_version()"
+            )
+    else:
+        for table in TABLES:
+            for event in ("INSERT", "UPDATE", "DELETE"):
+                op.execute(
+                    f"CREATE TRIGGER content_version_{table}_{event.lower()} AFTER {event} "
+                    f"ON {table} BEGIN {BUMP}; END"
+                )
+
+
+def downgrade():
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for table in TABLES:
+        if postgresql:
+            op.execute(f"DROP TRIGGER IF EXISTS content_version_{table} ON {table}")
+        else:
+            for event in ("insert", "update", "delete"):
+                op.execute(f"DROP TRIGGER IF EXISTS content_version_{table}_{event}")
+    if postgresql:
+        op.execute("DROP FUNCTION IF EXISTS bump_content_version()")
+    op.drop_table("content_version")
