@@ -141,7 +141,7 @@ class Client:
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
                 self.cookies[name] = rest.split(";", 1)[0]
-        if response.getheader("ETag") and not revalidate:
+        if response.getheader("ETag") and response.status == 200:
             self.etags[path] = response.getheader("ETag")
         return response.status, text, seconds
 

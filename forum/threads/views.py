@@ -198,7 +198,7 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None):
         thread, current_user, page, current_app.config["REPLIES_PER_PAGE"]
     )
     accepted = service.accepted_answer(thread, current_user)
-    if reply_form is None:
+    if reply_form is None and current_user.is_authenticated:  # visitors get a login link
         draft = drafts.find_draft(current_user, thread)
         reply_form = ReplyForm(data=draft.data if draft else None)
     shown_ids = [opening.id, *(post.id for post in replies.items)]
@@ -216,7 +216,6 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None):
         reply_form=reply_form,
         similar=similar_to_thread(thread, f"{thread.title} {opening.body}", current_user),
         share=thread_share(thread, opening),
-        action_form=EmptyForm(),
         solve_error=solve_error,
     )
 
