@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/thread_page.py                      # this checkout, 300 rounds
     .venv/bin/python bench/thread_page.py --baseline main      # and main's code, same run
+    .venv/bin/python bench/thread_page.py --baseline e3d15b9 --baseline main  # several
     .venv/bin/python bench/thread_page.py --rounds 100 --profile  # + cProfile of 50 member views
 
-For each code base (this checkout, and with ``--baseline REF`` a ``git archive`` of
-that commit, its catalogues compiled) it makes a fresh SQLite instance in a
+For each code base (this checkout, and for each ``--baseline REF`` a ``git archive``
+of that commit, its catalogues compiled) it makes a fresh SQLite instance in a
 temporary directory (``flask db upgrade``, ``flask demo load``, one practice
 thread with 20 replies in Markdown by demo members, ``flask search reindex``) and
 serves it with ``gunicorn --workers 1``; a bare Flask template page (the same
@@ -76,7 +77,8 @@ BARE_APP = """from flask import Flask, render_template_string
 app = Flask(__name__)
 PAGE = '''<!doctype html>
 <html lang="id"><head><meta charset="utf-8"><title>{{ title }}</title></head>
-<body><main><h1>{{ title }}</h1>{% for p in posts %}<p>{{ p }}</p>{% endfor %}</main></body></html>'''
+<body><main><h1>{{ title }}</h1>
+{% for p in posts %}<p>{{ p }}</p>{% endfor %}</main></body></html>'''
 
 
 @app.get("/")
@@ -260,7 +262,9 @@ print(out.getvalue())
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--baseline", help="a git ref to measure beside this checkout")
+    parser.add_argument(
+        "--baseline", action="append", default=[], help="a git ref to measure too (repeatable)"
+    )
     parser.add_argument("--rounds", type=int, default=300, help="requests per page kind")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="print cProfile of member views")
@@ -269,10 +273,11 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="serambi-thread-") as tmp_name:
         tmp = Path(tmp_name)
-        codes = [("this checkout", ROOT)]
-        if args.baseline:
-            (tmp / "baseline").mkdir()
-            codes.insert(0, (f"baseline {args.baseline}", code_of(args.baseline, tmp / "baseline")))
+        codes = []
+        for n, ref in enumerate(args.baseline):
+            (tmp / f"baseline{n}").mkdir()
+            codes.append((f"baseline {ref}", code_of(ref, tmp / f"baseline{n}")))
+        codes.append(("this checkout", ROOT))
         instances = []
         for n, (name, code) in enumerate(codes):
             (tmp / f"i{n}").mkdir()
