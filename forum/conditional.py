@@ -4,13 +4,14 @@ A visitor's thread, list and home pages carry a weak ``ETag`` made from what the
 page depends on: the forum's content version (bumped by database triggers on
 every write to what these pages show, :mod:`forum.content_version`), the
 address, language and time zone, the visitor's session-bound CSRF token (the
-footer's language form), the code's templates and the current minute (relative
-times such as "2 menit yang lalu" move on). A revalidation whose ``If-None-Match``
-still matches gets an empty 304; anything else renders as usual. Members'
-pages (their own buttons and bell) are never answered this way, nor a page
-with a flashed message waiting. ``Cache-Control: private, no-cache`` lets only
-the browser keep the page and makes it ask every time; ``Vary: Cookie,
-Accept-Language`` tells it the page differs with either.
+footer's language form), the templates, static files and catalogues, and the
+current minute (relative times such as "2 menit yang lalu" move on). A
+revalidation whose ``If-None-Match`` still matches gets an empty 304; anything
+else renders as usual. Members' pages (their own buttons and bell) are never
+answered this way, nor a page with a flashed message waiting.
+``Cache-Control: private, no-cache`` lets only the browser keep the page and
+makes it ask every time; ``Vary: Cookie, Accept-Language`` tells it the page
+differs with either.
 """
 
 from __future__ import annotations
@@ -37,12 +38,13 @@ TIME_STEP = 60  # seconds: relative times on the page are rendered to the minute
 
 
 @cache
-def _templates_digest(folder: str) -> str:
-    """A digest of every template: a deploy with changed pages changes every ETag."""
+def _code_digest(*folders: str) -> str:
+    """A digest of the templates, static files and catalogues: a deploy changes every ETag."""
     digest = hashlib.sha256()
-    for path in sorted(Path(folder).rglob("*.html")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    for folder in folders:
+        for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -54,7 +56,11 @@ def _etag(version: int) -> str:
         str(get_locale()),
         str(get_timezone()),
         str(session.get("csrf_token", "")),
-        _templates_digest(str(Path(current_app.root_path) / current_app.template_folder)),
+        _code_digest(
+            str(Path(current_app.root_path) / current_app.template_folder),
+            current_app.static_folder,
+            str(Path(current_app.root_path) / "translations"),
+        ),
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 

@@ -30,6 +30,23 @@ TABLES = (
     "meeting_threads",
 )
 BUMP = "UPDATE content_version SET version = version + 1 WHERE id = 1"
+# PostgreSQL: at commit (a deferred constraint trigger), once per transaction. Bumping at
+# the statement would take the row's lock in the middle of a transaction, and two writers
+# touching a thread and a post in opposite orders would deadlock on it.
+PG_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION bump_content_version() RETURNS trigger AS $$ BEGIN "
+    "IF current_setting('serambi.content_version_bumped', true) IS DISTINCT FROM 'yes' THEN "
+    f"{BUMP}; PERFORM set_config('serambi.content_version_bumped', 'yes', true); "
+    "END IF; RETURN NULL; END; $$ LANGUAGE plpgsql"
+)
+
+
+def pg_trigger(table: str) -> str:
+    return (
+        f"CREATE CONSTRAINT TRIGGER content_version_{table} AFTER INSERT OR UPDATE OR DELETE "
+        f"ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+        "EXECUTE FUNCTION bump_content_version()"
+    )
 
 
 class ContentVersion(db.Model):
@@ -44,15 +61,8 @@ def trigger_statements(dialect: str) -> list[str]:
     """The DDL creating the row and the triggers, for ``sqlite`` or ``postgresql``."""
     statements = ["INSERT INTO content_version (id, version) VALUES (1, 0)"]
     if dialect == "postgresql":
-        statements.append(
-            "CREATE OR REPLACE FUNCTION bump_content_version() RETURNS trigger AS $$ "
-            f"BEGIN {BUMP}; RETURN NULL; END; $$ LANGUAGE plpgsql"
-        )
-        statements += [
-            f"CREATE TRIGGER content_version_{table} AFTER INSERT OR UPDATE OR DELETE "
-            f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION bump_content_version()"
-            for table in TABLES
-        ]
+        statements.append(PG_FUNCTION)
+        statements += [pg_trigger(table) for table in TABLES]
     else:
         statements += [
             f"CREATE TRIGGER content_version_{table}_{event.lower()} AFTER {event} ON {table} "
