@@ -164,13 +164,17 @@ class Instance:
             "PYTHONPATH": str(code),
         }
         self.port = free_port()
+        self.env["SERAMBI_BASE_URL"] = f"http://127.0.0.1:{self.port}"  # required in production
         self.server = None
         self.thread_id = None
 
     def run(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            args, env=self.env, cwd=self.code, check=True, text=True, capture_output=True, **kwargs
+        result = subprocess.run(
+            args, env=self.env, cwd=self.code, text=True, capture_output=True, **kwargs
         )
+        if result.returncode:
+            raise RuntimeError(f"{self.name}: {' '.join(args)} failed:\n{result.stderr[-2000:]}")
+        return result
 
     def prepare(self) -> None:
         self.run(str(BIN / "flask"), "db", "upgrade")
