@@ -1,7 +1,7 @@
 """content version: one row bumped by triggers on the tables visitors' pages read
 
 Revision ID: f5a7c9e1b3d4
-Revises: e8c2f4a6b1d3
+Revises: e7a9c1d3f5b6
 Create Date: 2026-12-03 08:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f5a7c9e1b3d4'
-down_revision = 'e8c2f4a6b1d3'
+down_revision = 'e7a9c1d3f5b6'
 branch_labels = None
 depends_on = None
 
