@@ -13,6 +13,7 @@ from forum.models import Thread
 from tests.helpers import app_db
 from tests.helpers import count_rows
 from tests.helpers import login_as
+from tests.helpers import main_text
 from tests.helpers import post_form
 
 NEW_THREAD = {
@@ -320,3 +321,19 @@ def test_times_show_in_the_members_time_zone(app, client, make_user, make_thread
     assert "05.00" in html or "05:00" in html  # 20:00 UTC is 05:00 WIT the next day
     visitor = app.test_client().get(f"/posts/{opening_id}/history").get_data(as_text=True)
     assert "03.00" in visitor or "03:00" in visitor  # WIB for visitors
+
+
+PITCH = "learn from libraries across Indonesia"
+
+
+def test_the_home_page_explains_serambi_to_a_visitor(client):
+    page = main_text(client.get("/", headers={"Accept-Language": "en"}))
+    assert PITCH in page
+    assert "/auth/register" in page
+
+
+def test_a_members_home_page_starts_with_posting_and_the_lists_not_the_pitch(client, member):
+    page = main_text(client.get("/", headers={"Accept-Language": "en"}))
+    assert PITCH not in page
+    assert "/auth/register" not in page
+    assert page.index("/threads/new") < page.index("Latest best practices")
