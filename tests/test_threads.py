@@ -232,6 +232,37 @@ def test_withdrawing_the_opening_post_withdraws_the_thread(app, client, member, 
     assert thread.title not in app.test_client().get("/threads").get_data(as_text=True)
 
 
+def test_withdraw_asks_first_and_one_tap_changes_nothing(
+    app, client, member, make_thread, make_reply
+):
+    thread = make_thread()
+    reply = make_reply(thread, member, body="Nomor HP saya 0812-3456-7890")
+    page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    # The thread page links to a question, not to a form that withdraws at once.
+    assert f'href="/posts/{reply.id}/withdraw"' in page
+    asked = client.get(f"/posts/{reply.id}/withdraw", headers={"Accept-Language": "en"})
+    assert asked.status_code == 200
+    question = main_text(asked)
+    assert "Withdraw this reply?" in question and "0812-3456-7890" in question
+    assert f'action="/posts/{reply.id}/withdraw"' in question
+    assert f'href="/threads/{thread.id}' in question  # the way back
+    with app_db(app) as session:
+        assert session.get(Post, reply.id).withdrawn_at is None
+    confirmed = post_form(client, f"/posts/{reply.id}/withdraw", page=f"/posts/{reply.id}/withdraw")
+    assert confirmed.status_code == 302
+    with app_db(app) as session:
+        assert session.get(Post, reply.id).withdrawn_at is not None
+    # A withdrawn reply is gone, for its author too.
+    assert client.get(f"/posts/{reply.id}/withdraw").status_code == 404
+
+
+def test_only_the_author_is_asked_to_withdraw(app, client, member, make_thread, make_reply):
+    reply = make_reply(make_thread())
+    assert client.get(f"/posts/{reply.id}/withdraw").status_code == 403
+    visitor = app.test_client().get(f"/posts/{reply.id}/withdraw")
+    assert visitor.status_code == 302 and "/auth/login" in visitor.location
+
+
 def test_withdrawing_someone_elses_post_is_403(app, client, member, make_thread, make_reply):
     reply = make_reply(make_thread())
     response = post_form(client, f"/posts/{reply.id}/withdraw")

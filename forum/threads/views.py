@@ -37,6 +37,7 @@ from ..permissions import check
 from ..permissions import is_moderator
 from ..permissions import why_not_edit
 from ..permissions import why_not_solve
+from ..permissions import why_not_withdraw
 from ..refusals import Refusal
 from ..regions import regions
 from ..search.similar import similar_threads
@@ -44,6 +45,7 @@ from ..search.similar import similar_to_thread
 from ..sections import SECTION_NAMES
 from ..sections import SECTIONS
 from ..tags import normalize_tag
+from ..urls import post_url
 from ..urls import thread_url
 from . import drafts
 from . import service
@@ -422,12 +424,17 @@ def unredact(post_id: int, revision_id: int):
     return redirect(_history_url(post, page_arg()))
 
 
-@bp.route("/posts/<id:post_id>/withdraw", methods=["POST"])
+@bp.route("/posts/<id:post_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(post_id: int):
+    """Ask first (GET), then withdraw (POST): a withdrawal cannot be undone by its author."""
     post = service.load_post(post_id, current_user)
-    form = EmptyForm()
-    if not form.validate_on_submit():
+    if request.method == "GET":
+        check(why_not_withdraw(current_user, post))  # a withdrawn post is already a 404
+        return render_template(
+            "threads/withdraw.html", post=post, thread=post.thread, back=post_url(post)
+        )
+    if not EmptyForm().validate_on_submit():
         abort(400)
     thread = service.withdraw_post(current_user, post)
     db.session.commit()
