@@ -71,6 +71,7 @@ ACTIONS = [
     ("home", 20),
     ("list", 10),
     ("thread", 30),
+    ("unread", 10),  # "N baru" in a list: the first unread reply (a redirect, then the page)
     ("search", 20),
     ("profile", 5),
     ("reply", 12),
@@ -149,7 +150,7 @@ class Member:
     def act(self) -> None:
         kinds, weights = zip(*ACTIONS, strict=True)
         kind = self.rng.choices(kinds, weights)[0]
-        if kind in ("thread", "reply") and not self.thread_ids:
+        if kind in ("thread", "unread", "reply") and not self.thread_ids:
             kind = "home"
         if kind == "home":
             self.request(kind, "GET", "/")
@@ -157,6 +158,12 @@ class Member:
             self.request(kind, "GET", f"/threads?page={self.rng.randint(1, 3)}")
         elif kind == "thread":
             self.request(kind, "GET", f"/threads/{self.rng.choice(self.thread_ids)}")
+        elif kind == "unread":
+            thread_id = self.rng.choice(self.thread_ids)
+            response, _ = self.request(kind, "GET", f"/threads/{thread_id}/unread")
+            location = response.getheader("Location", "") if response is not None else ""
+            if location.startswith("/threads/"):  # the page; its read position is written after
+                self.request("unread_page", "GET", location.split("#", 1)[0])
         elif kind == "search":
             query = urllib.parse.quote(self.rng.choice(SEARCH_WORDS))
             self.request(kind, "GET", f"/search?q={query}")
@@ -222,6 +229,7 @@ import json, sys
 import sqlalchemy as sa
 from forum import create_app
 from forum.extensions import db, search
+from forum.engagement.models import ThreadRead
 from forum.models import Post
 from forum.search_documents import all_documents
 from search_index import document_key
@@ -242,7 +250,8 @@ with app.app_context():
     missing = set(report.missing) | set(report.stale)
     in_index = [m for m, pid in found.items() if document_key(pid) not in missing]
     backlog = search.status(db.engine).get("outbox_backlog")
-    print(json.dumps({"in_db": len(found), "in_index": len(in_index),
+    reads = db.session.scalar(sa.select(sa.func.count()).select_from(ThreadRead))
+    print(json.dumps({"in_db": len(found), "in_index": len(in_index), "read_positions": reads,
                       "missing_from_db": sorted(set(markers) - set(found))[:10],
                       "backlog": backlog}))
 """
@@ -457,6 +466,7 @@ def report(
         f"5xx: {len(stats.server_errors)}; connection errors: {len(stats.failures)}",
         f"acknowledged posts: {len(stats.acknowledged)}; in the database: {check['in_db']}; "
         f"in the search index: {check['in_index']} (outbox backlog {check['backlog']})",
+        f"read positions recorded after responses (members x threads): {check['read_positions']}",
     ]
     if bare:
         lines.append(

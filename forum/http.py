@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import after_this_request
+from flask import current_app
 from flask import render_template
 from flask import request
 from flask_babel import gettext as _
+
+from .extensions import db
 
 
 def render_form(template: str, form, **context):
@@ -97,3 +101,30 @@ def refuse_nul_characters():
             "saved. Your text is below: remove that character and send it again."
         ),
     )
+
+
+def after_response(func, /, *args) -> None:
+    """Run ``func(*args)`` once this request's response has been sent, in a fresh app context.
+
+    ``response.call_on_close`` runs when the WSGI server closes the response,
+    which gunicorn and werkzeug do after writing its body to the client: the
+    member never waits for it. ``after_this_request`` and teardown functions
+    both run *before* the body is sent (the former is used here only to reach
+    the response object). Only a 2xx response schedules it. A failure is
+    logged and undone, never shown: the page has already gone.
+    """
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                func(*args)
+            except Exception:
+                db.session.rollback()
+                app.logger.exception("after the response: %s failed", func.__name__)
+
+    @after_this_request
+    def schedule(response):
+        if 200 <= response.status_code < 300:
+            response.call_on_close(run)
+        return response

@@ -139,3 +139,30 @@ def test_the_check_catches_a_template_that_queries(app, community):
     assert any(
         template == "<string>" and "SELECT count(threads.id)" in sql for template, sql in caught
     )
+
+
+def test_a_members_list_counts_new_replies_in_one_query(
+    app, make_user, make_thread, make_reply, count_queries
+):
+    """The "N new" badges cost one statement for the page, not one per thread read."""
+    reader = make_user("pembaca")
+    author = make_user("penulis")
+    client = client_for(app, reader)
+
+    def read_threads_that_get_a_reply(how_many: int) -> None:
+        for number in range(how_many):
+            thread = make_thread(author, title=f"Kegiatan literasi nomor {number}")
+            client.get(f"/threads/{thread.id}").close()  # the position is written on close
+            make_reply(thread, author, body="Kabar terbaru dari kami.")
+
+    def statements_for_the_list() -> int:
+        with count_queries() as statements:
+            html = client.get("/threads").get_data(as_text=True)
+        return len(statements), html.count('class="badge new"')
+
+    read_threads_that_get_a_reply(2)
+    with_two, badges_two = statements_for_the_list()
+    read_threads_that_get_a_reply(4)
+    with_six, badges_six = statements_for_the_list()
+    assert (badges_two, badges_six) == (2, 6)
+    assert with_six == with_two

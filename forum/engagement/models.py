@@ -155,3 +155,19 @@ class NotificationSetting(db.Model):
     kind: so.Mapped[str] = so.mapped_column(sa.String(20), primary_key=True)
     in_app: so.Mapped[bool] = so.mapped_column(default=True)
     email: so.Mapped[bool] = so.mapped_column(default=False)
+
+
+class ThreadRead(db.Model):
+    """How far a member has read a thread: the newest post a page of it showed them.
+
+    Written after the page is sent, and only when it moves forward
+    (:mod:`forum.engagement.reads`); the lists count the public replies past it.
+    """
+
+    __tablename__ = "thread_reads"
+
+    user_id: so.Mapped[int] = so.mapped_column(_user_fk(), primary_key=True)
+    thread_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    last_read_post_id: so.Mapped[int]

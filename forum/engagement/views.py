@@ -31,6 +31,7 @@ from ..threads import service as threads
 from ..urls import back
 from ..urls import post_url
 from ..urls import thread_url
+from . import reads
 from . import service
 from .forms import NotificationSettingsForm
 from .mail import mail_configured
@@ -163,6 +164,7 @@ def bookmarks():
         "engagement/bookmarks.html",
         threads=threads_page,
         last_replies=threads.last_replies(threads_page.items),
+        new_replies=reads.unread_counts(current_user, threads_page.items),
     )
 
 

@@ -17,6 +17,7 @@ from flask_login import login_required
 from ..attachments import service as attachments
 from ..conditional import visitor_etag
 from ..converters import MAX_ID
+from ..engagement import reads
 from ..engagement import service as engagement
 from ..extensions import db
 from ..extensions import limiter
@@ -77,8 +78,16 @@ def home():
         "threads/home.html",
         practices=practices,
         challenges=challenges,
-        last_replies=service.last_replies([*practices.items, *challenges.items]),
+        **_list_extras([*practices.items, *challenges.items]),
     )
+
+
+def _list_extras(threads) -> dict:
+    """What a list shows beside each thread: its newest reply, and what is new to the member."""
+    return {
+        "last_replies": service.last_replies(threads),
+        "new_replies": reads.unread_counts(current_user, threads),
+    }
 
 
 def _list_filters() -> dict:
@@ -110,7 +119,7 @@ def index():
     return render_template(
         "threads/index.html",
         threads=threads,
-        last_replies=service.last_replies(threads.items),
+        **_list_extras(threads.items),
         sections=SECTIONS,
         following_tag=following_tag,
         **filters,
@@ -125,7 +134,7 @@ def needs_help():
     return render_template(
         "threads/needs_help.html",
         threads=threads,
-        last_replies=service.last_replies(threads.items),
+        **_list_extras(threads.items),
     )
 
 
@@ -193,8 +202,12 @@ def similar_to_title():
     return render_template("threads/_similar.html", similar=threads)
 
 
-def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None):
-    """The thread page: opening post, the accepted answer first, then a page of replies."""
+def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None, reading=False):
+    """The thread page: opening post, the accepted answer first, then a page of replies.
+
+    ``reading`` (a member's GET): the posts past their read position are marked
+    new, and the position moves forward after the page is sent.
+    """
     opening = thread.opening_post
     replies = service.replies_page(
         thread, current_user, page, current_app.config["REPLIES_PER_PAGE"]
@@ -205,6 +218,7 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None):
         reply_form = ReplyForm(data=draft.data if draft else None)
     shown_ids = [opening.id, *(post.id for post in replies.items)]
     shown = [post for post in (opening, accepted, *replies.items) if post is not None]
+    read_up_to = reads.remember_reading(current_user, thread, shown_ids) if reading else None
     return render_template(
         "threads/detail.html",
         thread=thread,
@@ -219,6 +233,7 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None):
         similar=similar_to_thread(thread, f"{thread.title} {opening.body}", current_user),
         share=thread_share(thread, opening),
         solve_error=solve_error,
+        read_up_to=read_up_to,
     )
 
 
@@ -226,7 +241,15 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None):
 @visitor_etag
 def detail(thread_id: int):
     thread = service.load_thread(thread_id, current_user)
-    return render_detail(thread, page=page_arg())
+    return render_detail(thread, page=page_arg(), reading=True)
+
+
+@bp.route("/threads/<id:thread_id>/unread")
+def unread(thread_id: int):
+    """The first reply the member has not read yet (the top when they never opened it)."""
+    thread = service.load_thread(thread_id, current_user)
+    post = reads.first_unread(current_user, thread)
+    return redirect(post_url(post) if post is not None else thread_url(thread))
 
 
 @bp.route("/threads/<id:thread_id>/replies", methods=["POST"])
