@@ -102,6 +102,12 @@ def why_not_reply(user, thread: Thread):
     return None
 
 
+def can_quote(post: Post) -> bool:
+    """Only what every member can see is quoted: never a hidden or withdrawn post, or one
+    in a hidden or withdrawn thread, whoever asks (a facilitator too: a quote is public)."""
+    return post.is_public and post.thread.is_public
+
+
 def why_not_edit(user, post: Post):
     refusal = why_not_post(user)
     if refusal:
@@ -283,6 +289,7 @@ def check(reason) -> None:
 
 TEMPLATE_HELPERS = {
     "can_reply": can_reply,
+    "can_quote": can_quote,
     "can_edit": can_edit,
     "can_withdraw": can_withdraw,
     "is_moderator": is_moderator,

@@ -7,9 +7,11 @@ threads through these functions; callers commit.
 from __future__ import annotations
 
 import math
+import re
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
 
 from .. import events
 from ..extensions import db
@@ -21,6 +23,7 @@ from ..models import User
 from ..models import utcnow
 from ..moderation.models import ModerationAction
 from ..permissions import Refused
+from ..permissions import can_quote
 from ..permissions import check
 from ..permissions import visible_posts_clause
 from ..permissions import visible_threads_clause
@@ -497,3 +500,32 @@ def last_replies(threads) -> dict[int, Post]:
         sa.select(Post).where(Post.id.in_(newest)).options(so.selectinload(Post.author))
     )
     return {post.thread_id: post for post in posts}
+
+
+QUOTE_CHARS = 300  # a quote's excerpt: enough to recall the point, not the whole post
+
+
+def _excerpt(body: str) -> str:
+    """The post's own words (its quotes of others left out), cut at a word near QUOTE_CHARS."""
+    lines = [line.rstrip() for line in body.splitlines() if not line.lstrip().startswith(">")]
+    text = "\n".join(lines).strip()
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    if len(text) > QUOTE_CHARS:
+        text = text[:QUOTE_CHARS].rsplit(None, 1)[0].rstrip(".,;:") + " …"
+    return text
+
+
+def quote(thread: Thread, post_id: int, post_address) -> str:
+    """A reply's opening: a Markdown blockquote of the post's excerpt, linking to it.
+
+    Only a post of this thread that every member can see is quoted
+    (:func:`~forum.permissions.can_quote`); anything else is :class:`Refused` as 404.
+    ``post_address(post)`` is the post's address on its page of the thread.
+    """
+    post = db.session.get(Post, post_id, options=[so.joinedload(Post.author)])
+    if post is None or post.thread_id != thread.id or not can_quote(post):
+        raise Refused("not found", status=404)
+    name = post.author.display_name.replace("[", "(").replace("]", ")")
+    heading = _("%(name)s [wrote](%(address)s):", name=name, address=post_address(post))
+    quoted = "\n".join(f"> {line}" if line else ">" for line in _excerpt(post.body).splitlines())
+    return f"> {heading}\n>\n{quoted}\n\n"

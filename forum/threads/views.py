@@ -37,6 +37,7 @@ from ..permissions import can_read_redacted
 from ..permissions import check
 from ..permissions import is_moderator
 from ..permissions import why_not_edit
+from ..permissions import why_not_reply
 from ..permissions import why_not_solve
 from ..permissions import why_not_withdraw
 from ..refusals import Refusal
@@ -250,6 +251,30 @@ def unread(thread_id: int):
     thread = service.load_thread(thread_id, current_user)
     post = reads.first_unread(current_user, thread)
     return redirect(post_url(post) if post is not None else thread_url(thread))
+
+
+def _quote_arg(thread) -> str:
+    """The quote ``?quote=<post id>`` asks for ("" when none); 400 for a malformed id."""
+    quote_id = request.args.get("quote", "")
+    if not quote_id:
+        return ""
+    if not quote_id.isdigit() or not 0 < int(quote_id) <= MAX_ID:
+        abort(400)
+    return service.quote(thread, int(quote_id), post_url)
+
+
+@bp.route("/threads/<id:thread_id>/replies", methods=["GET"])
+@login_required
+def reply_form(thread_id: int):
+    """The reply form on its own page; ``?quote=<post id>`` starts it quoting that post,
+    after what the member's draft of a reply holds."""
+    thread = service.load_thread(thread_id, current_user)
+    check(why_not_reply(current_user, thread))
+    quoted = _quote_arg(thread)
+    draft = drafts.find_draft(current_user, thread)
+    body = (draft.data.get("body") or "").rstrip() if draft else ""
+    form = ReplyForm(body=f"{body}\n\n{quoted}" if body else quoted)
+    return render_template("threads/reply.html", thread=thread, reply_form=form, quoted=quoted)
 
 
 @bp.route("/threads/<id:thread_id>/replies", methods=["POST"])
