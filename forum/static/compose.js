@@ -37,6 +37,7 @@
           var text = form.getAttribute("data-quoted");
           replyBox.value = (replyBox.value.trim() ? replyBox.value.replace(/\s+$/, "") + "\n\n" : "") + text;
           replyBox.focus();
+          replyBox.setSelectionRange(replyBox.value.length, replyBox.value.length); // type after it
           replyBox.scrollIntoView({ block: "center" });
         })
         .catch(function () { window.location = link.href; });
