@@ -89,6 +89,44 @@ def users_set_password(username, password) -> None:
     click.echo(f"Password changed for {user.username}.")
 
 
+@users_cli.command("scope")
+@click.argument("username")
+@click.option("--add", "added", multiple=True, help="A region value to add (repeatable).")
+@click.option("--remove", "removed", multiple=True, help="A region value to remove (repeatable).")
+def users_scope(username, added, removed) -> None:
+    """Show or change the regions a facilitator looks after.
+
+    Region values as on the dashboard: a kabupaten/kota slug (purwakarta),
+    provinsi-<slug> (provinsi-jawa-barat), or nasional.
+    """
+    from .auth.service import find_user
+    from .moderation.service import replace_scope
+    from .regions import Region
+
+    parsed = {}
+    for value in (*added, *removed):
+        parsed[value] = Region.from_value(value)
+        if parsed[value] is None:
+            raise click.BadParameter(
+                f"{value!r} is not a region value", param_hint="--add/--remove"
+            )
+    with writing():
+        user = find_user(username)
+        if user is None:
+            raise click.ClickException(f"no member named {username!r}")
+        if user.role != "facilitator":
+            raise click.ClickException(
+                f"{user.username} is a {user.role}: only facilitators have regions"
+            )
+        values = {scope.region for scope in user.scopes}
+        values |= {parsed[value].value for value in added}
+        values -= {parsed[value].value for value in removed}
+        replace_scope(user, [Region.parse(value) for value in values])
+        db.session.commit()
+        regions_now = ", ".join(scope.region for scope in user.scopes) or "none"
+    click.echo(f"{user.username} looks after: {regions_now}")
+
+
 @users_cli.command("confirm-emails")
 @click.option(
     "--all-existing",

@@ -113,6 +113,10 @@ class User(UserMixin, db.Model):
     email_confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     library: so.Mapped[Library | None] = so.relationship()
+    # The regions a facilitator looks after (forum/permissions.py reads them).
+    scopes: so.Mapped[list[FacilitatorScope]] = so.relationship(
+        cascade="all, delete-orphan", order_by="FacilitatorScope.region"
+    )
 
     __table_args__ = (
         sa.CheckConstraint("role IN ('librarian', 'facilitator', 'admin')", name="role"),
@@ -170,6 +174,23 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+class FacilitatorScope(db.Model):
+    """One region a facilitator looks after: a region value (forum/regions.py).
+
+    A kabupaten/kota slug, ``provinsi-<slug>`` or ``nasional``; admins need none.
+    """
+
+    __tablename__ = "facilitator_scopes"
+
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    region: so.Mapped[str] = so.mapped_column(sa.String(80), primary_key=True)
+
+    def __repr__(self) -> str:
+        return f"<FacilitatorScope {self.user_id} {self.region}>"
 
 
 class Tag(db.Model):

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from .regions import Region
+
 if TYPE_CHECKING:
     from .models import Post
     from .models import Thread
@@ -184,6 +186,87 @@ def why_not_moderate(user):
     return why_not_post(member)
 
 
+# --- a facilitator's region ----------------------------------------------------------
+#
+# The one scope rule: a thread belongs to the region it was posted from, a member
+# to their library's kabupaten/kota; a facilitator acts only on what lies in one
+# of their regions (forum.models.FacilitatorScope), an admin everywhere. What has
+# no region is for facilitators of all of Indonesia (``nasional``).
+
+
+def scope_of(user) -> tuple[Region, ...]:
+    """The regions a facilitator looks after (all of Indonesia for an admin; none for others)."""
+    member = _member(user)
+    if member is None or not member.is_facilitator:
+        return ()
+    if member.role == "admin":
+        return (Region(),)
+    return tuple(Region.parse(scope.region) for scope in member.scopes)
+
+
+def covers(user, regency: str | None, province: str | None) -> bool:
+    """Whether a place (a kabupaten/kota slug and its province's) is in the user's scope."""
+    return any(region.covers(regency, province) for region in scope_of(user))
+
+
+def covers_region(user, region: Region) -> bool:
+    """Whether a whole region (a dashboard's filter, a scope) lies within the user's scope."""
+    if region.kind is None:
+        return any(mine.kind is None for mine in scope_of(user))
+    if region.kind == "province":
+        return any(mine.kind is None or mine == region for mine in scope_of(user))
+    regency = region_place(region)
+    return covers(user, *regency)
+
+
+def region_place(region: Region) -> tuple[str | None, str | None]:
+    """A kabupaten/kota region as a place (its slug and its province's)."""
+    from .regions import regions
+
+    regency = regions().regencies.get(region.slug or "")
+    return (region.slug, regency.province.slug if regency else None)
+
+
+def scope_clause(user, regency_column, province_column):
+    """The SQL twin of :func:`covers`: rows whose place is in the user's scope."""
+    mine = scope_of(user)
+    if not mine:
+        return sa.false()
+    return sa.or_(*(region.clause(regency_column, province_column) for region in mine))
+
+
+def member_place(member: User) -> tuple[str | None, str | None]:
+    """A member's place: their library's kabupaten/kota and province (none without one)."""
+    library = member.library
+    return (library.regency, library.province) if library is not None else (None, None)
+
+
+def why_not_moderate_in(user, regency: str | None, province: str | None):
+    """Moderate something placed in a kabupaten/kota (``None``: no region, national only)."""
+    refusal = why_not_moderate(user)
+    if refusal:
+        return refusal
+    if not covers(user, regency, province):
+        if regency is None and province is None:
+            return _l("This has no region, so only facilitators for all of Indonesia can do this.")
+        return _l("This is outside the region you look after; ask a facilitator there.")
+    return None
+
+
+def why_not_moderate_thread(user, thread: Thread):
+    """Moderate a thread or one of its posts: the thread's region must be in the user's scope."""
+    return why_not_moderate_in(user, thread.regency, thread.province)
+
+
+def why_not_moderate_member(user, member: User):
+    """Moderate a member: their library's kabupaten/kota must be in the user's scope."""
+    return why_not_moderate_in(user, *member_place(member))
+
+
+def can_moderate_thread(user, thread: Thread) -> bool:
+    return why_not_moderate_thread(user, thread) is None
+
+
 def why_not_solve(user, thread: Thread):
     """The challenge's author or a facilitator chooses (or clears) the accepted answer."""
     refusal = why_not_post(user)
@@ -240,7 +323,7 @@ def why_not_manage_member(user, member: User):
         return _l("This account was deleted.")
     if user.role != "admin" and member.role != "librarian":
         return _l("Facilitators can do this for librarians only; ask an administrator.")
-    return None
+    return why_not_moderate_member(user, member)
 
 
 def why_not_set_role(user, member: User):
@@ -255,6 +338,20 @@ def why_not_set_role(user, member: User):
     if member.role == "admin":
         return _l("An administrator's role is changed on the command line.")
     return None
+
+
+def why_not_set_scope(user, member: User):
+    """Only admins give facilitators their regions (admins look after all of them)."""
+    refusal = why_not_moderate(user)
+    if refusal is None and user.role != "admin":
+        refusal = _l("Only administrators can change a facilitator's regions.")
+    if refusal is None and member.role != "facilitator":
+        refusal = _l("Only facilitators have regions; make them a facilitator first.")
+    return refusal
+
+
+def can_set_scope(user, member: User) -> bool:
+    return why_not_set_scope(user, member) is None
 
 
 def can_mark_helpful(user, post: Post) -> bool:
@@ -299,6 +396,8 @@ TEMPLATE_HELPERS = {
     "can_flag": can_flag,
     "can_manage_member": can_manage_member,
     "can_set_role": can_set_role,
+    "can_set_scope": can_set_scope,
+    "can_moderate_thread": can_moderate_thread,
     "can_mark_helpful": can_mark_helpful,
     "can_redact": can_redact,
     "can_unredact": can_unredact,

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import sqlalchemy as sa
+
 DATA_FILE = Path(__file__).parent / "data" / "regions.json"
+# A region value: a kabupaten/kota slug, ``provinsi-<slug>`` for a whole province,
+# or ``nasional`` for all of Indonesia (the dashboard's filter says "" for it).
+PROVINCE_PREFIX = "provinsi-"
+NATIONAL = "nasional"
 _PREFIXES = (
     ("Kabupaten Administrasi ", ""),
     ("Kota Administrasi ", "kota-"),
@@ -97,3 +103,77 @@ def regions() -> Regions:
                 slug = f"{slug}-{province.slug}"
             regencies[slug] = Regency(slug=slug, name=item["name"], province=province)
     return Regions(provinces=provinces, regencies=regencies)
+
+
+@dataclass(frozen=True)
+class Region:
+    """All of Indonesia (``kind`` None), a province, or a kabupaten/kota.
+
+    The one reading of a region value: the dashboard's filter, a facilitator's
+    scope (forum/permissions.py) and the command line all parse it here.
+    """
+
+    kind: str | None = None
+    slug: str | None = None
+
+    @classmethod
+    def parse(cls, value: str | None) -> Region:
+        """A validated ``region`` parameter: ``provinsi-<slug>``, a kabupaten slug, or empty."""
+        if not value or value == NATIONAL:
+            return cls()
+        if value.startswith(PROVINCE_PREFIX):
+            return cls("province", value.removeprefix(PROVINCE_PREFIX))
+        return cls("regency", value)
+
+    @classmethod
+    def from_value(cls, value: str | None) -> Region | None:
+        """The region a value names, or ``None`` when it names none in the reference list."""
+        value = (value or "").strip().lower()
+        if not value:
+            return None
+        region = cls.parse(value)
+        if region.kind == "province" and region.slug not in regions().provinces:
+            return None
+        if region.kind == "regency" and region.slug not in regions().regencies:
+            return None
+        return region
+
+    @property
+    def param(self) -> str:
+        """The dashboard's query parameter ("" for all of Indonesia)."""
+        if self.kind == "province":
+            return PROVINCE_PREFIX + self.slug
+        return self.slug or ""
+
+    @property
+    def value(self) -> str:
+        """The stored value (``nasional`` for all of Indonesia)."""
+        return self.param or NATIONAL
+
+    @property
+    def name(self) -> str:
+        if self.kind == "province":
+            return regions().province_name(self.slug)
+        if self.kind == "regency":
+            regency = regions().regencies[self.slug]
+            return f"{regency.short_name}, {regency.province.name}"
+        return ""
+
+    def covers(self, regency: str | None, province: str | None) -> bool:
+        """Whether a place (a kabupaten/kota and its province) lies in this region.
+
+        A place without a region lies only in all of Indonesia.
+        """
+        if self.kind == "province":
+            return province is not None and province == self.slug
+        if self.kind == "regency":
+            return regency is not None and regency == self.slug
+        return True
+
+    def clause(self, regency_column, province_column):
+        """The SQL twin of :meth:`covers`."""
+        if self.kind == "province":
+            return province_column == self.slug
+        if self.kind == "regency":
+            return regency_column == self.slug
+        return sa.true()

@@ -115,6 +115,7 @@ def make_user(app):
     """Create a member and return it detached (columns readable, no lazy loads)."""
     from forum.auth.service import create_user
     from forum.libraries import LibraryDetails
+    from forum.models import FacilitatorScope
 
     counter = iter(range(1, 10_000))
 
@@ -126,8 +127,10 @@ def make_user(app):
         regency="purwakarta",
         province="jawa-barat",
         display_name=None,
+        scope=None,
         **columns,
     ):
+        """``scope``: a facilitator's region values (created facilitators cover ``nasional``)."""
         n = next(counter)
         username = username or f"pustakawan{n}"
         with app.app_context():
@@ -149,6 +152,8 @@ def make_user(app):
             )
             for key, value in columns.items():
                 setattr(user, key, value)
+            if scope is not None:
+                user.scopes = [FacilitatorScope(region=value) for value in scope]
             db.session.commit()
             return _detached(user)
 

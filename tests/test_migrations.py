@@ -45,3 +45,28 @@ def test_there_is_one_alembic_head():
     with app.app_context():
         config = app.extensions["migrate"].migrate.get_config()
         assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_facilitators_from_before_regions_look_after_all_of_indonesia(empty_database_url):
+    app = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": empty_database_url}))
+    with app.app_context():
+        upgrade(revision="f5a7c9e1b3d4")
+        insert = sa.text(
+            "INSERT INTO users (username, display_name, email, password_hash, role, timezone,"
+            " session_token, created_at, suspended_indefinitely)"
+            " VALUES (:name, :name, :email, 'x', :role, 'Asia/Jakarta',"
+            " :name, CURRENT_TIMESTAMP, false)"
+        )
+        with db.engine.begin() as conn:
+            for name, role in [("fani", "facilitator"), ("adi", "admin"), ("lina", "librarian")]:
+                conn.execute(insert, {"name": name, "email": f"{name}@contoh.id", "role": role})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT users.username, facilitator_scopes.region FROM facilitator_scopes"
+                    " JOIN users ON users.id = facilitator_scopes.user_id"
+                )
+            ).all()
+        assert [tuple(row) for row in rows] == [("fani", "nasional")]
+        db.engine.dispose()

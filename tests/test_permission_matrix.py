@@ -355,6 +355,15 @@ CASES = [
         data={"role": "librarian"},
         changed=lambda s, ids: user(s, "feri").role == "librarian",
     ),
+    Case("scope_page", "GET", "/admin/users/feri/scope", expect(admin=200)),
+    Case(
+        "scope",
+        "POST",
+        "/admin/users/feri/scope",
+        expect(admin=302),
+        data={"scope": "purwakarta"},
+        changed=lambda s, ids: [scope.region for scope in user(s, "feri").scopes] == ["purwakarta"],
+    ),
     Case("log", "GET", "/mod/log?actor=fani&action=pin&page=1", expect(**MODERATOR_PAGES)),
     Case(
         "reset_link_librarian",

@@ -14,10 +14,12 @@ from ..extensions import db
 from ..libraries import LibraryDetails
 from ..libraries import find_or_create_library
 from ..models import ROLES
+from ..models import FacilitatorScope
 from ..models import User
 from ..models import utcnow
 from ..moderation.models import LoginFailure
 from ..moderation.models import PasswordResetToken
+from ..regions import NATIONAL
 
 
 class AccountError(ValueError):
@@ -97,6 +99,8 @@ def create_user(
     )
     if library is not None and library.name:
         user.library = find_or_create_library(library)
+    if role == "facilitator":  # as every facilitator had before regions: narrow it later
+        user.scopes = [FacilitatorScope(region=NATIONAL)]
     db.session.add(user)
     db.session.flush()
     return user

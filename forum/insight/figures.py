@@ -44,11 +44,9 @@ from ..models import Tag
 from ..models import Thread
 from ..models import User
 from ..models import thread_tags
+from ..regions import Region
 from ..regions import regions
 from .models import Meeting
-
-# A province in the dashboard's region filter; a bare slug is a kabupaten/kota.
-PROVINCE_PREFIX = "provinsi-"
 
 # The longest period the dashboard shows (ten years and leap days): longer is a 400,
 # whether given by from and to, or by from alone (up to today).
@@ -120,45 +118,6 @@ def _median(values: sa.Subquery) -> sa.ScalarSelect:
 
 
 # --- the period and region --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Region:
-    """All of Indonesia (``kind`` None), a province, or a kabupaten/kota."""
-
-    kind: str | None = None
-    slug: str | None = None
-
-    @classmethod
-    def parse(cls, value: str | None) -> Region:
-        """A validated ``region`` parameter: ``provinsi-<slug>``, a kabupaten slug, or empty."""
-        if not value:
-            return cls()
-        if value.startswith(PROVINCE_PREFIX):
-            return cls("province", value.removeprefix(PROVINCE_PREFIX))
-        return cls("regency", value)
-
-    @property
-    def param(self) -> str:
-        if self.kind == "province":
-            return PROVINCE_PREFIX + self.slug
-        return self.slug or ""
-
-    @property
-    def name(self) -> str:
-        if self.kind == "province":
-            return regions().province_name(self.slug)
-        if self.kind == "regency":
-            regency = regions().regencies[self.slug]
-            return f"{regency.short_name}, {regency.province.name}"
-        return ""
-
-    def clause(self, regency_column, province_column):
-        if self.kind == "province":
-            return province_column == self.slug
-        if self.kind == "regency":
-            return regency_column == self.slug
-        return sa.true()
 
 
 def default_start(end: date) -> date:

@@ -26,8 +26,9 @@ from ..forms import Required
 from ..forms import TagsField
 from ..forms import regency_choices
 from ..forms import strip
+from ..regions import PROVINCE_PREFIX
+from ..regions import Region
 from ..regions import regions
-from .figures import PROVINCE_PREFIX
 from .models import LINK_RELATIONS
 from .models import MEETING_KINDS
 from .texts import MEETING_KIND_LABELS
@@ -219,15 +220,8 @@ class PeriodForm(FlaskForm):
         self.region.choices = dashboard_region_choices()
 
     def validate_region(self, field):
-        value = field.data or ""
-        if not value:
-            return
-        if value.startswith(PROVINCE_PREFIX):
-            if value.removeprefix(PROVINCE_PREFIX) in regions().provinces:
-                return
-        elif value in regions().regencies:
-            return
-        raise ValidationError(_l("Choose a region from the list."))
+        if field.data and Region.from_value(field.data) is None:
+            raise ValidationError(_l("Choose a region from the list."))
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:

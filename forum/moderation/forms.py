@@ -19,6 +19,7 @@ from ..forms import LineField
 from ..forms import Required
 from ..forms import strip
 from ..models import THREAD_KINDS
+from ..regions import Region
 from ..threads.forms import KIND_CHOICES
 from .models import ACTIONS
 from .models import FLAG_REASONS
@@ -58,6 +59,7 @@ ACTION_LABELS = {
     "hide_attachment": _l("Hid a file"),
     "restore_attachment": _l("Restored a file"),
     "delete_attachment": _l("Removed a member's file"),
+    "set_scope": _l("Changed a facilitator's regions"),
 }
 ROLE_CHOICES = [
     SelectChoice("librarian", _l("Librarian")),
@@ -192,6 +194,46 @@ class RoleForm(FlaskForm):
             AnyOf(("librarian", "facilitator"), message=_l("Choose a role.")),
         ],
     )
+
+
+class RegionListField(TextAreaField):
+    """Region values, one per line, or the field repeated (``scope=a&scope=b``)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = "\n".join(valuelist)
+
+    @property
+    def values(self) -> list[str]:
+        lines = (line.strip().lower() for line in (self.data or "").splitlines())
+        return list(dict.fromkeys(line for line in lines if line))
+
+
+class ScopeForm(FlaskForm):
+    """The regions a facilitator looks after, as region values."""
+
+    scope = RegionListField(
+        _l("Regions"),
+        description=_l(
+            "One per line: a kabupaten/kota as on the dashboard (purwakarta, kota-bandung), "
+            "provinsi-jawa-barat for a whole province, or nasional for all of Indonesia."
+        ),
+        render_kw={"rows": 4, "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+    def validate_scope(self, field):
+        unknown = [value for value in field.values if Region.from_value(value) is None]
+        if unknown:
+            raise ValidationError(
+                _l(
+                    "Not a region: %(values)s. Write it as on the dashboard.",
+                    values=", ".join(unknown),
+                )
+            )
+
+    @property
+    def regions(self) -> list[Region]:
+        return [Region.from_value(value) for value in self.scope.values]
 
 
 class LogFilterForm(FlaskForm):

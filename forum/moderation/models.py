@@ -44,6 +44,7 @@ ACTIONS = (
     "hide_attachment",  # forum/attachments
     "restore_attachment",
     "delete_attachment",
+    "set_scope",  # a facilitator's regions
 )
 
 

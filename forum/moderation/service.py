@@ -23,6 +23,7 @@ from .. import events
 from ..extensions import db
 from ..models import ROLES
 from ..models import THREAD_KINDS
+from ..models import FacilitatorScope
 from ..models import Post
 from ..models import Thread
 from ..models import User
@@ -33,6 +34,8 @@ from ..permissions import why_not_flag
 from ..permissions import why_not_manage_member
 from ..permissions import why_not_moderate
 from ..permissions import why_not_set_role
+from ..permissions import why_not_set_scope
+from ..regions import Region
 from .models import FLAG_REASONS
 from .models import FLAG_RESOLUTIONS
 from .models import Flag
@@ -339,7 +342,29 @@ def set_role(actor: User, member: User, role: str) -> bool:
         return False
     details = f"{member.role} → {role}"
     member.role = role
+    if role != "facilitator":
+        member.scopes = []  # promoted again later, they start without a region
     ModerationAction.record(actor, "set_role", subject=member, details=details)
+    return True
+
+
+def replace_scope(member: User, regions: list[Region]) -> bool:
+    """Give a facilitator exactly these regions (the command line's way; no log line)."""
+    values = sorted({region.value for region in regions})
+    if values == [scope.region for scope in member.scopes]:
+        return False
+    member.scopes = [FacilitatorScope(region=value) for value in values]
+    return True
+
+
+def set_scope(actor: User, member: User, regions: list[Region]) -> bool:
+    """An admin gives a facilitator the regions they look after (logged)."""
+    check(why_not_set_scope(actor, member))
+    before = ", ".join(scope.region for scope in member.scopes) or "-"
+    if not replace_scope(member, regions):
+        return False
+    after = ", ".join(scope.region for scope in member.scopes) or "-"
+    ModerationAction.record(actor, "set_scope", subject=member, details=f"{before} → {after}"[:200])
     return True
 
 

@@ -34,6 +34,8 @@ from ..permissions import why_not_flag
 from ..permissions import why_not_manage_member
 from ..permissions import why_not_moderate
 from ..permissions import why_not_set_role
+from ..permissions import why_not_set_scope
+from ..regions import Region
 from ..threads import service as threads
 from ..urls import back
 from ..urls import external_url
@@ -46,6 +48,7 @@ from .forms import LogFilterForm
 from .forms import MoveForm
 from .forms import ResolveForm
 from .forms import RoleForm
+from .forms import ScopeForm
 from .forms import SuspendForm
 from .models import Flag
 
@@ -263,6 +266,7 @@ def _member_page(member, status: int = 200, **forms):
         member=member,
         manage_refusal=why_not_manage_member(current_user, member),
         role_refusal=why_not_set_role(current_user, member),
+        regions=[Region.parse(scope.region) for scope in member.scopes],
         **forms,
     )
     return html, status
@@ -332,6 +336,22 @@ def role(username: str):
             flash(_("%(name)s's role is changed.", name=member.display_name), "success")
         return redirect(url_for("moderation.member", username=member.username))
     return _member_page(member, 400, role_form=form)
+
+
+@bp.route("/admin/users/<username>/scope", methods=["GET", "POST"])
+@login_required
+def scope(username: str):
+    """The regions a facilitator looks after (admins only)."""
+    member = _member_or_404(username)
+    check(why_not_set_scope(current_user, member))
+    current = "\n".join(scope.region for scope in member.scopes)
+    form = ScopeForm(data={"scope": current})
+    if form.validate_on_submit():
+        if service.set_scope(current_user, member, form.regions):
+            db.session.commit()
+            flash(_("%(name)s's regions are changed.", name=member.display_name), "success")
+        return redirect(url_for("moderation.member", username=member.username))
+    return render_form("moderation/scope.html", form, member=member)
 
 
 # --- the log ---------------------------------------------------------------------------
