@@ -158,6 +158,7 @@ def _post_thread(form):
         sections=section_data(form),
         files=form.prepared_files,
         discard_draft=True,
+        client_key=form.client_key.data,
     )
 
 
@@ -229,6 +230,17 @@ def detail(thread_id: int):
     return render_detail(thread, page=page_arg())
 
 
+def _post_reply(thread, form):
+    return service.create_reply(
+        current_user,
+        thread,
+        form.body.data,
+        files=form.prepared_files,
+        discard_draft=True,
+        client_key=form.client_key.data,
+    )
+
+
 @bp.route("/threads/<id:thread_id>/replies", methods=["POST"])
 @login_required
 @posting_limit
@@ -238,11 +250,7 @@ def reply(thread_id: int):
     if form.save_draft.data:  # CSRF is checked for every POST
         return _keep_draft(thread, thread_url(thread, page=page_arg()) + "#reply-heading")
     if form.validate_on_submit():
-        post, refusal = _written(
-            lambda: service.create_reply(
-                current_user, thread, form.body.data, files=form.prepared_files, discard_draft=True
-            )
-        )
+        post, refusal = _written(lambda: _post_reply(thread, form))
         if refusal is None:
             page = service.page_of_reply(post, current_app.config["REPLIES_PER_PAGE"])
             flash(_("Your reply is posted."), "success")
