@@ -27,6 +27,7 @@ AREAS = (
     "meetings.views",  # peer-learning meetings (rules in insight/)
     "dashboard.views",  # facilitators' figures and exports (computed in insight/)
     "attachments.views",  # photos and documents on posts
+    "offline.views",  # the manifest, the service worker and the offline page (issue 23)
     "health",
     "assets",
 )

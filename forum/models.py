@@ -342,6 +342,9 @@ class Post(StoredHtml, ModerationState, db.Model):
     edited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     edited_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     helpful_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # The key a phone made for a post written in its outbox (issue 23): sent again after
+    # a lost response, it finds the post already made instead of making a second one.
+    client_key: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
     thread: so.Mapped[Thread] = so.relationship(back_populates="posts", foreign_keys=[thread_id])
     author: so.Mapped[User] = so.relationship(foreign_keys=[author_id])
@@ -355,6 +358,10 @@ class Post(StoredHtml, ModerationState, db.Model):
         order_by="[Attachment.position, Attachment.id]",
         cascade="all, delete-orphan",
         passive_deletes=True,
+    )
+
+    __table_args__ = (
+        sa.Index("uq_posts_author_client_key", "author_id", "client_key", unique=True),
     )
 
     def search_changes(self):

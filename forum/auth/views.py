@@ -117,6 +117,10 @@ def logout():
         logout_user()
         session.clear()
         flash(_("You have logged out."), "info")
+        response = redirect(url_for("threads.home"))
+        # A shared phone: the threads saved offline and the outbox go with the member.
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        return response
     return redirect(url_for("threads.home"))
 
 

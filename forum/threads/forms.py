@@ -14,6 +14,7 @@ from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
+from wtforms.widgets import HiddenInput
 
 from ..attachments.forms import AttachmentFields
 from ..forms import CountField
@@ -52,6 +53,18 @@ def body_field(label=None):
         validators=[
             Required(),
             Length(max=MAX_BODY, message=_l("At most %(max)d characters.")),
+        ],
+    )
+
+
+def client_key_field():
+    """The key the site's JS makes on the phone for one post (a UUID): sent twice, posted once."""
+    return LineField(
+        widget=HiddenInput(),
+        filters=[lambda value: value or None],
+        validators=[
+            Optional(),
+            Regexp(r"^[A-Za-z0-9-]{8,64}$", message=_l("This form is damaged: reload the page.")),
         ],
     )
 
@@ -111,6 +124,7 @@ class ThreadEditForm(ThreadFields):
 
 class ThreadForm(ThreadFields):
     save_draft = SubmitField(_l("Save draft"))
+    client_key = client_key_field()
     kind = RadioField(
         _l("Kind"),
         choices=KIND_CHOICES,
@@ -127,6 +141,7 @@ class ReplyForm(AttachmentFields, FlaskForm):
     body = body_field(_l("Your reply"))
     submit = SubmitField(_l("Send reply"))
     save_draft = SubmitField(_l("Save draft"))
+    client_key = client_key_field()
 
 
 class PostEditForm(AttachmentFields, FlaskForm):

@@ -63,6 +63,7 @@ def create_thread(
     sections: dict | None = None,
     files=(),
     discard_draft: bool = False,
+    client_key: str | None = None,
     now=None,
 ) -> Thread:
     """Open a practice or challenge thread; its body becomes the opening post.
@@ -70,21 +71,54 @@ def create_thread(
     ``sections`` holds the optional report sections (:mod:`forum.sections`);
     those of the other kind are dropped. ``files`` (checked uploads) are stored on
     the opening post; ``discard_draft`` removes the author's thread draft. All of
-    it happens, or (a refused file, a failing listener) none of it.
+    it happens, or (a refused file, a failing listener) none of it. A
+    ``client_key`` the author already posted with gives that post's thread back.
     """
-    check(why_not_post(author))
-    now = now or utcnow()
+
+    def write() -> Post:
+        check(why_not_post(author))
+        with events.all_or_nothing():
+            thread = _new_thread(
+                author, kind, title, body, tags, sections, now or utcnow(), client_key
+            )
+            events.thread_created.send(thread, opening=thread.posts[0])
+            events.post_written.send(thread.posts[0], author=author, files=files)
+            if discard_draft:
+                drafts.discard_draft(author)
+        return thread.posts[0]
+
+    return _once(author, client_key, write).thread
+
+
+def posted_with_key(author: User, client_key: str | None) -> Post | None:
+    """The post ``author`` already made with ``client_key`` (a phone's outbox), if any."""
+    if not client_key:
+        return None
+    return db.session.scalar(
+        sa.select(Post).where(Post.author_id == author.id, Post.client_key == client_key)
+    )
+
+
+def _once(author: User, client_key: str | None, write) -> Post:
+    """``write()``'s new post, or the one an earlier try with ``client_key`` made.
+
+    A phone whose first try lost its response sends again with the same key; two
+    tries at once meet at the unique index, and the second finds the first's post.
+    """
+    earlier = posted_with_key(author, client_key)
+    if earlier is not None:
+        return earlier
+    try:
+        return write()
+    except sa.exc.IntegrityError:
+        earlier = posted_with_key(author, client_key)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _new_thread(author, kind, title, body, tags, sections, now, client_key) -> Thread:
     library = author.library
-    with events.all_or_nothing():
-        thread = _new_thread(author, kind, title, body, tags, sections, now, library)
-        events.thread_created.send(thread, opening=thread.posts[0])
-        events.post_written.send(thread.posts[0], author=author, files=files)
-        if discard_draft:
-            drafts.discard_draft(author)
-    return thread
-
-
-def _new_thread(author, kind, title, body, tags, sections, now, library) -> Thread:
     thread = Thread(
         kind=kind,
         title=title.strip(),
@@ -98,7 +132,7 @@ def _new_thread(author, kind, title, body, tags, sections, now, library) -> Thre
         **section_values(kind, sections or {}),
     )
     store_sections_html(thread)
-    opening = Post(author=author, body=body, is_opening=True, created_at=now)
+    opening = Post(author=author, body=body, is_opening=True, created_at=now, client_key=client_key)
     store_html(opening)
     thread.posts.append(opening)
     db.session.add(thread)
@@ -107,26 +141,40 @@ def _new_thread(author, kind, title, body, tags, sections, now, library) -> Thre
 
 
 def create_reply(
-    author: User, thread: Thread, body: str, *, files=(), discard_draft: bool = False, now=None
+    author: User,
+    thread: Thread,
+    body: str,
+    *,
+    files=(),
+    discard_draft: bool = False,
+    client_key: str | None = None,
+    now=None,
 ) -> Post:
     """Reply to a thread, unless it is locked or the member is suspended.
 
     With its ``files`` and, if asked, without the member's draft for this thread:
-    all of it, or nothing.
+    all of it, or nothing. A ``client_key`` the author already posted with gives
+    that post back, whatever happened to the thread since.
     """
-    check(why_not_reply(author, thread))
-    now = now or utcnow()
-    with events.all_or_nothing():
-        post = Post(thread=thread, author=author, body=body, created_at=now)
-        store_html(post)
-        db.session.add(post)
-        thread.last_activity_at = now
-        db.session.flush()
-        events.reply_created.send(post)
-        events.post_written.send(post, author=author, files=files)
-        if discard_draft:
-            drafts.discard_draft(author, thread)
-    return post
+
+    def write() -> Post:
+        check(why_not_reply(author, thread))
+        moment = now or utcnow()
+        with events.all_or_nothing():
+            post = Post(
+                thread=thread, author=author, body=body, created_at=moment, client_key=client_key
+            )
+            store_html(post)
+            db.session.add(post)
+            thread.last_activity_at = moment
+            db.session.flush()
+            events.reply_created.send(post)
+            events.post_written.send(post, author=author, files=files)
+            if discard_draft:
+                drafts.discard_draft(author, thread)
+        return post
+
+    return _once(author, client_key, write)
 
 
 def _keep_revision(post: Post, editor: User) -> None:

@@ -168,6 +168,7 @@ def _post_thread(form):
         sections=section_data(form),
         files=form.prepared_files,
         discard_draft=True,
+        client_key=form.client_key.data,
     )
 
 
@@ -277,6 +278,17 @@ def reply_form(thread_id: int):
     return render_template("threads/reply.html", thread=thread, reply_form=form, quoted=quoted)
 
 
+def _post_reply(thread, form):
+    return service.create_reply(
+        current_user,
+        thread,
+        form.body.data,
+        files=form.prepared_files,
+        discard_draft=True,
+        client_key=form.client_key.data,
+    )
+
+
 @bp.route("/threads/<id:thread_id>/replies", methods=["POST"])
 @login_required
 @posting_limit
@@ -286,11 +298,7 @@ def reply(thread_id: int):
     if form.save_draft.data:  # CSRF is checked for every POST
         return _keep_draft(thread, thread_url(thread, page=page_arg()) + "#reply-heading")
     if form.validate_on_submit():
-        post, refusal = _written(
-            lambda: service.create_reply(
-                current_user, thread, form.body.data, files=form.prepared_files, discard_draft=True
-            )
-        )
+        post, refusal = _written(lambda: _post_reply(thread, form))
         if refusal is None:
             page = service.page_of_reply(post, current_app.config["REPLIES_PER_PAGE"])
             flash(_("Your reply is posted."), "success")

@@ -1,0 +1,1 @@
+"""Reading and writing offline (issue 23): the manifest, the service worker, the offline page."""
