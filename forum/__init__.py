@@ -28,6 +28,7 @@ AREAS = (
     "dashboard.views",  # facilitators' figures and exports (computed in insight/)
     "attachments.views",  # photos and documents on posts
     "offline.views",  # the manifest, the service worker and the offline page (issue 23)
+    "adoptions.views",  # "Kami mencoba ini" and practices solving challenges
     "health",
     "assets",
 )
@@ -38,6 +39,7 @@ MODELS = (
     "engagement.models",
     "insight.models",
     "attachments.models",
+    "adoptions.models",
     "content_version",  # bumped by triggers on every table visitors' pages read
 )
 
@@ -144,12 +146,14 @@ def register_blueprints(app: Flask) -> None:
 
 def register_listeners(app: Flask) -> None:
     """Areas react to each other's events (:mod:`forum.events`) instead of importing each other."""
+    from .adoptions import service as adoptions
     from .attachments import service as attachments
     from .engagement import service as engagement
 
     engagement.subscribe()  # follows, mentions, notifications
     attachments.subscribe()  # files posted with a thread, reply or edit
     attachments.install_hooks()  # files of rolled-back posts are removed
+    adoptions.subscribe()  # a challenge solved by a linked practice
 
 
 def register_request_hooks(app: Flask) -> None:

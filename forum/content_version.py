@@ -28,6 +28,9 @@ TABLES = (
     "mentions",
     "meetings",
     "meeting_threads",
+    "adoptions",
+    "adoption_updates",
+    "challenge_practices",
 )
 BUMP = "UPDATE content_version SET version = version + 1 WHERE id = 1"
 # PostgreSQL: at commit (a deferred constraint trigger), once per transaction. Bumping at

@@ -12,10 +12,13 @@ Each signal's sender and keywords (they are the listener's arguments):
 - ``thread_created``: the new Thread; ``opening=`` its first Post
 - ``reply_created``: the new reply (a Post)
 - ``post_edited``: the editor (a User); ``post=`` the changed Post
-- ``answer_accepted``: the actor; ``thread=``, ``post=`` the answer (None when cleared)
+- ``answer_accepted``: the actor; ``thread=``, ``post=`` the answer, ``practice=`` the linked
+  practice that solves it instead (both None when cleared)
 - ``post_moderated``: the facilitator; ``action=`` ("hide_post", "lock" ...), ``thread=``, ``post=``
 - ``post_written``: a Post just created or edited; ``author=`` who wrote it, ``files=`` the
   checked uploads that come with it (attachments stores them, or refuses the whole write)
+- ``adoption_recorded``: the Adoption just recorded or updated; ``practice=`` its Thread,
+  ``post=`` the reply telling the thread about it
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ post_edited = _signals.signal("post edited")
 answer_accepted = _signals.signal("answer accepted")
 post_moderated = _signals.signal("post moderated")
 post_written = _signals.signal("post written")
+adoption_recorded = _signals.signal("adoption recorded")
 
 
 @contextmanager

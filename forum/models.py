@@ -287,7 +287,8 @@ class Thread(ModerationState, db.Model):
 
     @property
     def is_solved(self) -> bool:
-        return self.accepted_post_id is not None
+        """An accepted answer, or a linked practice chosen as the solution (forum/adoptions)."""
+        return self.solved_at is not None
 
     def section_html(self, name: str) -> Markup:
         """A text section's stored HTML (rendered here, unsaved, if it was never stored)."""

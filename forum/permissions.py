@@ -279,6 +279,35 @@ def why_not_solve(user, thread: Thread):
     return None
 
 
+def why_not_adopt(user, practice: Thread):
+    """A confirmed member of a library records that their library tries another's practice."""
+    refusal = why_not_post(user)
+    if refusal:
+        return refusal
+    if user.library_id is None:
+        return _l(
+            "Only members of a library can record that it tries a practice. "
+            "Add your library in your profile first."
+        )
+    if user.email_confirmed_at is None:
+        return _l("Confirm your e-mail address first (see your profile settings).")
+    if practice.kind != "practice" or not practice.is_public:
+        return _l("Only a public best practice can be tried.")
+    if practice.library_id == user.library_id:
+        return _l("This practice comes from your own library.")
+    return None
+
+
+def why_not_link_practice(user, challenge: Thread):
+    """Any member may point a public challenge to a practice that addresses it."""
+    refusal = why_not_post(user)
+    if refusal:
+        return refusal
+    if challenge.kind != "challenge" or not challenge.is_public:
+        return _l("Practices can be linked to a public challenge only.")
+    return None
+
+
 def why_not_flag(user, post: Post):
     refusal = why_not_post(user)
     if refusal:
@@ -366,6 +395,14 @@ def can_solve(user, thread: Thread) -> bool:
     return why_not_solve(user, thread) is None
 
 
+def can_adopt(user, practice: Thread) -> bool:
+    return why_not_adopt(user, practice) is None
+
+
+def can_link_practice(user, challenge: Thread) -> bool:
+    return why_not_link_practice(user, challenge) is None
+
+
 def can_flag(user, post: Post) -> bool:
     return why_not_flag(user, post) is None
 
@@ -394,6 +431,9 @@ TEMPLATE_HELPERS = {
     "can_moderate": can_moderate,
     "can_solve": can_solve,
     "can_flag": can_flag,
+    "can_adopt": can_adopt,
+    "why_not_adopt": why_not_adopt,
+    "can_link_practice": can_link_practice,
     "can_manage_member": can_manage_member,
     "can_set_role": can_set_role,
     "can_set_scope": can_set_scope,

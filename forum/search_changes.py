@@ -37,6 +37,7 @@ THREAD_FIELDS_IN_INDEX = (
     "regency",
     "province",
     "accepted_post_id",
+    "solved_at",  # solved by a linked practice: no accepted answer, still solved
     "hidden",
     "withdrawn_at",
 )
@@ -73,7 +74,7 @@ def build_document(post: Post) -> SearchDocument:
         library=library.name if library else "",
         region=thread.regency or "",
         province=thread.province or "",
-        solved=thread.accepted_post_id is not None,
+        solved=thread.is_solved,
         extra=" ".join(extra_parts(post)),
     )
 

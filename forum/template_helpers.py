@@ -22,6 +22,7 @@ from flask_login import current_user
 from markupsafe import escape
 
 from . import i18n
+from .adoptions.texts import STATUS_LABELS as ADOPTION_STATUS_LABELS
 from .assets import asset_url
 from .attachments import service as attachments
 from .attachments.forms import ACCEPT
@@ -97,6 +98,7 @@ FILTERS = {
     "filesize": i18n.filesize,
     "meeting_dates": meeting_dates,
     "duration": duration,
+    "day": lambda value: format_date(value, "medium"),  # a date without a time (started_on)
 }
 
 GLOBALS = {
@@ -114,6 +116,7 @@ GLOBALS = {
     "attachment_limits": attachment_limits,
     # Labels are globals, not a context processor: macros imported without context see them too.
     "meeting_kind_labels": MEETING_KIND_LABELS,
+    "adoption_status_labels": ADOPTION_STATUS_LABELS,
     "relation_labels": RELATION_LABELS,
     "flag_reason_labels": FLAG_REASON_LABELS,
     "action_labels": ACTION_LABELS,

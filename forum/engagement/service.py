@@ -560,14 +560,45 @@ def post_edited(editor: User, post: Post) -> list[Notification]:
     return _notify(candidates, actor_id=editor.id, thread=post.thread, post=post)
 
 
-def answer_accepted(actor: User, thread: Thread, post: Post | None) -> list[Notification]:
-    """The answer's author and the thread's followers hear that the challenge is solved."""
+def answer_accepted(
+    actor: User, thread: Thread, post: Post | None, practice: Thread | None = None
+) -> list[Notification]:
+    """The answer's author and the thread's followers hear that the challenge is solved.
+
+    Solved by a linked practice: the practice's author hears that it solved the
+    challenge, the challenge's followers that it is solved.
+    """
+    if practice is not None:
+        return _solved_by_practice(actor, thread, practice)
     if post is None or not _public(post):
         return []
     candidates = _candidates(
         ([post.author_id], "accepted"), (_thread_followers(thread), "accepted")
     )
     return _notify(candidates, actor_id=actor.id, thread=thread, post=post)
+
+
+def _solved_by_practice(actor: User, thread: Thread, practice: Thread) -> list[Notification]:
+    if not (thread.is_public and practice.is_public):
+        return []
+    author = _candidates(([practice.author_id], "accepted"))
+    followers = _candidates(
+        ([uid for uid in _thread_followers(thread) if uid != practice.author_id], "accepted")
+    )
+    return [
+        *_notify(author, actor_id=actor.id, thread=thread, action="your_practice"),
+        *_notify(followers, actor_id=actor.id, thread=thread, action="practice"),
+    ]
+
+
+def adoption_recorded(adoption, *, practice: Thread, post: Post) -> list[Notification]:
+    """A library tries a practice: its author and its followers hear; the member follows it."""
+    followers = _thread_followers(practice)
+    _follow_automatically(post.author, practice)
+    if not _public(post):
+        return []
+    candidates = _candidates(([practice.author_id], "adoption"), (followers, "adoption"))
+    return _notify(candidates, actor_id=post.author_id, thread=practice, post=post)
 
 
 def moderated(
@@ -593,4 +624,5 @@ def subscribe() -> None:
     events.reply_created.connect(reply_created, weak=False)
     events.post_edited.connect(post_edited, weak=False)
     events.answer_accepted.connect(answer_accepted, weak=False)
+    events.adoption_recorded.connect(adoption_recorded, weak=False)
     events.post_moderated.connect(moderated, weak=False)

@@ -11,6 +11,7 @@ KIND_LABELS = {
     "reply": _l("Replies in threads I follow"),
     "new_thread": _l("New threads with tags I follow"),
     "accepted": _l("Accepted answers"),
+    "adoption": _l("Libraries trying practices I wrote or follow"),
     "mention": _l("Mentions of me (@username)"),
     "moderation": _l("A facilitator's action on my posts"),
 }
@@ -38,6 +39,16 @@ def describe(notification: Notification) -> str:
         return _("%(actor)s opened “%(thread)s” with a tag you follow.", actor=actor, thread=thread)
     if kind == "mention":
         return _("%(actor)s mentioned you in “%(thread)s”.", actor=actor, thread=thread)
+    if kind == "adoption":
+        return _(
+            "%(actor)s recorded that their library is trying “%(thread)s”.",
+            actor=actor,
+            thread=thread,
+        )
+    if kind == "accepted" and notification.action == "your_practice":
+        return _("Your practice was chosen as the solution of “%(thread)s”.", thread=thread)
+    if kind == "accepted" and notification.action == "practice":
+        return _("“%(thread)s” is solved by a best practice.", thread=thread)
     if kind == "accepted":
         if notification.post is not None and notification.post.author_id == notification.user_id:
             return _("Your reply is the accepted answer in “%(thread)s”.", thread=thread)

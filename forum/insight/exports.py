@@ -195,7 +195,7 @@ def thread_rows(period: figures.Period, kind: str | None = None) -> Iterator[lis
             external_url("threads.detail", thread_id=row.id),
         ]
         if kind != "practice":
-            solved = row.accepted_post_id is not None
+            solved = row.solved_at is not None
             out[9:9] = [row[9], _("yes") if solved else _("no"), row.solved_at]
         yield out
 

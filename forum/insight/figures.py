@@ -230,7 +230,7 @@ def first_reply_at():
 
 
 def unanswered():
-    return sa.and_(Thread.accepted_post_id.is_(None), ~answered_by_others())
+    return sa.and_(Thread.solved_at.is_(None), ~answered_by_others())
 
 
 def _replies_in(period: Period):
@@ -356,7 +356,7 @@ def summary(period: Period) -> Summary:
             members.scalar_subquery().label("new_members"),
             count_threads(Thread.kind == "practice").label("practices"),
             count_threads(challenge).label("challenges"),
-            count_threads(challenge, Thread.accepted_post_id.is_not(None)).label("solved"),
+            count_threads(challenge, Thread.solved_at.is_not(None)).label("solved"),
             _replies_in(period).scalar_subquery().label("replies"),
             count_threads(challenge, unanswered()).label("unanswered"),
             sa.select(sa.func.count(Meeting.id)).where(*meetings_in).scalar_subquery(),
@@ -400,7 +400,6 @@ def _solve_delays(period: Period) -> sa.Subquery:
         )
         .where(
             *period.threads("challenge"),
-            Thread.accepted_post_id.is_not(None),
             Thread.solved_at.is_not(None),
         )
         .subquery()
@@ -481,7 +480,7 @@ def solved_by_region(period: Period) -> list[RegionShare]:
     by_province = period.region.kind is None
     column = Thread.province if by_province else Thread.regency
     rows = db.session.execute(
-        sa.select(column, sa.func.count(Thread.id), sa.func.count(Thread.accepted_post_id))
+        sa.select(column, sa.func.count(Thread.id), sa.func.count(Thread.solved_at))
         .where(*period.threads("challenge"), column.is_not(None))
         .group_by(column)
         .order_by(sa.func.count(Thread.id).desc(), column)

@@ -132,7 +132,7 @@ def move_thread(actor: User, thread: Thread, kind: str) -> bool:
     details = f"{thread.kind} → {kind}"
     with events.all_or_nothing():
         thread.kind = kind
-        if kind != "challenge" and thread.accepted_post_id is not None:
+        if kind != "challenge" and thread.solved_at is not None:
             thread.accepted_post_id = None
             thread.solved_at = None
         ModerationAction.record(actor, "move", thread=thread, details=details)

@@ -47,9 +47,10 @@ LIST_SORTS = {
     "newest": (Thread.created_at.desc(), Thread.id.desc()),
     "helpful": (Thread.helpful_count.desc(), Thread.last_activity_at.desc(), Thread.id.desc()),
 }
+# Solved: an accepted answer, or a linked practice chosen as the solution (both set solved_at).
 STATUSES = {
-    "solved": Thread.accepted_post_id.is_not(None),
-    "unsolved": sa.and_(Thread.kind == "challenge", Thread.accepted_post_id.is_(None)),
+    "solved": Thread.solved_at.is_not(None),
+    "unsolved": sa.and_(Thread.kind == "challenge", Thread.solved_at.is_(None)),
 }
 
 
@@ -281,31 +282,50 @@ class NotAnAnswer(ValueError):
     """The chosen post cannot be a challenge's accepted answer (shown as a form error)."""
 
 
-def solve(actor: User, thread: Thread, post: Post | None, *, now=None) -> bool:
+def solve(
+    actor: User, thread: Thread, post: Post | None, *, practice: Thread | None = None, now=None
+) -> bool:
     """Mark a reply as the challenge's accepted answer, or clear it (``post=None``).
 
-    Only a public reply of this thread qualifies, never the opening post.
-    Returns False when nothing changed.
+    Only a public reply of this thread qualifies, never the opening post. Or
+    ``practice``, a public best practice linked to the challenge (the adoptions
+    area checks the link when it hears ``answer_accepted``), solves it instead:
+    the same ``solved_at``, the same event. Returns False when nothing changed.
     """
     check(why_not_solve(actor, thread))
     if post is not None and (post.thread_id != thread.id or post.is_opening or not post.is_public):
         raise NotAnAnswer(post.id)
+    if practice is not None and (
+        post is not None or practice.kind != "practice" or not practice.is_public
+    ):
+        raise NotAnAnswer(practice.id)
     new_id = post.id if post is not None else None
-    if thread.accepted_post_id == new_id:
+    if (
+        thread.accepted_post_id == new_id
+        and practice is None
+        and (post is not None or thread.solved_at is None)
+    ):
         return False
     with events.all_or_nothing():
         thread.accepted_post_id = new_id
-        thread.solved_at = (now or utcnow()) if post is not None else None
+        solved = post is not None or practice is not None
+        thread.solved_at = (now or utcnow()) if solved else None
         if actor.id != thread.author_id:
             ModerationAction.record(
                 actor,
                 "solve",
                 thread=thread,
                 post=post,
-                details=None if post is not None else "cleared",
+                details=_solve_details(solved, practice),
             )
-        events.answer_accepted.send(actor, thread=thread, post=post)
+        events.answer_accepted.send(actor, thread=thread, post=post, practice=practice)
     return True
+
+
+def _solve_details(solved: bool, practice: Thread | None) -> str | None:
+    if practice is not None:
+        return f"practice {practice.id}"
+    return None if solved else "cleared"
 
 
 def accepted_answer(thread: Thread, viewer) -> Post | None:

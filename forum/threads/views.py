@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 
+from ..adoptions import service as adoptions
 from ..attachments import service as attachments
 from ..conditional import visitor_etag
 from ..converters import MAX_ID
@@ -221,6 +222,11 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None, r
     shown_ids = [opening.id, *(post.id for post in replies.items)]
     shown = [post for post in (opening, accepted, *replies.items) if post is not None]
     read_up_to = reads.remember_reading(current_user, thread, shown_ids) if reading else None
+    panel = adoptions.thread_panel(thread, current_user)
+    files_of = {post.id: attachments.shown(post, current_user) for post in shown}
+    files_of.update(
+        {a.post.id: attachments.shown(a.post, current_user) for a in panel.adoptions if a.post}
+    )
     return render_template(
         "threads/detail.html",
         thread=thread,
@@ -229,7 +235,8 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None, r
         accepted=accepted,
         engagement=engagement.thread_engagement(current_user, thread, shown),
         meetings=insight.meetings_of_thread(thread.id),
-        files_of={post.id: attachments.shown(post, current_user) for post in shown},
+        files_of=files_of,
+        panel=panel,
         flagged_ids=flagged_post_ids(current_user, shown_ids),
         reply_form=reply_form,
         similar=similar_to_thread(thread, f"{thread.title} {opening.body}", current_user),

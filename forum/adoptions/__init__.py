@@ -1,0 +1,1 @@
+"""Practices that spread: libraries trying each other's practices; practices solving challenges."""
