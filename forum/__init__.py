@@ -27,6 +27,7 @@ AREAS = (
     "meetings.views",  # peer-learning meetings (rules in insight/)
     "dashboard.views",  # facilitators' figures and exports (computed in insight/)
     "attachments.views",  # photos and documents on posts
+    "practices.views",  # verified practices and the book of good practices
     "health",
     "assets",
 )
@@ -37,6 +38,7 @@ MODELS = (
     "engagement.models",
     "insight.models",
     "attachments.models",
+    "practices.models",
     "content_version",  # bumped by triggers on every table visitors' pages read
 )
 

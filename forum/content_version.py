@@ -28,6 +28,7 @@ TABLES = (
     "mentions",
     "meetings",
     "meeting_threads",
+    "practice_verifications",
 )
 BUMP = "UPDATE content_version SET version = version + 1 WHERE id = 1"
 # PostgreSQL: at commit (a deferred constraint trigger), once per transaction. Bumping at

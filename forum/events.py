@@ -14,6 +14,8 @@ Each signal's sender and keywords (they are the listener's arguments):
 - ``post_edited``: the editor (a User); ``post=`` the changed Post
 - ``answer_accepted``: the actor; ``thread=``, ``post=`` the answer (None when cleared)
 - ``post_moderated``: the facilitator; ``action=`` ("hide_post", "lock" ...), ``thread=``, ``post=``
+- ``practice_verified``: the facilitator; ``thread=`` the practice, ``verified=`` True when
+  marked "Terverifikasi" (or its summary rewritten), False when the mark is taken away
 - ``post_written``: a Post just created or edited; ``author=`` who wrote it, ``files=`` the
   checked uploads that come with it (attachments stores them, or refuses the whole write)
 """
@@ -35,6 +37,7 @@ post_edited = _signals.signal("post edited")
 answer_accepted = _signals.signal("answer accepted")
 post_moderated = _signals.signal("post moderated")
 post_written = _signals.signal("post written")
+practice_verified = _signals.signal("practice verified")
 
 
 @contextmanager

@@ -190,6 +190,16 @@ def why_not_solve(user, thread: Thread):
     return None
 
 
+def why_not_verify(user, thread: Thread):
+    """Facilitators mark a practice "Terverifikasi" (and take the mark away)."""
+    return why_not_moderate(user)
+
+
+def why_not_compile(user):
+    """Facilitators make the book of good practices ("Kumpulan Praktik Baik")."""
+    return why_not_moderate(user)
+
+
 def why_not_flag(user, post: Post):
     refusal = why_not_post(user)
     if refusal:
@@ -255,6 +265,10 @@ def can_mark_helpful(user, post: Post) -> bool:
     return why_not_mark_helpful(user, post) is None
 
 
+def can_verify(user, thread: Thread) -> bool:
+    return thread.kind == "practice" and why_not_verify(user, thread) is None
+
+
 def can_moderate(user) -> bool:
     return why_not_moderate(user) is None
 
@@ -288,6 +302,7 @@ TEMPLATE_HELPERS = {
     "is_moderator": is_moderator,
     "can_see_post": can_see_post,
     "can_moderate": can_moderate,
+    "can_verify": can_verify,
     "can_solve": can_solve,
     "can_flag": can_flag,
     "can_manage_member": can_manage_member,

@@ -74,6 +74,7 @@ def build_document(post: Post) -> SearchDocument:
         region=thread.regency or "",
         province=thread.province or "",
         solved=thread.accepted_post_id is not None,
+        verified=thread.is_verified,
         extra=" ".join(extra_parts(post)),
     )
 
