@@ -29,6 +29,7 @@ AREAS = (
     "attachments.views",  # photos and documents on posts
     "offline.views",  # the manifest, the service worker and the offline page (issue 23)
     "adoptions.views",  # "Kami mencoba ini" and practices solving challenges
+    "practices.views",  # verified practices and the book of good practices
     "health",
     "assets",
 )
@@ -40,6 +41,7 @@ MODELS = (
     "insight.models",
     "attachments.models",
     "adoptions.models",
+    "practices.models",
     "content_version",  # bumped by triggers on every table visitors' pages read
 )
 

@@ -31,6 +31,7 @@ TABLES = (
     "adoptions",
     "adoption_updates",
     "challenge_practices",
+    "practice_verifications",
 )
 BUMP = "UPDATE content_version SET version = version + 1 WHERE id = 1"
 # PostgreSQL: at commit (a deferred constraint trigger), once per transaction. Bumping at

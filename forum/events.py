@@ -15,6 +15,8 @@ Each signal's sender and keywords (they are the listener's arguments):
 - ``answer_accepted``: the actor; ``thread=``, ``post=`` the answer, ``practice=`` the linked
   practice that solves it instead (both None when cleared)
 - ``post_moderated``: the facilitator; ``action=`` ("hide_post", "lock" ...), ``thread=``, ``post=``
+- ``practice_verified``: the facilitator; ``thread=`` the practice, ``verified=`` True when
+  marked "Terverifikasi" (or its summary rewritten), False when the mark is taken away
 - ``post_written``: a Post just created or edited; ``author=`` who wrote it, ``files=`` the
   checked uploads that come with it (attachments stores them, or refuses the whole write)
 - ``adoption_recorded``: the Adoption just recorded or updated; ``practice=`` its Thread,
@@ -39,6 +41,7 @@ answer_accepted = _signals.signal("answer accepted")
 post_moderated = _signals.signal("post moderated")
 post_written = _signals.signal("post written")
 adoption_recorded = _signals.signal("adoption recorded")
+practice_verified = _signals.signal("practice verified")
 
 
 @contextmanager

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-import threading
 from email.message import EmailMessage
 from email.utils import formataddr
 
@@ -24,9 +23,11 @@ from flask import Flask
 from flask import current_app
 from markupsafe import escape
 
+from . import background
 from .forms import CONTROL_CHARACTERS
 
 log = logging.getLogger(__name__)
+BACKGROUND_NAME = "serambi-mail"
 
 
 def mail_configured(app: Flask | None = None) -> bool:
@@ -100,10 +101,6 @@ def send(message: EmailMessage) -> bool:
     return True
 
 
-_background: set[threading.Thread] = set()
-_background_lock = threading.Lock()
-
-
 def send_later(message: EmailMessage) -> None:
     """Send after the response, in a thread: the page answers as fast as when nothing is sent.
 
@@ -112,23 +109,13 @@ def send_later(message: EmailMessage) -> None:
     """
     app = current_app._get_current_object()
 
-    def run() -> None:
-        try:
-            with app.app_context():
-                send(message)
-        finally:
-            with _background_lock:
-                _background.discard(threading.current_thread())
+    def work() -> None:
+        with app.app_context():
+            send(message)
 
-    thread = threading.Thread(target=run, name="serambi-mail", daemon=True)
-    with _background_lock:
-        _background.add(thread)
-    thread.start()
+    background.run_later(BACKGROUND_NAME, work)
 
 
 def wait_for_background_mail(timeout: float = 30) -> None:
     """Wait until every message handed to :func:`send_later` is sent (tests, shutdown)."""
-    with _background_lock:
-        threads = list(_background)
-    for thread in threads:
-        thread.join(timeout)
+    background.wait(BACKGROUND_NAME, timeout)

@@ -24,6 +24,7 @@ from .extensions import db
 
 if TYPE_CHECKING:
     from .attachments.models import Attachment
+    from .practices.models import PracticeVerification
 
 ROLES = ("librarian", "facilitator", "admin")
 THREAD_KINDS = ("practice", "challenge")
@@ -282,6 +283,11 @@ class Thread(ModerationState, db.Model):
         viewonly=True,
         uselist=False,
     )
+    # A facilitator's "Terverifikasi" (forum/practices/models.py), loaded with the thread
+    # (one query per list) so lists, pages and the index show the badge.
+    verification: so.Mapped[PracticeVerification | None] = so.relationship(
+        back_populates="thread", lazy="selectin", uselist=False, passive_deletes=True
+    )
 
     __table_args__ = (sa.CheckConstraint("kind IN ('practice', 'challenge')", name="kind"),)
 
@@ -289,6 +295,11 @@ class Thread(ModerationState, db.Model):
     def is_solved(self) -> bool:
         """An accepted answer, or a linked practice chosen as the solution (forum/adoptions)."""
         return self.solved_at is not None
+
+    @property
+    def is_verified(self) -> bool:
+        """A practice a facilitator marked "Terverifikasi" (and did not unmark)."""
+        return self.verification is not None and self.verification.unverified_at is None
 
     def section_html(self, name: str) -> Markup:
         """A text section's stored HTML (rendered here, unsaved, if it was never stored)."""

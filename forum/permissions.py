@@ -306,6 +306,14 @@ def why_not_link_practice(user, challenge: Thread):
     if challenge.kind != "challenge" or not challenge.is_public:
         return _l("Practices can be linked to a public challenge only.")
     return None
+def why_not_verify(user, thread: Thread):
+    """Facilitators mark a practice "Terverifikasi" (and take the mark away)."""
+    return why_not_moderate(user)
+
+
+def why_not_compile(user):
+    """Facilitators make the book of good practices ("Kumpulan Praktik Baik")."""
+    return why_not_moderate(user)
 
 
 def why_not_flag(user, post: Post):
@@ -387,6 +395,10 @@ def can_mark_helpful(user, post: Post) -> bool:
     return why_not_mark_helpful(user, post) is None
 
 
+def can_verify(user, thread: Thread) -> bool:
+    return thread.kind == "practice" and why_not_verify(user, thread) is None
+
+
 def can_moderate(user) -> bool:
     return why_not_moderate(user) is None
 
@@ -429,6 +441,7 @@ TEMPLATE_HELPERS = {
     "is_moderator": is_moderator,
     "can_see_post": can_see_post,
     "can_moderate": can_moderate,
+    "can_verify": can_verify,
     "can_solve": can_solve,
     "can_flag": can_flag,
     "can_adopt": can_adopt,

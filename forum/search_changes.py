@@ -75,6 +75,7 @@ def build_document(post: Post) -> SearchDocument:
         region=thread.regency or "",
         province=thread.province or "",
         solved=thread.is_solved,
+        verified=thread.is_verified,
         extra=" ".join(extra_parts(post)),
     )
 

@@ -22,6 +22,8 @@ from .models import Post
 from .models import PostRevision
 from .models import Thread
 from .models import User
+from .practices.models import PracticeVerification
+from .practices.models import VerificationRevision
 from .sections import SECTIONS
 
 MAX_MENTION_LINKS = 20  # as many @names as become mentions (forum/engagement)
@@ -64,7 +66,7 @@ def render_bodies(bodies: list[str], connection=None) -> list[str]:
     ]
 
 
-def store_html(row: Post | PostRevision) -> None:
+def store_html(row: Post | PostRevision | PracticeVerification | VerificationRevision) -> None:
     """Render the row's body now and keep it with the row (the write path's one hook)."""
     (row.body_html,) = render_bodies([row.body])
     row.html_version = RENDER_VERSION
@@ -96,7 +98,8 @@ def keep_html(revision: PostRevision, post: Post) -> None:
 
 
 TEXT_SECTIONS = tuple(section.name for section in SECTIONS if not section.is_number)
-MODELS = (Post, PostRevision, Thread)  # threads for their report sections
+# Threads for their report sections; verified practices' summaries and their earlier ones.
+MODELS = (Post, PostRevision, Thread, PracticeVerification, VerificationRevision)
 
 
 def stale_count(*, if_needed: bool) -> int:

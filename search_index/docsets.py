@@ -43,6 +43,7 @@ class SegmentColumns:
     last_activity: list[int]  # the thread's last activity, as Whoosh's sortable number
     openings: frozenset[int]  # opening posts
     lifted: frozenset[int] = frozenset()  # solved threads' posts, openings with report sections
+    verified: frozenset[int] = frozenset()  # verified practices' posts
 
 
 _columns: OrderedDict[str, SegmentColumns] = OrderedDict()
@@ -68,7 +69,10 @@ def segment_columns(leaf: Searcher) -> SegmentColumns:
         last = list(reader.column_reader(f.LAST_ACTIVITY, translate=False))
         openings = frozenset(term_postings(reader, f.IS_OPENING, b"t").ids)
         solved = frozenset(term_postings(reader, f.SOLVED, b"t").ids)
-        columns = SegmentColumns(thread, last, openings, solved | _with_sections(reader, openings))
+        verified = frozenset(term_postings(reader, f.VERIFIED, b"t").ids)
+        columns = SegmentColumns(
+            thread, last, openings, solved | _with_sections(reader, openings), verified
+        )
         _columns[key] = columns
         while len(_columns) > CACHED_SEGMENTS:
             _columns.popitem(last=False)

@@ -37,6 +37,7 @@ class SearchDocument:
     region: str = ""  # kabupaten/kota slug, e.g. "purwakarta"
     province: str = ""  # province slug, e.g. "jawa-barat"
     solved: bool = False
+    verified: bool = False  # a practice a facilitator marked "Terverifikasi" (ranks higher)
     extra: str = ""  # structured sections, attachment names and text (later issues)
 
     @property

@@ -28,7 +28,7 @@ from .analysis import pairs_analyzer
 from .analysis import stemmed_analyzer
 from .documents import SearchDocument
 
-SCHEMA_VERSION = 2  # 2: chat spellings read as full words; stems checked; word pairs
+SCHEMA_VERSION = 3  # 2: chat spellings read as full words; stems checked; word pairs; 3: verified
 
 KEY = "key"
 POST_ID = "post_id"
@@ -51,6 +51,7 @@ PROVINCE = "province"
 CREATED = "created"
 LAST_ACTIVITY = "last_activity"
 SOLVED = "solved"
+VERIFIED = "verified"  # a verified practice: lifted by scoring.VERIFIED_LIFT
 EXTRA = "extra"
 DIGEST = "digest"
 
@@ -88,6 +89,7 @@ def build_schema() -> Schema:
             CREATED: DATETIME(stored=True, sortable=True),
             LAST_ACTIVITY: DATETIME(stored=True, sortable=True),
             SOLVED: BOOLEAN(stored=True),
+            VERIFIED: BOOLEAN(stored=True),
             EXTRA: TEXT(analyzer=stemmed, stored=True),
             # A hash of the whole document, so `check` can find stale entries.
             DIGEST: ID(stored=True, sortable=True),
@@ -130,6 +132,7 @@ def document_fields(doc: SearchDocument) -> dict[str, Any]:
         CREATED: naive_utc(doc.created),
         LAST_ACTIVITY: naive_utc(doc.last_activity),
         SOLVED: bool(doc.solved),
+        VERIFIED: bool(doc.verified),
         EXTRA: doc.extra,
         DIGEST: document_digest(doc),
     }

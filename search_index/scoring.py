@@ -46,6 +46,11 @@ TITLE_MENTION = 1.0  # found in the title: what the thread is about
 # the better answer to send someone to (small lifts on the BM25F part only).
 OPENING_LIFT = 1.25
 EVIDENCE_LIFT = 1.1
+# A practice a facilitator verified ranks first among comparably relevant results: its
+# posts' BM25F part is multiplied by this (documented in the README's search section).
+# A boost, not a pin: coordination (how many of the query's words a post has) is left
+# alone, so a post matching more of the query, or far better, still ranks above it.
+VERIFIED_LIFT = 1.5
 TITLE_FIELDS = frozenset({f.TITLE, f.TITLE_EXACT})
 PAIRS_FIELDS = {pairs: exact for exact, pairs in f.PAIRS.items()}
 _BYTE_LENGTHS = [float(byte_to_length(i)) for i in range(256)]
@@ -207,6 +212,8 @@ def score_posts(
 
 def _lift(columns, docnum: int) -> float:
     lift = OPENING_LIFT if docnum in columns.openings else 1.0
+    if docnum in columns.verified:
+        lift *= VERIFIED_LIFT
     return lift * EVIDENCE_LIFT if docnum in columns.lifted else lift
 
 

@@ -1,0 +1,1 @@
+"""Verified practices and the book of good practices ("Kumpulan Praktik Baik")."""
