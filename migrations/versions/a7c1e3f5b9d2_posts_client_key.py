@@ -1,7 +1,7 @@
 """posts: the key a phone's outbox made, unique per author
 
 Revision ID: a7c1e3f5b9d2
-Revises: f5a7c9e1b3d4
+Revises: a7c3e9f1d5b2
 Create Date: 2026-12-03 10:30:00
 
 A reply or thread written offline is sent with a key made on the phone; a retry
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c1e3f5b9d2'
-down_revision = 'f5a7c9e1b3d4'
+down_revision = "a7c3e9f1d5b2"
 branch_labels = None
 depends_on = None
 

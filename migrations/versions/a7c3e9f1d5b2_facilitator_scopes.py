@@ -1,7 +1,7 @@
 """regions: the regions each facilitator looks after
 
 Revision ID: a7c3e9f1d5b2
-Revises: f5a7c9e1b3d4
+Revises: a3c5e7f9b1d2
 Create Date: 2026-12-03 10:30:00
 
 Every facilitator there was before this revision looked after the whole
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e9f1d5b2'
-down_revision = 'f5a7c9e1b3d4'
+down_revision = "a3c5e7f9b1d2"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """adoptions ("Kami mencoba ini"), their history, and practices linked to challenges
 
 Revision ID: b3d5f7a9c1e2
-Revises: f5a7c9e1b3d4
+Revises: a7c1e3f5b9d2
 Create Date: 2026-12-03 10:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "b3d5f7a9c1e2"
-down_revision = "f5a7c9e1b3d4"
+down_revision = "a7c1e3f5b9d2"
 branch_labels = None
 depends_on = None
 

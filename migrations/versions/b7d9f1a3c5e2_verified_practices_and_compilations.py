@@ -1,7 +1,7 @@
 """verified practices (with earlier summaries) and requested compilations
 
 Revision ID: b7d9f1a3c5e2
-Revises: f5a7c9e1b3d4
+Revises: b3d5f7a9c1e2
 Create Date: 2026-12-03 10:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "b7d9f1a3c5e2"
-down_revision = "f5a7c9e1b3d4"
+down_revision = "b3d5f7a9c1e2"
 branch_labels = None
 depends_on = None
 
