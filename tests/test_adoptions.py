@@ -30,7 +30,7 @@ def confirmed(make_user):
 
     def make(username=None, **kwargs):
         kwargs.setdefault("library", "Perpustakaan Desa Cibeber")
-        kwargs.setdefault("regency", "kabupaten-bandung")
+        kwargs.setdefault("regency", "bandung")
         return make_user(username, email_confirmed_at=utcnow(), **kwargs)
 
     return make
@@ -83,7 +83,7 @@ def test_one_record_per_library_a_second_post_updates_it_and_keeps_the_history(
 
 def test_two_libraries_in_two_kabupaten_are_counted(app, confirmed, practice):
     adopt(client_for(app, confirmed("asep")), practice.id)
-    other = confirmed("made", library="Perpustakaan Desa Ubud", regency="kabupaten-gianyar")
+    other = confirmed("made", library="Perpustakaan Desa Ubud", regency="gianyar", province="bali")
     adopt(client_for(app, other), practice.id, status="planned")
     page = main_text(client_for(app).get(f"/threads/{practice.id}"))
     assert "Tried in 2 libraries in 2 kabupaten/kota" in page

@@ -24,7 +24,7 @@ def pair(make_user, make_thread):
     asker = make_user("asker")
     challenge = make_thread(asker, kind="challenge", title="Anak-anak jarang datang membaca")
     practice = make_thread(
-        make_user("giver", library="Perpustakaan Desa Cibeber", regency="kabupaten-bandung"),
+        make_user("giver", library="Perpustakaan Desa Cibeber", regency="bandung"),
         title="Dongeng Sabtu di pojok baca",
     )
     return asker, challenge, practice

@@ -111,7 +111,7 @@ def test_formula_like_text_is_defused(facilitator_client, make_user, make_thread
 
 def test_xlsx_opens_with_a_sheet_per_table(facilitator_client):
     workbook = export_xlsx(facilitator_client, region="provinsi-jawa-barat")
-    assert workbook.sheetnames == ["Figures", "Threads", "Best practices", "Meetings"]
+    assert workbook.sheetnames == ["Figures", "Threads", "Best practices", "Adoptions", "Meetings"]
     figures = {row[1]: row[2] for row in workbook["Figures"].iter_rows(values_only=True)}
     assert figures["Challenges posted"] == 4
     assert figures["Replies"] == 5

@@ -24,6 +24,7 @@ from ..i18n import local_today
 from ..insight import charts
 from ..insight import exports
 from ..insight import figures
+from ..insight import spread
 from ..insight.forms import PeriodForm
 from ..permissions import check
 from ..permissions import why_not_moderate
@@ -80,10 +81,15 @@ def _page(template: str):
         shares=figures.solved_by_region(period),
         quiet_days=figures.QUIET_AFTER_DAYS,
         unanswered=figures.unanswered_challenges(period),
-        charts=list(charts.RENDERERS),
+        charts=[name for name in charts.RENDERERS if name != "adoptions"],
+        spread=spread.spread(period),
     )
     if template == "insight/report.html":
-        context.update(meetings=figures.meetings_in(period), today=local_today())
+        context.update(
+            meetings=figures.meetings_in(period),
+            practices=spread.practices_in(period),
+            today=local_today(),
+        )
     return render_template(template, **context)
 
 
@@ -97,7 +103,7 @@ def report():
     return _page("insight/report.html")
 
 
-@bp.route("/charts/<any(weekly, kinds, solved, tags):name>.svg")
+@bp.route("/charts/<any(weekly, kinds, solved, tags, adoptions):name>.svg")
 def chart(name: str):
     svg = charts.render(name, period_or_400())
     response = Response(svg, mimetype="image/svg+xml")

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from pygal.style import Style
 
 from . import figures
+from . import spread
 
 # pygal appends a legacy import hook for its map plugins (which we do not use).
 # On Python 3.11 every import that no other finder resolves then warns through
@@ -173,7 +174,29 @@ def tags(period: figures.Period) -> bytes:
     return chart.render()
 
 
-RENDERERS = {"weekly": weekly, "kinds": kinds, "solved": solved, "tags": tags}
+def adoptions(period: figures.Period) -> bytes:
+    """Libraries that started trying another library's practice, per month."""
+    months = spread.monthly(period)
+    chart = _chart(
+        pygal.Bar,
+        title=_("Libraries trying a practice, per month"),
+        show_legend=False,
+        show_minor_x_labels=False,
+        x_labels_major_every=_every(len(months), 7),
+        y_labels=count_axis(max((count for _month, count in months), default=0)),
+    )
+    chart.x_labels = [format_date(month, "MMM yy") for month, _count in months]
+    chart.add(_("Adoptions"), [count for _month, count in months])
+    return chart.render()
+
+
+RENDERERS = {
+    "weekly": weekly,
+    "kinds": kinds,
+    "solved": solved,
+    "tags": tags,
+    "adoptions": adoptions,
+}
 
 
 def render(name: str, period: figures.Period) -> bytes:

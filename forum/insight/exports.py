@@ -35,12 +35,16 @@ from ..models import Thread
 from ..models import User
 from ..models import thread_tags
 from ..regions import regions
+from ..sections import SECTIONS
 from ..urls import external_url
 from . import figures
+from . import spread
 from .models import Meeting
 from .texts import MEETING_KIND_LABELS
 
-TABLES = ("figures", "threads", "practices", "meetings")
+TABLES = ("figures", "threads", "practices", "adoptions", "meetings")
+# The practice report's sections, as the practices table's last columns.
+PRACTICE_SECTIONS = tuple(section for section in SECTIONS if section.kind == "practice")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BATCH = 500
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -108,6 +112,7 @@ def figure_rows(period: figures.Period) -> list[tuple]:
         for share in figures.solved_by_region(period)
     ]
     rows.append((_("Figures"), _("Libraries gone quiet"), summary.quiet_total))
+    rows += spread_rows(period)
     for bucket in figures.weekly(period):
         week = bucket.label.isoformat()
         rows += [
@@ -115,6 +120,27 @@ def figure_rows(period: figures.Period) -> list[tuple]:
             (_("Challenges per week"), week, bucket.challenges),
             (_("Replies per week"), week, bucket.replies),
         ]
+    return rows
+
+
+def spread_rows(period: figures.Period) -> list[tuple]:
+    """How practices spread: adoptions, practices tried elsewhere, kabupaten reached, months."""
+    counts = spread.spread(period)
+    section = _("Spread of practices")
+    rows: list[tuple] = [
+        (section, _("Libraries that started trying a practice"), counts.adoptions),
+        (section, _("Practices tried by another library"), counts.practices),
+        (section, _("Kabupaten/kota reached"), counts.regencies),
+    ]
+    section = _("Most tried practices (libraries, kabupaten/kota)")
+    rows += [
+        (section, practice.title, f"{practice.libraries}, {practice.regencies}")
+        for practice in counts.top
+    ]
+    rows += [
+        (_("Adoptions per month"), month.isoformat(), count)
+        for month, count in spread.monthly(period)
+    ]
     return rows
 
 
@@ -138,6 +164,8 @@ def thread_header(kind: str | None) -> list[str]:
     ]
     if kind != "practice":
         header[9:9] = [_("First reply by another member"), _("Solved"), _("Solved at")]
+    else:
+        header += [str(section.label) for section in PRACTICE_SECTIONS]
     return header
 
 
@@ -172,6 +200,7 @@ def thread_rows(period: figures.Period, kind: str | None = None) -> Iterator[lis
             Thread.accepted_post_id,
             Thread.solved_at,
             tags,
+            *(getattr(Thread, section.name) for section in PRACTICE_SECTIONS),
         )
         .join(User, User.id == Thread.author_id)
         .outerjoin(Library, Library.id == Thread.library_id)
@@ -197,6 +226,8 @@ def thread_rows(period: figures.Period, kind: str | None = None) -> Iterator[lis
         if kind != "practice":
             solved = row.solved_at is not None
             out[9:9] = [row[9], _("yes") if solved else _("no"), row.solved_at]
+        else:
+            out += [getattr(row, section.name) for section in PRACTICE_SECTIONS]
         yield out
 
 
@@ -249,6 +280,8 @@ def table(name: str, period: figures.Period) -> tuple[list[str], Iterable[list]]
         return thread_header(None), thread_rows(period)
     if name == "practices":
         return thread_header("practice"), thread_rows(period, "practice")
+    if name == "adoptions":
+        return spread.adoption_header(), spread.adoption_rows(period)
     return meeting_header(), meeting_rows(period)
 
 
@@ -258,6 +291,7 @@ def table_titles() -> dict[str, str]:
         "figures": _("Figures"),
         "threads": _("Threads"),
         "practices": _("Best practices"),
+        "adoptions": _("Adoptions"),
         "meetings": _("Meetings"),
     }
 
@@ -300,7 +334,7 @@ def xlsx_file(period: figures.Period, timezone: str):
     for name in TABLES:
         sheet = workbook.create_sheet(titles[name][:31])
         header, rows = table(name, period)
-        for letter, title in zip("ABCDEFGHIJKLMNO", header, strict=False):
+        for letter, title in zip("ABCDEFGHIJKLMNOPQRSTU", header, strict=False):
             sheet.column_dimensions[letter].width = _width(str(title))
         sheet.freeze_panes = "A2"
         heading = []

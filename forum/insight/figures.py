@@ -406,7 +406,7 @@ def _solve_delays(period: Period) -> sa.Subquery:
     )
 
 
-def _day_of(column, period: Period):
+def day_of(column, period: Period):
     start = period.start_at.timestamp()
     return floor_whole((epoch_seconds(column) - start) / 86400.0)
 
@@ -414,11 +414,11 @@ def _day_of(column, period: Period):
 def daily_counts(period: Period) -> dict[str, list[int]]:
     """Practices, challenges and replies per local day of the period (one query)."""
     threads = sa.select(
-        Thread.kind.label("series"), _day_of(Thread.created_at, period).label("day")
+        Thread.kind.label("series"), day_of(Thread.created_at, period).label("day")
     ).where(*period.threads())
     replies = _replies_in(period).with_only_columns(
         sa.literal_column("'reply'").label("series"),
-        _day_of(Post.created_at, period).label("day"),
+        day_of(Post.created_at, period).label("day"),
     )
     days = sa.union_all(threads, replies).subquery()
     rows = db.session.execute(
