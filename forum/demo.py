@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from .adoptions import service as adoptions
 from .auth.service import create_user
 from .extensions import db
 from .libraries import LibraryDetails
@@ -74,7 +75,10 @@ def load_demo(path: Path = DATA_FILE) -> dict:
             library=libraries.get(item["library"]) if item["library"] else None,
         )
     now = utcnow()
+    for member in members.values():
+        member.email_confirmed_at = now  # demo addresses count as confirmed
     replies = 0
+    made = []
     for item in sorted(data["threads"], key=lambda t: -t["days_ago"]):
         created = now - timedelta(days=item["days_ago"])
         thread = threads.create_thread(
@@ -86,6 +90,7 @@ def load_demo(path: Path = DATA_FILE) -> dict:
             sections=item.get("sections"),
             now=created,
         )
+        made.append((data["threads"].index(item), thread))
         posts = []
         for reply in item["replies"]:
             when = created + timedelta(hours=reply["hours_after"])
@@ -97,6 +102,8 @@ def load_demo(path: Path = DATA_FILE) -> dict:
             accepted = posts[item["accepted_reply"]]
             thread.accepted_post_id = accepted.id
             thread.solved_at = accepted.created_at + timedelta(hours=2)
+    threads_by_index = dict(made)
+    _spread(data, members, threads_by_index, now)
     for title, facilitator, summary in VERIFIED:
         practice = db.session.scalar(sa.select(Thread).where(Thread.title == title))
         if practice is not None:
@@ -107,5 +114,34 @@ def load_demo(path: Path = DATA_FILE) -> dict:
         "libraries": len(libraries),
         "threads": len(data["threads"]),
         "replies": replies,
+        "adoptions": len(data.get("adoptions", [])),
         "password": data["password"],
     }
+
+
+def _spread(data: dict, members: dict, threads_by_index: dict, now) -> None:
+    """Practices tried in other kabupaten (with their updates), and challenges meeting them."""
+    events = [(item["days_ago"], 0, item) for item in data.get("adoptions", [])]
+    events += [(item["days_ago"], 1, item) for item in data.get("practice_links", [])]
+    for days_ago, _order, item in sorted(events, key=lambda e: (-e[0], e[1])):
+        when = now - timedelta(days=days_ago)
+        member = members[item["member"]]
+        if "challenge" not in item:
+            details = adoptions.AdoptionDetails(
+                status=item["status"],
+                started_on=(now - timedelta(days=item["started_days_ago"])).date(),
+                adapted=item["adapted"],
+                result=item.get("result"),
+                participants=item.get("participants"),
+            )
+            adoptions.record_adoption(member, threads_by_index[item["practice"]], details, now=when)
+            continue
+        challenge = threads_by_index[item["challenge"]]
+        if "solved_by" in item:
+            threads.solve(
+                member, challenge, None, practice=threads_by_index[item["solved_by"]], now=when
+            )
+        else:
+            adoptions.link_practice(
+                member, challenge, str(threads_by_index[item["practice"]].id), now=when
+            )

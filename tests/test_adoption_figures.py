@@ -102,7 +102,7 @@ def test_exports_carry_the_spread_and_the_adoptions(spread):
             client.get("/dashboard/export.csv", query_string={**RECENT, "table": "figures"})
         )
     }
-    assert figures["Libraries that started trying a practice"] == "3"
+    assert figures["Adoptions recorded (planned ones too)"] == "3"
     assert figures["Practices tried by another library"] == "2"
     assert figures["Kabupaten/kota reached"] == "2"
     assert figures[first.title] == "2, 2"

@@ -84,9 +84,16 @@ def test_one_record_per_library_a_second_post_updates_it_and_keeps_the_history(
 def test_two_libraries_in_two_kabupaten_are_counted(app, confirmed, practice):
     adopt(client_for(app, confirmed("asep")), practice.id)
     other = confirmed("made", library="Perpustakaan Desa Ubud", regency="gianyar", province="bali")
-    adopt(client_for(app, other), practice.id, status="planned")
+    adopt(client_for(app, other), practice.id, status="running")
     page = main_text(client_for(app).get(f"/threads/{practice.id}"))
     assert "Tried in 2 libraries in 2 kabupaten/kota" in page
+
+
+def test_a_library_that_only_plans_to_try_is_counted_apart(app, confirmed, practice):
+    adopt(client_for(app, confirmed("asep")), practice.id, status="planned")
+    page = main_text(client_for(app).get(f"/threads/{practice.id}"))
+    assert "Not tried in another library yet" in page
+    assert "1 more library plans to try it." in page
 
 
 def test_visitors_are_sent_to_log_in(app, practice):

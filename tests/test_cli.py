@@ -6,6 +6,7 @@ import json
 
 import sqlalchemy as sa
 
+from forum.adoptions.models import Adoption
 from forum.demo import DATA_FILE
 from forum.models import Post
 from forum.models import Thread
@@ -24,7 +25,18 @@ def test_demo_loads_a_living_community(app, runner):
         kinds = set(session.scalars(sa.select(Thread.kind)))
         assert kinds == {"practice", "challenge"}
         replies = session.scalar(sa.select(sa.func.count(Post.id)).where(~Post.is_opening))
-        assert replies == sum(len(t["replies"]) for t in data["threads"])
+        # Each adoption (and each update of one) is told in its practice's thread as a reply.
+        stories = len(data["adoptions"])
+        assert replies == sum(len(t["replies"]) for t in data["threads"]) + stories
+        assert session.scalar(sa.select(sa.func.count(Adoption.id))) == len(
+            {(a["practice"], a["member"]) for a in data["adoptions"]}
+        )
+        solved_by_practice = session.scalar(
+            sa.select(sa.func.count(Thread.id)).where(
+                Thread.solved_at.is_not(None), Thread.accepted_post_id.is_(None)
+            )
+        )
+        assert solved_by_practice >= 1
         regencies = set(session.scalars(sa.select(Thread.regency)))
         assert len(regencies - {None}) >= 3
         assert (

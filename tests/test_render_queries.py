@@ -17,11 +17,13 @@ from flask import before_render_template
 from flask import render_template_string
 from flask import template_rendered
 
+from forum.adoptions import service as adoptions
 from forum.extensions import db
 from forum.insight.models import Meeting
 from forum.models import Post
 from forum.models import Thread
 from forum.models import User
+from forum.models import utcnow
 from forum.threads import service as threads
 from tests.helpers import app_db
 from tests.helpers import client_for
@@ -67,6 +69,9 @@ def community(app, make_user, make_thread, make_reply):
     answer = make_reply(challenge, replier, body="Jemur di tempat teduh, @rina.")
     make_reply(challenge, author, body="Terima kasih!")
     practice = make_thread(replier, title="Pojok baca di pasar", tags=("literasi-anak", "pasar"))
+    adopter = make_user(
+        "asep", library="Perpustakaan Desa Cibeber", regency="garut", email_confirmed_at=utcnow()
+    )
     with app_db(app) as session:
         threads.solve(
             session.get(User, author.id),
@@ -89,8 +94,17 @@ def community(app, make_user, make_thread, make_reply):
         from forum.insight import service as insight
 
         insight.link_thread(session.get(User, facilitator.id), meeting, challenge.id, "discussed")
+        # Another library tries the practice, which is linked to the challenge.
+        adoption, _new = adoptions.record_adoption(
+            session.get(User, adopter.id),
+            session.get(Thread, practice.id),
+            adoptions.AdoptionDetails("running", date(2026, 3, 1), "Di pasar desa.", "Ramai."),
+        )
+        adoptions.link_practice(
+            session.get(User, author.id), session.get(Thread, challenge.id), str(practice.id)
+        )
         session.commit()
-        meeting_id = meeting.id
+        meeting_id, library_id = meeting.id, adoption.library_id
     return {
         "users": {"visitor": None, "member": author, "facilitator": facilitator},
         "pages": [
@@ -105,6 +119,10 @@ def community(app, make_user, make_thread, make_reply):
             "/search?q=buku",
             "/meetings",
             f"/meetings/{meeting_id}",
+            f"/threads/{practice.id}/adoptions",
+            f"/libraries/{library_id}",
+            "/dashboard",
+            "/dashboard/report",
         ],
         "member_pages": [
             "/threads/new",
@@ -124,7 +142,7 @@ def test_no_template_runs_a_query_on_the_main_pages(app, community, who):
     with queries_while_rendering(app) as caught:
         for page in pages:
             response = client.get(page)
-            assert response.status_code in (200, 403), (page, response.status_code)
+            assert response.status_code in (200, 302, 403), (page, response.status_code)
     found = sorted(set(caught))
     assert not found, "\n".join(f"{template}: {sql}" for template, sql in found)
 

@@ -31,6 +31,7 @@ def _text(label, description, *validators):
         description=description,
         filters=[strip],
         validators=[*validators, Length(max=MAX_TEXT, message=_l("At most %(max)d characters."))],
+        render_kw={"rows": 4},
     )
 
 

@@ -16,6 +16,8 @@ from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -116,8 +118,17 @@ def _new_adoption(member: User, practice: Thread, details: AdoptionDetails, now)
     return adoption
 
 
-def story_body(details: AdoptionDetails) -> str:
-    """The reply that tells the practice's thread about the adoption (Markdown)."""
+def story_body(member: User, details: AdoptionDetails) -> str:
+    """The reply that tells the practice's thread about the adoption (Markdown).
+
+    Written in the member's language, as if they had typed it (the page language
+    of whoever reads it later does not change a post).
+    """
+    with force_locale(member.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _story_lines(details)
+
+
+def _story_lines(details: AdoptionDetails) -> str:
     when = format_date(details.started_on, "long")
     lines = [
         "**"
@@ -157,7 +168,9 @@ def record_adoption(
             adoption = _new_adoption(member, practice, details, now)
         for name, value in details.values().items():
             setattr(adoption, name, value)
-        story = Post(thread=practice, author=member, body=story_body(details), created_at=now)
+        story = Post(
+            thread=practice, author=member, body=story_body(member, details), created_at=now
+        )
         store_html(story)
         db.session.add(story)
         practice.last_activity_at = now
@@ -200,7 +213,7 @@ def _visible(viewer):
 
 def _with_details(query):
     return query.options(
-        so.contains_eager(Adoption.practice),
+        so.contains_eager(Adoption.practice).joinedload(Thread.library),
         so.joinedload(Adoption.library),
         so.contains_eager(Adoption.post).selectinload(Post.attachments),
     )
@@ -216,14 +229,16 @@ def adoptions_of(practice: Thread, viewer) -> list[Adoption]:
 
 @dataclass(frozen=True)
 class Spread:
-    """ "Tried in N libraries in M kabupaten/kota"."""
+    """Tried in N libraries in M kabupaten/kota; and how many only plan to."""
 
     libraries: int
     regencies: int
+    planned: int
 
 
 def spread_of(adoptions: list[Adoption]) -> Spread:
-    return Spread(len(adoptions), len({a.regency for a in adoptions}))
+    tried = [a for a in adoptions if a.status != "planned"]
+    return Spread(len(tried), len({a.regency for a in tried}), len(adoptions) - len(tried))
 
 
 def history_of(adoptions: list[Adoption]) -> dict[int, list[AdoptionUpdate]]:
@@ -367,7 +382,10 @@ def subscribe() -> None:
 def _links(*where) -> list[PracticeLink]:
     rows = db.session.scalars(
         sa.select(PracticeLink)
-        .options(so.joinedload(PracticeLink.practice), so.joinedload(PracticeLink.challenge))
+        .options(
+            so.joinedload(PracticeLink.practice).joinedload(Thread.library),
+            so.joinedload(PracticeLink.challenge),
+        )
         .where(*where)
         .order_by(PracticeLink.id)
     )

@@ -15,6 +15,7 @@ from ..attachments import service as attachments
 from ..extensions import db
 from ..http import render_form
 from ..http import show_refusal
+from ..i18n import local_today
 from ..limits import posting_limit
 from ..permissions import check
 from ..permissions import why_not_adopt
@@ -31,10 +32,10 @@ from .forms import SolvedByForm
 bp = Blueprint("adoptions", __name__)
 
 
-def _form_data(adoption) -> dict | None:
+def _form_data(adoption) -> dict:
     """The form starts from the library's record, so an update only changes what moved on."""
     if adoption is None:
-        return None
+        return {"started_on": local_today()}
     names = ("status", "started_on", "adapted", "result", "participants")
     return {name: getattr(adoption, name) for name in names}
 

@@ -128,7 +128,7 @@ def spread_rows(period: figures.Period) -> list[tuple]:
     counts = spread.spread(period)
     section = _("Spread of practices")
     rows: list[tuple] = [
-        (section, _("Libraries that started trying a practice"), counts.adoptions),
+        (section, _("Adoptions recorded (planned ones too)"), counts.adoptions),
         (section, _("Practices tried by another library"), counts.practices),
         (section, _("Kabupaten/kota reached"), counts.regencies),
     ]
