@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+
 import pytest
 import sqlalchemy as sa
 
@@ -191,8 +193,6 @@ def test_the_author_and_followers_hear_of_an_adoption(app, confirmed, make_user,
 
 
 def test_a_refused_photo_keeps_nothing(app, confirmed, practice):
-    from io import BytesIO
-
     client = client_for(app, confirmed("asep"))
     response = client.post(
         f"/threads/{practice.id}/adoptions",
@@ -212,3 +212,40 @@ def _token(client):
 
     client.csrf = csrf_token(client, "/no-such-page")
     return client.csrf
+
+
+def test_photos_come_through_the_attachments_and_a_hidden_photo_is_not_shown(
+    app, confirmed, practice, facilitator
+):
+    from forum.attachments.models import Attachment
+    from tests.attachment_samples import photo
+
+    client = client_for(app, confirmed("asep"))
+    response = client.post(
+        f"/threads/{practice.id}/adoptions",
+        data={
+            **TRYING,
+            "result": "Anak-anak datang.",
+            "csrf_token": _token(client),
+            "files": (BytesIO(photo((400, 300))), "dongeng.jpg"),
+            "captions": "Anak-anak mendengarkan dongeng",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    with app_db(app) as session:
+        attachment = session.scalars(sa.select(Attachment)).one()
+        attachment_id, story_id = attachment.id, attachment.post_id
+        assert story_id == session.scalars(sa.select(Adoption.post_id)).one()
+    visitor = client_for(app)
+    assert "Anak-anak mendengarkan dongeng" in main_text(visitor.get(f"/threads/{practice.id}"))
+    with app_db(app) as session:
+        session.get(Attachment, attachment_id).hidden = True
+        session.commit()
+    page = main_text(visitor.get(f"/threads/{practice.id}/adoptions"))
+    assert "Perpustakaan Desa Cibeber" in page  # the adoption stays
+    assert "Anak-anak mendengarkan dongeng" not in page  # its hidden photo does not
+    moderator_page = main_text(
+        client_for(app, facilitator).get(f"/threads/{practice.id}/adoptions")
+    )
+    assert "Anak-anak mendengarkan dongeng" in moderator_page

@@ -53,7 +53,7 @@ def render_adoptions(practice, form=None):
         spread=service.spread_of(adoptions),
         history=service.history_of(adoptions),
         own=own,
-        files_of={a.id: attachments.shown(a.post, current_user) for a in adoptions if a.post},
+        files_of={a.post.id: attachments.shown(a.post, current_user) for a in adoptions if a.post},
     )
 
 
