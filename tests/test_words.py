@@ -4,6 +4,7 @@ and filters that say what they list."""
 from __future__ import annotations
 
 from forum.models import Thread
+from forum.models import utcnow
 from tests.helpers import app_db
 from tests.helpers import at
 from tests.helpers import main_text
@@ -56,7 +57,8 @@ def test_the_unsolved_filter_says_unsolved_and_lists_answered_but_unsolved_chall
     solved = make_thread(asker, kind="challenge", title="Rak roboh")
     answer = make_reply(solved)
     with app_db(app) as session:
-        session.get(Thread, solved.id).accepted_post_id = answer.id
+        row = session.get(Thread, solved.id)
+        row.accepted_post_id, row.solved_at = answer.id, utcnow()  # as threads.service.solve does
         session.commit()
     client.set_cookie("lang", "id")
 
