@@ -39,7 +39,7 @@ def book(app, tmp_path, make_user, make_thread, facilitator, uploads):  # noqa: 
         page="/threads/new",
         captions=["Rak di pos ronda", "Foto yang disembunyikan"],
         **{**THREAD_FIELDS, "title": "Pojok baca di pos ronda"},
-        context="Warga jarang ke perpustakaan.",
+        context="Warga jarang ke perpustakaan. “Kutipan” – 🙂 ✓",
     )
     assert response.status_code == 302
     hidden = make_thread(asep, title="Praktik yang disembunyikan")
@@ -86,6 +86,7 @@ def test_the_pdf_opens_with_titles_and_a_photo_and_nothing_hidden(book):
     reader = PdfReader(io.BytesIO(response.data))
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "Pojok baca di pos ronda" in text and "Motor pustaka Banyumas" in text
+    assert "Warga jarang ke perpustakaan. \"Kutipan\" -" in text  # what the fonts cannot draw
     assert "Praktik yang disembunyikan" not in text
     assert "Foto yang disembunyikan" not in text
     images = [image for page in reader.pages for image in page.images]
@@ -117,7 +118,7 @@ def test_malformed_choices_get_400(book, query):
 
 
 def test_a_large_book_is_made_in_the_background(book, monkeypatch):
-    monkeypatch.setattr(compilation, "INLINE_MAX_PRACTICES", 1)
+    monkeypatch.setitem(compilation.INLINE_MAX_PRACTICES, "pdf", 1)
     response = book.get("/practices/compilation?region=&format=pdf")
     assert response.status_code == 302
     status_url = response.headers["Location"]
@@ -150,7 +151,7 @@ def test_a_waiting_book_says_so_and_refreshes(app, book, facilitator, make_user)
 
 
 def test_a_background_html_book_stands_alone(book, monkeypatch):
-    monkeypatch.setattr(compilation, "INLINE_MAX_PRACTICES", 1)
+    monkeypatch.setitem(compilation.INLINE_MAX_PHOTOS, "html", 0)  # one photo is too many
     status_url = book.get("/practices/compilation?region=").headers["Location"]
     jobs.wait_for_background_compilations()
     download = book.get(status_url + "/download")

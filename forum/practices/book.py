@@ -44,6 +44,7 @@ def labels(selection: Selection, count: int) -> dict:
         ],
         "contents": _("Contents"),
         "index": _("Index by kabupaten/kota"),
+        "no_region": _("Without a kabupaten/kota"),
         "participants": _("Participants"),
         "photos": _("Photos"),
         "adoptions": _("Tried in other libraries"),
@@ -64,7 +65,7 @@ def render_html(selection: Selection, book, *, inline_photos: bool) -> str:
         embed_css=_embedded_css() if inline_photos else None,
         selection=selection,
         book=book,
-        index=compilation.by_regency(book),
+        index=compilation.by_regency(book, _("Without a kabupaten/kota")),
         labels=labels(selection, len(book)),
         photo_src=compilation.photo_source(inline_photos),
     )

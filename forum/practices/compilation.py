@@ -44,11 +44,18 @@ from .models import PracticeVerification
 
 PRACTICE_SECTIONS = tuple(section for section in SECTIONS if section.kind == "practice")
 PHOTOS_PER_CHAPTER = 4  # the first visible photos of the opening post
-# Larger compilations are made in the background (see forum/practices/jobs.py). Measured
-# with bench/compilation.py: a chapter with photos costs about 8 ms as HTML and 12 ms as
-# PDF on the bench machine, so 40 practices stay near half a second in one request.
-INLINE_MAX_PRACTICES = 40
-INLINE_MAX_PHOTOS = 80
+# Larger compilations are made in the background (forum/practices/jobs.py). Measured with
+# bench/compilation.py (bench/RESULTS.md): the HTML page costs under 1 ms a practice
+# (200 practices with 400 photos: 0.13 s), the PDF about 27 ms a practice with two photos,
+# so a PDF past 40 practices (about a second) or an HTML page past 400 is not made in
+# one request. Photos count too: each costs the PDF a JPEG encoding.
+INLINE_MAX_PRACTICES = {"html": 400, "pdf": 40}
+INLINE_MAX_PHOTOS = {"html": 800, "pdf": 80}
+
+
+def in_background(fmt: str, practices: int, photos: int) -> bool:
+    """Is this compilation too large to make inside one request?"""
+    return practices > INLINE_MAX_PRACTICES[fmt] or photos > INLINE_MAX_PHOTOS[fmt]
 
 
 @dataclass(frozen=True)
@@ -188,7 +195,13 @@ def chapters(selection: Selection) -> list[Chapter]:
         db.session.scalars(
             _query(selection)
             .options(so.joinedload(Thread.author), so.joinedload(Thread.library))
-            .order_by(Thread.province, Thread.regency, Thread.created_at, Thread.id)
+            .order_by(
+                Thread.regency.is_(None),  # without a kabupaten last, on every database
+                Thread.province,
+                Thread.regency,
+                Thread.created_at,
+                Thread.id,
+            )
         )
     )
     ids = [thread.id for thread in threads]
@@ -234,12 +247,16 @@ def chapters(selection: Selection) -> list[Chapter]:
     return result
 
 
-def by_regency(book: list[Chapter]) -> list[tuple[str, list[Chapter]]]:
-    """The index: each kabupaten/kota (alphabetical) with its chapters."""
+def by_regency(book: list[Chapter], no_region: str) -> list[tuple[str, list[Chapter]]]:
+    """The index: each kabupaten/kota (alphabetical) with its chapters; ``no_region`` last."""
     groups: dict[str, list[Chapter]] = {}
     for chapter in book:
-        groups.setdefault(chapter.regency_name or "-", []).append(chapter)
-    return sorted(groups.items(), key=lambda item: item[0].lower())
+        groups.setdefault(chapter.regency_name, []).append(chapter)
+    named = sorted(
+        ((name, chapters) for name, chapters in groups.items() if name),
+        key=lambda item: item[0].lower(),
+    )
+    return named + ([(no_region, groups[""])] if "" in groups else [])
 
 
 # --- PDF ----------------------------------------------------------------------------
@@ -288,17 +305,32 @@ def html_blocks(html: str) -> list[tuple[str, str]]:
     return parser.blocks
 
 
-_PUNCTUATION = str.maketrans({"\u2022": "-", "\u2212": "-", "\u00a0": " "})
+# Typographic punctuation the built-in fonts lack, written as the keyboard would.
+_PUNCTUATION = str.maketrans(
+    {
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2022": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u20ac": "EUR",
+    }
+)
 
 
 def pdf_text(text: str) -> str:
-    """Text the PDF's built-in fonts can draw (Windows-1252): other characters are dropped.
+    """Text the PDF's built-in fonts can draw (Latin-1): other characters are dropped.
 
     Indonesian is written in Latin letters, so only symbols and emoji are lost; a
     Unicode TrueType font would need a font file the project does not ship.
     """
     text = unicodedata.normalize("NFC", str(text).translate(_PUNCTUATION))
-    return text.encode("cp1252", "ignore").decode("cp1252")
+    return text.encode("latin-1", "ignore").decode("latin-1")
 
 
 def photo_source(inline: bool) -> Callable[[Photo], str]:
