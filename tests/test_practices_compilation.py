@@ -86,7 +86,7 @@ def test_the_pdf_opens_with_titles_and_a_photo_and_nothing_hidden(book):
     reader = PdfReader(io.BytesIO(response.data))
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "Pojok baca di pos ronda" in text and "Motor pustaka Banyumas" in text
-    assert "Warga jarang ke perpustakaan. \"Kutipan\" -" in text  # what the fonts cannot draw
+    assert 'Warga jarang ke perpustakaan. "Kutipan" -' in text  # what the fonts cannot draw
     assert "Praktik yang disembunyikan" not in text
     assert "Foto yang disembunyikan" not in text
     images = [image for page in reader.pages for image in page.images]
