@@ -45,12 +45,12 @@ from .models import PracticeVerification
 PRACTICE_SECTIONS = tuple(section for section in SECTIONS if section.kind == "practice")
 PHOTOS_PER_CHAPTER = 4  # the first visible photos of the opening post
 # Larger compilations are made in the background (forum/practices/jobs.py). Measured with
-# bench/compilation.py (bench/RESULTS.md): the HTML page costs under 1 ms a practice
-# (200 practices with 400 photos: 0.13 s), the PDF about 27 ms a practice with two photos,
-# so a PDF past 40 practices (about a second) or an HTML page past 400 is not made in
-# one request. Photos count too: each costs the PDF a JPEG encoding.
-INLINE_MAX_PRACTICES = {"html": 400, "pdf": 40}
-INLINE_MAX_PHOTOS = {"html": 800, "pdf": 80}
+# bench/compilation.py (bench/RESULTS.md) on the shared 2-core box: the HTML page of 200
+# practices with 400 photos takes 0.13-0.4 s, the PDF 8-11 s (40-55 ms a practice with two
+# photos: text layout, and a JPEG encoding per photo). So a PDF past 25 practices or 50
+# photos, or a page past 300 practices or 600 photos, is not made inside one request.
+INLINE_MAX_PRACTICES = {"html": 300, "pdf": 25}
+INLINE_MAX_PHOTOS = {"html": 600, "pdf": 50}
 
 
 def in_background(fmt: str, practices: int, photos: int) -> bool:
