@@ -49,6 +49,8 @@ def labels(selection: Selection, count: int) -> dict:
         "photos": _("Photos"),
         "adoptions": _("Tried in other libraries"),
         "no_adoptions": _("No library has recorded trying this practice yet."),
+        "since": _("since {day}"),
+        "participants_count": _("{num} participants"),
         "verified_by": _("Verified by {name} on {date}"),
     }
 

@@ -32,6 +32,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from markupsafe import Markup
 
+from ..adoptions.models import Adoption
+from ..adoptions.texts import STATUS_LABELS
 from ..attachments.models import Attachment
 from ..attachments.storage import get_storage
 from ..extensions import db
@@ -138,6 +140,18 @@ class Photo:
         return get_storage().read(self.attachment.thumb_key)
 
 
+@dataclass(frozen=True)
+class Tried:
+    """A library that tried the practice ("Kami mencoba ini"), as the book prints it."""
+
+    library: str
+    regency: str
+    status: str
+    started_on: date
+    result: str | None
+    participants: int | None
+
+
 @dataclass
 class Chapter:
     number: int
@@ -146,9 +160,8 @@ class Chapter:
     sections: list[tuple[str, Markup]] = field(default_factory=list)
     participants: int | None = None
     photos: list[Photo] = field(default_factory=list)
-    # Adoptions ("Kami mencoba ini") and their results join here once the adoptions
-    # area is on main: a list of (library, regency, status, result) per chapter.
-    adoptions: list = field(default_factory=list)
+    # The libraries that tried it (forum/adoptions), running ones first.
+    adoptions: list[Tried] = field(default_factory=list)
 
     @property
     def regency_name(self) -> str:
@@ -226,6 +239,7 @@ def chapters(selection: Selection) -> list[Chapter]:
             shown = photos.setdefault(attachment.post_id, [])
             if len(shown) < PHOTOS_PER_CHAPTER:
                 shown.append(Photo(attachment))
+    tried = _tried(ids)
     result = []
     for number, thread in enumerate(threads, start=1):
         opening = openings.get(thread.id)
@@ -242,9 +256,44 @@ def chapters(selection: Selection) -> list[Chapter]:
                 sections,
                 thread.participants,
                 photos.get(opening.id, []) if opening else [],
+                tried.get(thread.id, []),
             )
         )
     return result
+
+
+STATUS_ORDER = {"running": 0, "trying": 1, "planned": 2, "stopped": 3}
+
+
+def _tried(ids: list[int]) -> dict[int, list[Tried]]:
+    """Each practice's adoptions whose story is public (a hidden story hides its adoption)."""
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Adoption)
+        .outerjoin(Post, Post.id == Adoption.post_id)
+        .where(Adoption.practice_id.in_(ids))
+        .where(
+            sa.or_(
+                Adoption.post_id.is_(None),
+                sa.and_(Post.hidden.is_(False), Post.withdrawn_at.is_(None)),
+            )
+        )
+        .options(so.joinedload(Adoption.library))
+    )
+    tried: dict[int, list[Tried]] = {}
+    for row in sorted(rows, key=lambda a: (STATUS_ORDER.get(a.status, 9), a.id)):
+        tried.setdefault(row.practice_id, []).append(
+            Tried(
+                row.library.name,
+                regions().regency_name(row.regency),
+                str(STATUS_LABELS.get(row.status, row.status)),
+                row.started_on,
+                row.result,
+                row.participants,
+            )
+        )
+    return tried
 
 
 def by_regency(book: list[Chapter], no_region: str) -> list[tuple[str, list[Chapter]]]:

@@ -202,9 +202,23 @@ class BookPdf(FPDF):
             self._text(10, str(chapter.participants), "", 5)
         self._photos(chapter)
         self._heading(self.labels["adoptions"])
-        self.set_text_color(*GREY)
-        self._text(9.5, self.labels["no_adoptions"], "I", 5)
-        self.set_text_color(0, 0, 0)
+        for tried in chapter.adoptions:
+            line = (
+                f"{tried.library}, {tried.regency}: {tried.status}"
+                if tried.regency
+                else (f"{tried.library}: {tried.status}")
+            )
+            line += " - " + self.labels["since"].format(day=f"{tried.started_on:%d-%m-%Y}")
+            if tried.participants is not None:
+                line += " - " + self.labels["participants_count"].format(num=tried.participants)
+            self._text(10, line, "B", 5)
+            if tried.result:
+                self._text(10, tried.result, "", 5, indent=4)
+            self.ln(1)
+        if not chapter.adoptions:
+            self.set_text_color(*GREY)
+            self._text(9.5, self.labels["no_adoptions"], "I", 5)
+            self.set_text_color(0, 0, 0)
 
     def _photos(self, chapter: Chapter):
         if not chapter.photos:
