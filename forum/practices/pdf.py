@@ -118,6 +118,8 @@ class BookPdf(FPDF):
 
     def _cover(self, selection: Selection, book: list[Chapter]):
         self.add_page()
+        self.set_fill_color(*GREEN)
+        self.rect(self.l_margin, 70, 40, 3, style="F")  # the same green rule as the HTML cover
         self.set_y(80)
         self.set_text_color(*GREEN)
         self._text(28, self.labels["title"], "B", 13)
