@@ -37,6 +37,8 @@ class Config:
     # Attachments (forum/attachments/): checked in the form, so a too-large file is
     # a form error; MAX_CONTENT_LENGTH sits just above a full post (files + text).
     UPLOADS_DIR = os.environ.get("UPLOADS_DIR")  # None: instance/uploads
+    # Books of good practices made in the background (forum/practices/jobs.py).
+    COMPILATIONS_DIR = os.environ.get("COMPILATIONS_DIR")  # None: instance/compilations
     ATTACHMENT_MAX_FILES = 6
     ATTACHMENT_MAX_FILE_BYTES = int(os.environ.get("ATTACHMENT_MAX_FILE_MB", 10)) * 1024 * 1024
     ATTACHMENT_MAX_POST_BYTES = int(os.environ.get("ATTACHMENT_MAX_POST_MB", 25)) * 1024 * 1024

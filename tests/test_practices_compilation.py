@@ -8,7 +8,9 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from forum.adoptions.models import Adoption
 from forum.attachments.models import Attachment
+from forum.models import Library
 from forum.models import Thread
 from forum.practices import compilation
 from forum.practices import jobs
@@ -18,6 +20,7 @@ from tests.attachment_helpers import send
 from tests.attachment_helpers import uploads  # noqa: F401 - a fixture
 from tests.attachment_samples import photo
 from tests.helpers import app_db
+from tests.helpers import at
 from tests.helpers import client_for
 from tests.helpers import send_form
 
@@ -39,7 +42,7 @@ def book(app, tmp_path, make_user, make_thread, facilitator, uploads):  # noqa: 
         page="/threads/new",
         captions=["Rak di pos ronda", "Foto yang disembunyikan"],
         **{**THREAD_FIELDS, "title": "Pojok baca di pos ronda"},
-        context="Warga jarang ke perpustakaan.",
+        context="Warga jarang ke perpustakaan. “Kutipan” – 🙂 ✓",
     )
     assert response.status_code == 302
     hidden = make_thread(asep, title="Praktik yang disembunyikan")
@@ -86,6 +89,7 @@ def test_the_pdf_opens_with_titles_and_a_photo_and_nothing_hidden(book):
     reader = PdfReader(io.BytesIO(response.data))
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "Pojok baca di pos ronda" in text and "Motor pustaka Banyumas" in text
+    assert 'Warga jarang ke perpustakaan. "Kutipan" -' in text  # what the fonts cannot draw
     assert "Praktik yang disembunyikan" not in text
     assert "Foto yang disembunyikan" not in text
     images = [image for page in reader.pages for image in page.images]
@@ -117,7 +121,7 @@ def test_malformed_choices_get_400(book, query):
 
 
 def test_a_large_book_is_made_in_the_background(book, monkeypatch):
-    monkeypatch.setattr(compilation, "INLINE_MAX_PRACTICES", 1)
+    monkeypatch.setitem(compilation.INLINE_MAX_PRACTICES, "pdf", 1)
     response = book.get("/practices/compilation?region=&format=pdf")
     assert response.status_code == 302
     status_url = response.headers["Location"]
@@ -150,7 +154,7 @@ def test_a_waiting_book_says_so_and_refreshes(app, book, facilitator, make_user)
 
 
 def test_a_background_html_book_stands_alone(book, monkeypatch):
-    monkeypatch.setattr(compilation, "INLINE_MAX_PRACTICES", 1)
+    monkeypatch.setitem(compilation.INLINE_MAX_PHOTOS, "html", 0)  # one photo is too many
     status_url = book.get("/practices/compilation?region=").headers["Location"]
     jobs.wait_for_background_compilations()
     download = book.get(status_url + "/download")
@@ -158,3 +162,52 @@ def test_a_background_html_book_stands_alone(book, monkeypatch):
     download.close()
     assert "<style>" in html and "data:image/webp;base64," in html
     assert "Pojok baca di pos ronda" in html and "Foto yang disembunyikan" not in html
+
+
+def test_the_book_tells_which_libraries_tried_a_practice(app, make_user, book):
+    with app_db(app) as session:
+        practice = session.scalars(sa.select(Thread.id).where(Thread.title.like("Pojok%"))).one()
+    sri = client_for(
+        app,
+        make_user(
+            "sri_kalisalak",
+            library="Perpustakaan Desa Kalisalak",
+            regency="banyumas",
+            province="jawa-tengah",
+            email_confirmed_at=at("2026-01-01T00:00:00"),
+        ),
+    )
+    tried = {"started_on": "2026-02-01", "adapted": "Rak di gardu", "participants": "30"}
+    response = send_form(
+        sri,
+        f"/threads/{practice}/adoptions",
+        {**tried, "status": "running", "result": "Peminjaman naik dua kali"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    yanti = client_for(
+        app,
+        make_user(
+            "yanti",
+            library="Perpustakaan Desa Wanayasa",
+            email_confirmed_at=at("2026-01-01T00:00:00"),
+        ),
+    )
+    send_form(
+        yanti,
+        f"/threads/{practice}/adoptions",
+        {**tried, "status": "trying", "result": "Cerita yang disembunyikan"},
+    )
+    with app_db(app) as session:
+        story = session.scalars(
+            sa.select(Adoption).join(Adoption.library).where(Library.name.like("%Wanayasa"))
+        ).one()
+        assert story.post is not None
+        story.post.hidden = True  # a facilitator hid the story: its adoption goes with it
+        session.commit()
+    html = book.get("/practices/compilation?region=purwakarta").get_data(as_text=True)
+    assert "Perpustakaan Desa Kalisalak" in html and "Peminjaman naik dua kali" in html
+    assert "Cerita yang disembunyikan" not in html and "Wanayasa" not in html
+    pdf = book.get("/practices/compilation?region=purwakarta&format=pdf").data
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Perpustakaan Desa Kalisalak" in text and "Peminjaman naik dua kali" in text
+    assert "Cerita yang disembunyikan" not in text

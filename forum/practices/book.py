@@ -44,10 +44,13 @@ def labels(selection: Selection, count: int) -> dict:
         ],
         "contents": _("Contents"),
         "index": _("Index by kabupaten/kota"),
+        "no_region": _("Without a kabupaten/kota"),
         "participants": _("Participants"),
         "photos": _("Photos"),
         "adoptions": _("Tried in other libraries"),
         "no_adoptions": _("No library has recorded trying this practice yet."),
+        "since": _("since {day}"),
+        "participants_count": _("{num} participants"),
         "verified_by": _("Verified by {name} on {date}"),
     }
 
@@ -64,7 +67,7 @@ def render_html(selection: Selection, book, *, inline_photos: bool) -> str:
         embed_css=_embedded_css() if inline_photos else None,
         selection=selection,
         book=book,
-        index=compilation.by_regency(book),
+        index=compilation.by_regency(book, _("Without a kabupaten/kota")),
         labels=labels(selection, len(book)),
         photo_src=compilation.photo_source(inline_photos),
     )

@@ -32,6 +32,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from markupsafe import Markup
 
+from ..adoptions.models import Adoption
+from ..adoptions.texts import STATUS_LABELS
 from ..attachments.models import Attachment
 from ..attachments.storage import get_storage
 from ..extensions import db
@@ -44,11 +46,18 @@ from .models import PracticeVerification
 
 PRACTICE_SECTIONS = tuple(section for section in SECTIONS if section.kind == "practice")
 PHOTOS_PER_CHAPTER = 4  # the first visible photos of the opening post
-# Larger compilations are made in the background (see forum/practices/jobs.py). Measured
-# with bench/compilation.py: a chapter with photos costs about 8 ms as HTML and 12 ms as
-# PDF on the bench machine, so 40 practices stay near half a second in one request.
-INLINE_MAX_PRACTICES = 40
-INLINE_MAX_PHOTOS = 80
+# Larger compilations are made in the background (forum/practices/jobs.py). Measured with
+# bench/compilation.py (bench/RESULTS.md) on the shared 2-core box: the HTML page of 200
+# practices with 400 photos takes 0.13-0.4 s, the PDF 8-11 s (40-55 ms a practice with two
+# photos: text layout, and a JPEG encoding per photo). So a PDF past 25 practices or 50
+# photos, or a page past 300 practices or 600 photos, is not made inside one request.
+INLINE_MAX_PRACTICES = {"html": 300, "pdf": 25}
+INLINE_MAX_PHOTOS = {"html": 600, "pdf": 50}
+
+
+def in_background(fmt: str, practices: int, photos: int) -> bool:
+    """Is this compilation too large to make inside one request?"""
+    return practices > INLINE_MAX_PRACTICES[fmt] or photos > INLINE_MAX_PHOTOS[fmt]
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,18 @@ class Photo:
         return get_storage().read(self.attachment.thumb_key)
 
 
+@dataclass(frozen=True)
+class Tried:
+    """A library that tried the practice ("Kami mencoba ini"), as the book prints it."""
+
+    library: str
+    regency: str
+    status: str
+    started_on: date
+    result: str | None
+    participants: int | None
+
+
 @dataclass
 class Chapter:
     number: int
@@ -139,9 +160,8 @@ class Chapter:
     sections: list[tuple[str, Markup]] = field(default_factory=list)
     participants: int | None = None
     photos: list[Photo] = field(default_factory=list)
-    # Adoptions ("Kami mencoba ini") and their results join here once the adoptions
-    # area is on main: a list of (library, regency, status, result) per chapter.
-    adoptions: list = field(default_factory=list)
+    # The libraries that tried it (forum/adoptions), running ones first.
+    adoptions: list[Tried] = field(default_factory=list)
 
     @property
     def regency_name(self) -> str:
@@ -188,7 +208,13 @@ def chapters(selection: Selection) -> list[Chapter]:
         db.session.scalars(
             _query(selection)
             .options(so.joinedload(Thread.author), so.joinedload(Thread.library))
-            .order_by(Thread.province, Thread.regency, Thread.created_at, Thread.id)
+            .order_by(
+                Thread.regency.is_(None),  # without a kabupaten last, on every database
+                Thread.province,
+                Thread.regency,
+                Thread.created_at,
+                Thread.id,
+            )
         )
     )
     ids = [thread.id for thread in threads]
@@ -213,6 +239,7 @@ def chapters(selection: Selection) -> list[Chapter]:
             shown = photos.setdefault(attachment.post_id, [])
             if len(shown) < PHOTOS_PER_CHAPTER:
                 shown.append(Photo(attachment))
+    tried = _tried(ids)
     result = []
     for number, thread in enumerate(threads, start=1):
         opening = openings.get(thread.id)
@@ -229,17 +256,56 @@ def chapters(selection: Selection) -> list[Chapter]:
                 sections,
                 thread.participants,
                 photos.get(opening.id, []) if opening else [],
+                tried.get(thread.id, []),
             )
         )
     return result
 
 
-def by_regency(book: list[Chapter]) -> list[tuple[str, list[Chapter]]]:
-    """The index: each kabupaten/kota (alphabetical) with its chapters."""
+STATUS_ORDER = {"running": 0, "trying": 1, "planned": 2, "stopped": 3}
+
+
+def _tried(ids: list[int]) -> dict[int, list[Tried]]:
+    """Each practice's adoptions whose story is public (a hidden story hides its adoption)."""
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Adoption)
+        .outerjoin(Post, Post.id == Adoption.post_id)
+        .where(Adoption.practice_id.in_(ids))
+        .where(
+            sa.or_(
+                Adoption.post_id.is_(None),
+                sa.and_(Post.hidden.is_(False), Post.withdrawn_at.is_(None)),
+            )
+        )
+        .options(so.joinedload(Adoption.library))
+    )
+    tried: dict[int, list[Tried]] = {}
+    for row in sorted(rows, key=lambda a: (STATUS_ORDER.get(a.status, 9), a.id)):
+        tried.setdefault(row.practice_id, []).append(
+            Tried(
+                row.library.name,
+                regions().regency_name(row.regency),
+                str(STATUS_LABELS.get(row.status, row.status)),
+                row.started_on,
+                row.result,
+                row.participants,
+            )
+        )
+    return tried
+
+
+def by_regency(book: list[Chapter], no_region: str) -> list[tuple[str, list[Chapter]]]:
+    """The index: each kabupaten/kota (alphabetical) with its chapters; ``no_region`` last."""
     groups: dict[str, list[Chapter]] = {}
     for chapter in book:
-        groups.setdefault(chapter.regency_name or "-", []).append(chapter)
-    return sorted(groups.items(), key=lambda item: item[0].lower())
+        groups.setdefault(chapter.regency_name, []).append(chapter)
+    named = sorted(
+        ((name, chapters) for name, chapters in groups.items() if name),
+        key=lambda item: item[0].lower(),
+    )
+    return named + ([(no_region, groups[""])] if "" in groups else [])
 
 
 # --- PDF ----------------------------------------------------------------------------
@@ -288,17 +354,32 @@ def html_blocks(html: str) -> list[tuple[str, str]]:
     return parser.blocks
 
 
-_PUNCTUATION = str.maketrans({"\u2022": "-", "\u2212": "-", "\u00a0": " "})
+# Typographic punctuation the built-in fonts lack, written as the keyboard would.
+_PUNCTUATION = str.maketrans(
+    {
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2022": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u20ac": "EUR",
+    }
+)
 
 
 def pdf_text(text: str) -> str:
-    """Text the PDF's built-in fonts can draw (Windows-1252): other characters are dropped.
+    """Text the PDF's built-in fonts can draw (Latin-1): other characters are dropped.
 
     Indonesian is written in Latin letters, so only symbols and emoji are lost; a
     Unicode TrueType font would need a font file the project does not ship.
     """
     text = unicodedata.normalize("NFC", str(text).translate(_PUNCTUATION))
-    return text.encode("cp1252", "ignore").decode("cp1252")
+    return text.encode("latin-1", "ignore").decode("latin-1")
 
 
 def photo_source(inline: bool) -> Callable[[Photo], str]:

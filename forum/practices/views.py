@@ -113,7 +113,7 @@ def compile_book():
         return render_template("practices/choose.html", form=form), 400
     selection, fmt = _selection(form), form.format.data or "html"
     practices, photos = compilation.count(selection)
-    if practices > compilation.INLINE_MAX_PRACTICES or photos > compilation.INLINE_MAX_PHOTOS:
+    if compilation.in_background(fmt, practices, photos):
         return _in_background(selection, fmt, practices)
     if fmt == "html":
         return book.render_html(selection, compilation.chapters(selection), inline_photos=False)
