@@ -72,7 +72,12 @@ def regency_choices() -> list[SelectChoice]:
     choices = [SelectChoice("", _l("— choose a kabupaten/kota —"))]
     for province in sorted(regions().provinces.values(), key=lambda p: p.name):
         choices += [
-            SelectChoice(r.slug, r.short_name, optgroup=province.name)
+            SelectChoice(
+                r.slug,
+                r.short_name,
+                optgroup=province.name,
+                render_kw={"data-province": province.slug},  # regions.js narrows by it
+            )
             for r in sorted(regions().regencies_of(province.slug), key=lambda r: r.short_name)
         ]
     return choices
@@ -150,7 +155,11 @@ class LibraryFields(FlaskForm):
         validators=[Length(max=80, message=_l("At most %(max)d characters."))],
     )
     province = SelectField(_l("Province"), validate_choice=False)
-    region = SelectField(_l("Kabupaten/kota"), validate_choice=False)
+    region = SelectField(
+        _l("Kabupaten/kota"),
+        validate_choice=False,
+        render_kw={"data-narrowed-by": "province"},  # the province field's id: regions.js
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -196,7 +205,12 @@ class LibraryFields(FlaskForm):
             raise ValidationError(_l("Choose a kabupaten/kota from the list."))
         if self.province.data and regency.province.slug != self.province.data:
             raise ValidationError(
-                _l("%(regency)s is not in the chosen province.", regency=regency.short_name)
+                _l(
+                    "%(regency)s is in %(province)s, not in the chosen province: "
+                    "choose the province again, or another kabupaten/kota.",
+                    regency=regency.short_name,
+                    province=regency.province.name,
+                )
             )
 
 

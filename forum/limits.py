@@ -125,3 +125,7 @@ search_limit = _reading_limit("search", "RATELIMIT_SEARCH")
 suggest_limit = _reading_limit("suggest", "RATELIMIT_SUGGEST")
 # Similar threads while a title is typed: the same allowance as suggestions.
 similar_limit = _reading_limit("similar", "RATELIMIT_SUGGEST")
+# Names offered while a member types "@": members only, every request counts.
+mention_limit = limiter.shared_limit(
+    _config("RATELIMIT_SUGGEST"), scope="mentions", key_func=member_key
+)

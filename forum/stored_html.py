@@ -9,9 +9,11 @@ changes with them), ``flask posts rerender [--if-needed]`` renders the rows agai
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
+from markupsafe import Markup
 
 from .database import writing
 from .extensions import db
@@ -25,6 +27,8 @@ from .models import User
 from .practices.models import PracticeVerification
 from .practices.models import VerificationRevision
 from .sections import SECTIONS
+from .sections import Section
+from .sections import sections_for
 
 MAX_MENTION_LINKS = 20  # as many @names as become mentions (forum/engagement)
 RERENDER_BATCH = 200
@@ -51,19 +55,50 @@ def render_bodies(bodies: list[str], connection=None) -> list[str]:
     the bodies together.
     """
     names = [_mention_names(body) for body in bodies]
-    wanted = {name for each in names for name in each}
-    members = set()
-    if wanted:
-        query = sa.select(User.username).where(User.username.in_(wanted))
-        if connection is not None:
-            members = set(connection.scalars(query))
-        else:
-            with db.session.no_autoflush:  # called while a post is being built
-                members = set(db.session.scalars(query))
+    members = _members_named({name for each in names for name in each}, connection)
     return [
         str(render_markdown(body, {name: profile_href(name) for name in each if name in members}))
         for body, each in zip(bodies, names, strict=True)
     ]
+
+
+def _members_named(wanted: set[str], connection=None) -> set[str]:
+    """Which of these usernames are members (one query; none when nothing is wanted)."""
+    if not wanted:
+        return set()
+    query = sa.select(User.username).where(User.username.in_(wanted))
+    if connection is not None:
+        return set(connection.scalars(query))
+    with db.session.no_autoflush:  # called while a post is being built
+        return set(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A form's text as it will show once posted, before anything is stored."""
+
+    html: Markup  # the body, mentions of members linked
+    sections: list[tuple[Section, object]]  # filled report sections: a number, or HTML
+    unknown_mentions: list[str]  # ``@names`` no member has: they would stay plain text
+
+
+def preview(body: str, kind: str | None = None, values: dict | None = None) -> Preview:
+    """Render a body (and the report sections of a thread of ``kind``) like a posted one."""
+    filled = [
+        (section, values[section.name])
+        for section in (sections_for(kind) if kind else ())
+        if values and values.get(section.name) not in (None, "")
+    ]
+    texts = [str(value) for section, value in filled if not section.is_number]
+    names = list(dict.fromkeys(n for text in (body, *texts) for n in _mention_names(text)))
+    known = _members_named(set(names))
+    html_body, *html_texts = render_bodies([body, *texts])
+    rendered = iter(html_texts)
+    sections = [
+        (section, value if section.is_number else Markup(next(rendered)))
+        for section, value in filled
+    ]
+    return Preview(Markup(html_body), sections, [name for name in names if name not in known])
 
 
 def store_html(row: Post | PostRevision | PracticeVerification | VerificationRevision) -> None:

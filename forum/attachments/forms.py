@@ -9,11 +9,18 @@ process) waits until every other field is valid and the read transaction is over
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import replace
+
+from flask import has_request_context
+from flask import request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import Field
 from wtforms import MultipleFileField
 from wtforms.validators import ValidationError
 
+from . import kept
 from .inspect import Rejected
 
 ACCEPT = "image/jpeg,image/png,image/webp,.heic,.heif,application/pdf,.pdf,.docx,.xlsx,.pptx,.odt"
@@ -42,19 +49,28 @@ class AttachmentFields:
     )
     captions = CaptionsField(_l("Caption (describes the photo for those who cannot see it)"))
     prepared_files: list = []
+    kept_files: list = []  # kept.KeptFile: chosen before a preview, sent again as hidden fields
     _chosen_files: list = []
+
+    def _chosen(self, field) -> list[tuple[object, str]]:
+        """(upload, caption) for each file: those kept across a preview, then the new ones."""
+        captions = list(self.captions.data or [])
+        new = [
+            (upload, captions[index] if index < len(captions) else "")
+            for index, upload in enumerate(field.data or [])
+            if getattr(upload, "filename", None)
+        ]
+        self.kept_files = []
+        if has_request_context() and current_user.is_authenticated:
+            self.kept_files = kept.load(request.form.getlist("kept_files"), current_user.id)
+        return [(_KeptUpload(k.filename, k), k.caption) for k in self.kept_files] + new
 
     def validate_files(self, field):
         """The cheap checks: how many files and how many bytes (the reading is bounded)."""
         from . import service
 
         limits = service.limits()
-        captions = list(self.captions.data or [])
-        chosen = [
-            (upload, captions[index] if index < len(captions) else "")
-            for index, upload in enumerate(field.data or [])
-            if getattr(upload, "filename", None)
-        ]
+        chosen = self._chosen(field)
         self.prepared_files, self._chosen_files = [], []
         if not chosen:
             return
@@ -63,7 +79,7 @@ class AttachmentFields:
         errors, total, read = [], 0, []
         for upload, caption in chosen:
             try:
-                data = service.read_upload(upload)
+                data = _read(upload, limits["max_file_bytes"])
             except Rejected as refusal:
                 errors.append(_refused(upload, refusal))
                 continue
@@ -80,14 +96,36 @@ class AttachmentFields:
             raise ValidationError(" ".join(str(error) for error in errors))
         self._chosen_files = read
 
+    def _keep_chosen(self) -> bool:
+        """A preview: keep the chosen files for the form's next submit, since a browser
+        cannot refill a file input. False if one cannot be attached."""
+        if not self._chosen_files or not current_user.is_authenticated:
+            return True
+        errors, kept_files = [], []
+        for upload, data, caption in self._chosen_files:
+            if isinstance(upload, _KeptUpload):
+                kept_files.append(upload.kept)
+                continue
+            try:
+                kept_files.append(kept.keep(data, upload.filename, caption, current_user.id))
+            except Rejected as refusal:
+                errors.append(_refused(upload, refusal))
+        self.kept_files = kept_files
+        if errors:
+            self.files.errors = [*self.files.errors, " ".join(str(error) for error in errors)]
+        return not errors
+
     def validate(self, extra_validators=None):
         """Every other field first; the files are checked only when the rest is valid (a
         form with an empty text never pays for decoding photos), never for a preview,
-        and with no database transaction open (see ``service.end_read_transaction``)."""
+        and with no database transaction open (see ``service.end_read_transaction``).
+        A preview keeps the chosen files for the next submit instead (:mod:`.kept`)."""
         if not super().validate(extra_validators):
-            return False
+            return False  # files kept by an earlier preview stay (``kept_files``); new ones go
         preview = getattr(self, "preview", None)
-        if not self._chosen_files or (preview is not None and preview.data):
+        if preview is not None and preview.data:
+            return self._keep_chosen()
+        if not self._chosen_files:
             return True
         from . import service
 
@@ -95,16 +133,45 @@ class AttachmentFields:
         errors, prepared = [], []
         for upload, data, caption in self._chosen_files:
             try:
-                prepared.append(service.prepare(data, upload.filename, caption))
+                ready = service.prepare(data, upload.filename, caption)
             except Rejected as refusal:
                 errors.append(_refused(upload, refusal))
                 if refusal.limit:  # the post is refused anyway: one limit is all it costs
                     break
+                continue
+            if isinstance(upload, _KeptUpload):
+                ready = replace(ready, kept_key=upload.kept.key)
+            prepared.append(ready)
         if errors:
             self.files.errors = [*self.files.errors, " ".join(str(error) for error in errors)]
             return False
         self.prepared_files = prepared
         return True
+
+
+@dataclass(frozen=True)
+class _KeptUpload:
+    """A file kept across a preview, standing in for the upload it was."""
+
+    filename: str
+    kept: kept.KeptFile
+
+
+def _read(upload, max_bytes: int) -> bytes:
+    from . import service
+
+    if isinstance(upload, _KeptUpload):
+        data = kept.read(upload.kept)
+        if len(data) > max_bytes:
+            raise Rejected(
+                _l(
+                    "%(name)s is larger than %(limit)s.",
+                    name=upload.filename,
+                    limit=service.megabytes(max_bytes),
+                )
+            )
+        return data
+    return service.read_upload(upload)
 
 
 def _refused(upload, refusal: Rejected):

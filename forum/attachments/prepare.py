@@ -64,6 +64,7 @@ class Prepared:
     thumb: images.Encoded | None = None
     text: str | None = None
     upload_size: int = 0
+    kept_key: str | None = None  # the copy kept across a preview, removed once this is stored
 
 
 def sanitize_name(filename: str | None, extension: str) -> str:

@@ -153,6 +153,8 @@ def attach(post: Post, uploader: User, files: list[Prepared]) -> list[Attachment
             attachment.thumb_key = _write(storage, prepared.thumb.extension, prepared.thumb.data)
             attachment.thumb_width = prepared.thumb.width
             attachment.thumb_height = prepared.thumb.height
+        if prepared.kept_key:  # its copy from before a preview goes once the post commits
+            db.session.info.setdefault(TO_REMOVE, []).append((storage, prepared.kept_key))
         post.attachments.append(attachment)  # the post's search document changes with it
         added.append(attachment)
     db.session.flush()

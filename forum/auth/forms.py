@@ -17,6 +17,7 @@ from ..forms import Required
 from ..forms import display_name_field
 from ..forms import email_field
 from .service import email_taken
+from .service import username_reserved
 from .service import username_taken
 
 USERNAME_PATTERN = r"^[a-z0-9_]{3,30}$"
@@ -64,6 +65,8 @@ class RegisterForm(LibraryFields):
     confirm = confirm_field()
 
     def validate_username(self, field):
+        if field.data and username_reserved(field.data):
+            raise ValidationError(_l("This word is used by Serambi itself. Please choose another."))
         if field.data and username_taken(field.data):
             raise ValidationError(_l("This username is taken. Please choose another."))
 

@@ -52,6 +52,42 @@ def username_taken(username: str) -> bool:
     return find_user(username) is not None
 
 
+# Words the site's addresses use, and a few more that would read as the site itself:
+# registering as one of them is refused (``/users/pending``, ``@suggest``, ``/me`` would
+# be ambiguous). Every literal part of the app's own URL rules is reserved with them, so
+# a new route reserves its words without anyone remembering this list.
+RESERVED_USERNAMES = frozenset(
+    {
+        "suggest", "pending", "new", "me", "admin", "api", "offline", "settings",
+        "edit", "delete", "login", "logout", "register", "auth", "account", "profile",
+        "users", "threads", "posts", "search", "mentions", "notifications", "bookmarks",
+        "drafts", "meetings", "dashboard", "static", "assets", "help", "about", "root",
+        "system", "serambi", "moderator", "moderation", "facilitator", "fasilitator",
+        "everyone", "semua", "all", "here", "null", "none", "undefined", "anonymous",
+        "unread", "feed", "rss", "www", "mail", "support", "security",
+    }
+)  # fmt: skip
+
+
+def _route_words() -> frozenset[str]:
+    """Every literal part of the app's URL rules (``threads``, ``needs-help`` ...)."""
+    cache = current_app.extensions.setdefault("serambi_route_words", {})
+    if "words" not in cache:
+        cache["words"] = frozenset(
+            part
+            for rule in current_app.url_map.iter_rules()
+            for part in rule.rule.split("/")
+            if part and "<" not in part
+        )
+    return cache["words"]
+
+
+def username_reserved(username: str) -> bool:
+    """A word the site uses itself: refused at registration (existing accounts keep theirs)."""
+    name = username.strip().lower()
+    return name in RESERVED_USERNAMES or name in _route_words()
+
+
 def email_taken(email: str, *, except_user: User | None = None) -> bool:
     query = sa.select(User.id).where(User.email == email.strip().lower())
     if except_user is not None:

@@ -626,3 +626,33 @@ def subscribe() -> None:
     events.answer_accepted.connect(answer_accepted, weak=False)
     events.adoption_recorded.connect(adoption_recorded, weak=False)
     events.post_moderated.connect(moderated, weak=False)
+
+
+MENTION_SUGGESTIONS = 8  # names offered while typing "@": a phone screen's worth
+
+
+def suggest_members(text: str, *, limit: int = MENTION_SUGGESTIONS) -> list[dict[str, str]]:
+    """Members whose username, or any word of whose display name, starts with ``text``.
+
+    For the ``@`` suggestions: usernames and display names only (never an
+    e-mail address), usernames that match first, at most ``limit``.
+    """
+    text = text.strip().lstrip("@").lower()[:30]
+    if not text:
+        return []
+    username = User.username.startswith(text, autoescape=True)
+    name = sa.func.lower(User.stored_display_name)
+    rows = db.session.execute(
+        sa.select(User.username, User.stored_display_name)
+        .where(User.deleted_at.is_(None))
+        .where(
+            sa.or_(
+                username,
+                name.startswith(text, autoescape=True),
+                name.contains(f" {text}", autoescape=True),
+            )
+        )
+        .order_by(sa.case((username, 0), else_=1), User.username)
+        .limit(limit)
+    )
+    return [{"username": row.username, "display_name": row.stored_display_name} for row in rows]

@@ -12,6 +12,7 @@ from flask import abort
 from flask import current_app
 from flask import flash
 from flask import g
+from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -26,6 +27,7 @@ from ..http import page_arg
 from ..http import render_form
 from ..http import safe_next
 from ..limits import engagement_limit
+from ..limits import mention_limit
 from ..tags import normalize_tag
 from ..threads import service as threads
 from ..urls import back
@@ -152,6 +154,15 @@ def bookmark(thread_id: int):
     db.session.commit()
     flash(_("Bookmarked.") if marked else _("The bookmark is removed."), "success")
     return back(thread_url(thread))
+
+
+@bp.route("/mentions/suggest")
+@mention_limit
+def suggest_mentions():
+    """Members to mention while typing ``@``: JSON for compose.js (members only)."""
+    if not current_user.is_authenticated:
+        abort(403)
+    return jsonify(service.suggest_members(request.args.get("q", "")))
 
 
 @bp.route("/bookmarks")

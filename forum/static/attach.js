@@ -35,3 +35,40 @@
     });
   });
 })();
+// Optional: once a post form is sent, its buttons wait and say so (a photo on a slow
+// connection takes a while; a second tap would send the post twice). Disabled only after
+// the submit event, so the pressed button's name still goes with the form.
+(function () {
+  Array.prototype.forEach.call(document.querySelectorAll("form[enctype='multipart/form-data']"), function (form) {
+    form.addEventListener("submit", function (event) {
+      var pressed = event.submitter;
+      // After every listener: a form kept in the offline outbox (offline.js) is not being sent.
+      setTimeout(function () {
+        if (event.defaultPrevented) return;
+        var status = form.querySelector(".sending");
+        if (!status) {
+          status = document.createElement("p");
+          status.className = "sending hint";
+          status.setAttribute("role", "status");
+          form.appendChild(status);
+        }
+        var files = Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (i) { return i.files && i.files.length; });
+        status.textContent = files ? form.getAttribute("data-sending-files") || "" : form.getAttribute("data-sending") || "";
+        Array.prototype.forEach.call(form.querySelectorAll("button, input[type=submit]"), function (b) { b.disabled = true; });
+        if (pressed) pressed.setAttribute("aria-busy", "true");
+      }, 0);
+      // If the page is still here after a long while (the connection dropped), let them try again.
+      setTimeout(function () {
+        Array.prototype.forEach.call(form.querySelectorAll("button, input[type=submit]"), function (b) { b.disabled = false; });
+        var status = form.querySelector(".sending");
+        if (status) status.textContent = "";
+      }, 120000);
+    });
+  });
+  // Back to a page kept in memory: its buttons work again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    Array.prototype.forEach.call(document.querySelectorAll("form button[disabled]"), function (b) { b.disabled = false; });
+    Array.prototype.forEach.call(document.querySelectorAll(".sending"), function (s) { s.textContent = ""; });
+  });
+})();

@@ -60,3 +60,66 @@
     }, 20000);
   });
 })();
+// 4. Typing "@" and a few letters offers members by username or name; a tap writes "@username ".
+(function () {
+  if (!window.fetch) return;
+  var WORD = /(^|[^\w@\/.])@(\w{1,30})$/;
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-mentions] textarea"), function (box) {
+    var url = box.form.getAttribute("data-mentions");
+    var list = document.createElement("ul");
+    list.className = "mention-list";
+    list.hidden = true;
+    list.setAttribute("aria-label", box.form.getAttribute("data-mentions-label") || "");
+    box.parentNode.insertBefore(list, box.nextSibling);
+    var timer = null, asked = "";
+    function close() { list.hidden = true; list.innerHTML = ""; asked = ""; }
+    function choose(username) {
+      var before = box.value.slice(0, box.selectionStart), after = box.value.slice(box.selectionEnd);
+      var match = WORD.exec(before);
+      if (!match) return close();
+      before = before.slice(0, before.length - match[2].length) + username + " ";
+      box.value = before + after;
+      box.focus();
+      box.setSelectionRange(before.length, before.length);
+      close();
+    }
+    function show(members, word) {
+      list.innerHTML = "";
+      members.forEach(function (member) {
+        var item = document.createElement("li"), button = document.createElement("button");
+        button.type = "button";
+        button.className = "link";
+        button.textContent = "@" + member.username + " · " + member.display_name;
+        button.addEventListener("click", function () { choose(member.username); });
+        item.appendChild(button);
+        list.appendChild(item);
+      });
+      list.hidden = members.length === 0;
+    }
+    box.addEventListener("input", function () {
+      clearTimeout(timer);
+      var match = WORD.exec(box.value.slice(0, box.selectionStart));
+      if (!match) return close();
+      var word = match[2];
+      timer = setTimeout(function () {
+        if (word === asked) return;
+        asked = word;
+        fetch(url + "?q=" + encodeURIComponent(word), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (members) { if (word === asked) show(members, word); })
+          .catch(function () {});
+      }, 200);
+    });
+    box.addEventListener("keydown", function (event) {
+      if (list.hidden) return;
+      if (event.key === "Escape") { close(); event.preventDefault(); }
+      if (event.key === "ArrowDown") { list.querySelector("button").focus(); event.preventDefault(); }
+    });
+    list.addEventListener("keydown", function (event) {
+      var item = event.target.parentNode;
+      if (event.key === "ArrowDown" && item.nextSibling) { item.nextSibling.firstChild.focus(); event.preventDefault(); }
+      if (event.key === "ArrowUp") { (item.previousSibling ? item.previousSibling.firstChild : box).focus(); event.preventDefault(); }
+      if (event.key === "Escape") { close(); box.focus(); }
+    });
+  });
+})();

@@ -29,7 +29,6 @@ from ..http import show_refusal
 from ..insight import service as insight
 from ..limits import posting_limit
 from ..limits import similar_limit
-from ..markup import render_markdown
 from ..models import THREAD_KINDS
 from ..models import Post
 from ..moderation.service import awaits_edit
@@ -47,6 +46,7 @@ from ..search.similar import similar_threads
 from ..search.similar import similar_to_thread
 from ..sections import SECTION_NAMES
 from ..sections import SECTIONS
+from ..stored_html import preview
 from ..tags import normalize_tag
 from ..urls import post_url
 from ..urls import thread_url
@@ -187,13 +187,11 @@ def new():
             flash(_("Your thread is posted. Share it with the buttons under it."), "success")
             return redirect(thread_url(thread))
         show_refusal(form, refusal)
-    preview_html = similar = None
+    shown = similar = None
     if form.preview.data and not form.errors:
-        preview_html = render_markdown(form.body.data)
+        shown = preview(form.body.data, form.kind.data, section_data(form))
         similar = similar_threads(f"{form.title.data} {form.body.data}", current_user)
-    return render_form(
-        "threads/new.html", form, preview_html=preview_html, similar=similar, draft=draft
-    )
+    return render_form("threads/new.html", form, preview=shown, similar=similar, draft=draft)
 
 
 @bp.route("/threads/new/similar")
@@ -388,13 +386,14 @@ def edit(thread_id: int):
             flash(_("Your changes are saved."), "success")
             return redirect(thread_url(thread))
         show_refusal(form, refusal)
-    preview = form.preview.data and not form.errors
-    preview_html = render_markdown(form.body.data) if preview else None
+    shown = None
+    if form.preview.data and not form.errors:
+        shown = preview(form.body.data, thread.kind, section_data(form))
     return render_form(
         "threads/edit.html",
         form,
         thread=thread,
-        preview_html=preview_html,
+        preview=shown,
         existing_files=list(thread.opening_post.attachments),
         offer_redaction=offer_redaction,
     )
