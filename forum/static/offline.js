@@ -11,7 +11,7 @@
   const copy = $('meta[name="serambi-saved"]');  // a saved copy, opened offline
   const bar = $("#offline-bar"), page = $("#offline-page"), lang = doc.documentElement.lang;
   const W = bar ? bar.dataset : {}, P = page ? page.dataset : {}, D = me.dataset;
-  const SAVED = "serambi-saved", HOUR = 3600e3;
+  const SAVED = "serambi-saved", STALE = 6 * 3600e3;
   const path = (u) => new URL(u, location.href).pathname;
 
   let opened;
@@ -103,11 +103,11 @@
     await del("saved", item.id);
   }
   async function refresh() {
-    for (const i of await all("saved")) {
-      if (Date.now() - Date.parse(i.at) < HOUR) continue;
-      // Gone for visitors (hidden, withdrawn, deleted): the saved copy goes too.
-      await save(i.id, i.url).catch((e) => /^4/.test(e.message) && remove(i));
-    }
+    // One saved thread per page view, the oldest past STALE: mobile data is paid by the byte.
+    const i = (await all("saved")).sort((a, b) => a.at < b.at ? -1 : 1)[0];
+    if (!i || Date.now() - Date.parse(i.at) < STALE) return;
+    // Gone for visitors (hidden, withdrawn, deleted): the saved copy goes too.
+    await save(i.id, i.url).catch((e) => /^(403|404|410)$/.test(e.message) && remove(i));
   }
   function saveButton() {
     const box = $("#offline-save");

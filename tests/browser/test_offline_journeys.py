@@ -17,6 +17,8 @@ from playwright.sync_api import expect
 from forum.extensions import db
 from forum.models import Post
 from forum.models import Thread
+from forum.models import User
+from forum.threads import service as threads
 from tests.browser.helpers import BROWSER_TEST_MARKS
 from tests.browser.helpers import header_menu
 from tests.browser.helpers import log_in
@@ -32,7 +34,9 @@ async () => {
     .filter((r) => !new URL(r.url).pathname.startsWith("/assets/"));  // pages and thumbnails
   const kept = {pages: cached.length, saved: 0, outbox: 0};
   if (!(await indexedDB.databases()).some((d) => d.name === "serambi")) return kept;
-  const db = await new Promise((ok) => { indexedDB.open("serambi").onsuccess = (e) => ok(e.target.result); });
+  const db = await new Promise((ok) => {
+    indexedDB.open("serambi").onsuccess = (e) => ok(e.target.result);
+  });
   for (const name of ["saved", "outbox"]) {
     kept[name] = await new Promise((ok) => {
       db.transaction(name).objectStore(name).count().onsuccess = (e) => ok(e.target.result);
@@ -247,3 +251,50 @@ def test_a_refused_send_keeps_the_text_and_says_why(demo_app, demo_server, phone
         with demo_app.app_context():
             db.session.get(Thread, thread.id).locked = False
             db.session.commit()
+
+
+def test_a_facilitator_saves_what_visitors_see_never_hidden_replies(demo_app, demo_server, phone):
+    thread = a_thread(demo_app)
+    secret = f"Nomor HP pribadi yang disembunyikan {uuid.uuid4().hex[:8]}"
+    with demo_app.app_context():
+        author = db.session.scalar(sa.select(User).where(User.username == "neneng_sukatani"))
+        hidden = threads.create_reply(author, db.session.get(Thread, thread.id), secret)
+        hidden.hidden, hidden.hidden_reason = True, "data pribadi"
+        db.session.commit()
+    try:
+        log_in(phone, demo_server, "rina_fasilitator")
+        phone.goto(f"{demo_server}/threads/{thread.id}")
+        expect(phone.locator("main")).to_contain_text(secret)  # she sees it, with its reason
+        save_thread(phone, demo_server, thread)
+        phone.context.set_offline(True)
+        phone.goto(f"{demo_server}/threads/{thread.id}")
+        expect(phone.locator("#offline-bar")).to_contain_text("salinan yang disimpan")
+        expect(phone.locator("main")).not_to_contain_text(secret)
+        expect(phone.locator("header.site")).not_to_contain_text("Moderasi")
+
+        # A day later the thread is hidden: the next refresh with signal drops the saved copy.
+        phone.context.set_offline(False)
+        with demo_app.app_context():
+            db.session.get(Thread, thread.id).hidden = True
+            db.session.commit()
+        phone.evaluate(AGE_SAVED_JS)
+        phone.goto(f"{demo_server}/")
+        phone.wait_for_function(f"async () => !(await {SAVED_IDS_JS}).includes({thread.id})")
+        assert kept(phone)["saved"] == 0
+    finally:
+        with demo_app.app_context():
+            db.session.get(Thread, thread.id).hidden = False  # the hidden reply stays hidden
+            db.session.commit()
+
+
+SAVED_IDS_JS = """new Promise((ok) => { indexedDB.open("serambi").onsuccess = (e) => {
+  const store = e.target.result.transaction("saved").objectStore("saved");
+  store.getAllKeys().onsuccess = (q) => ok(q.target.result);
+}; })"""
+AGE_SAVED_JS = """() => new Promise((ok) => { indexedDB.open("serambi").onsuccess = (e) => {
+  const store = e.target.result.transaction("saved", "readwrite").objectStore("saved");
+  store.getAll().onsuccess = (q) => {
+    for (const item of q.target.result) store.put({...item, at: "2020-01-01T00:00:00.000Z"});
+    store.transaction.oncomplete = ok;
+  };
+}; })"""
