@@ -34,7 +34,7 @@
   const all = (name) => tx(name, (s) => s.getAll());
   const put = (name, v) => tx(name, (s) => { s.put(v); });
   const del = (name, k) => tx(name, (s) => { s.delete(k); });
-  const mine = async () => (await all("outbox")).filter((i) => member && i.owner === member);
+  const mine = async () => (await all("outbox")).filter((i) => member && i.owner === member && !i.pending);
   const newKey = () => crypto.randomUUID ? crypto.randomUUID()
     : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => (b + 256).toString(16).slice(1)).join("");
   const el = (tag, attrs, text) => {
@@ -123,15 +123,19 @@
   }
 
   // Writing offline: the reply or thread is kept here, then sent once with the member's session.
+  // With signal the form goes as usual, and a copy waits ("pending") for the next page: the
+  // offline page (the send failed on the way) makes it an outbox entry, any other page drops it.
   doc.addEventListener("submit", async (e) => {
     const form = e.target, by = e.submitter;
-    if (!form.hasAttribute("data-outbox") || navigator.onLine || !member) return;
+    if (!form.hasAttribute("data-outbox") || !member) return;
     if (by && by.name && by.name !== "submit") return;  // a preview or a draft: as usual
-    e.preventDefault();
     const fields = [...new FormData(form)].filter(([k, v]) =>
       typeof v === "string" && k !== "csrf_token" && k !== "client_key");
-    await put("outbox", {key: form.elements.client_key.value || newKey(), owner: member,
-      action: form.action, thread: form.dataset.outbox, fields, at: new Date().toISOString()});
+    const item = {key: form.elements.client_key.value || newKey(), owner: member,
+      action: form.action, thread: form.dataset.outbox, fields, at: new Date().toISOString()};
+    if (navigator.onLine) return put("outbox", {...item, pending: 1});
+    e.preventDefault();
+    await put("outbox", item);
     for (const f of $$("textarea, input[name=title], input[name=tags]", form)) f.value = "";
     form.elements.client_key.value = newKey();
     const note = $(".kept", form) || form.insertBefore(el("p", {class: "notice kept", role: "status"}), form.firstChild);
@@ -240,7 +244,13 @@
   if (copy) {
     say(W.copy.replace("{when}", when(copy.content)));
   } else {
-    forget().catch(() => {}).then(() => {
+    forget().then(async () => {
+      const failed = page && location.pathname !== D.offline;
+      for (const i of await all("outbox")) {
+        if (i.pending && failed) await put("outbox", {...i, pending: 0});
+        else if (i.pending) await del("outbox", i.key);
+      }
+    }).catch(() => {}).then(() => {
       for (const f of $$("form[data-outbox]")) if (!f.elements.client_key.value) f.elements.client_key.value = newKey();
       saveButton();
       show();

@@ -17,13 +17,17 @@ function saved(r) {
 function or(hit) { return hit || Response.error(); }
 self.addEventListener("fetch", function (e) {
   var r = e.request, url = new URL(r.url);
-  if (r.method !== "GET" || url.origin !== location.origin) return;
+  if (url.origin !== location.origin) return;
   if (r.mode === "navigate") {
+    // A form sent with no signal gets the offline page too: offline.js keeps what it carried.
+    var get = r.method === "GET";
     e.respondWith(fetch(r).catch(function () {
-      return saved(r).then(function (hit) {
+      return (get ? saved(r) : Promise.resolve()).then(function (hit) {
         return hit || caches.open("serambi-page").then(function (c) { return c.match(OFFLINE); });
       }).then(or);
     }));
+  } else if (r.method !== "GET") {
+    return;
   } else if (url.pathname.indexOf("/assets/") === 0) {
     e.respondWith(caches.match(r, {ignoreVary: true}).then(function (hit) {
       return hit || fetch(r).then(function (res) {

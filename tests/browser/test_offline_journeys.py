@@ -279,18 +279,13 @@ def test_a_facilitator_saves_what_visitors_see_never_hidden_replies(demo_app, de
             db.session.commit()
         phone.evaluate(AGE_SAVED_JS)
         phone.goto(f"{demo_server}/")
-        phone.wait_for_function(f"async () => !(await {SAVED_IDS_JS}).includes({thread.id})")
-        assert kept(phone)["saved"] == 0
+        _wait_until(phone, lambda: kept(phone) == {"pages": 0, "saved": 0, "outbox": 0})
     finally:
         with demo_app.app_context():
             db.session.get(Thread, thread.id).hidden = False  # the hidden reply stays hidden
             db.session.commit()
 
 
-SAVED_IDS_JS = """new Promise((ok) => { indexedDB.open("serambi").onsuccess = (e) => {
-  const store = e.target.result.transaction("saved").objectStore("saved");
-  store.getAllKeys().onsuccess = (q) => ok(q.target.result);
-}; })"""
 AGE_SAVED_JS = """() => new Promise((ok) => { indexedDB.open("serambi").onsuccess = (e) => {
   const store = e.target.result.transaction("saved", "readwrite").objectStore("saved");
   store.getAll().onsuccess = (q) => {
@@ -298,3 +293,29 @@ AGE_SAVED_JS = """() => new Promise((ok) => { indexedDB.open("serambi").onsucces
     store.transaction.oncomplete = ok;
   };
 }; })"""
+
+
+def test_a_reply_sent_on_a_weak_signal_is_kept_and_posted_once(demo_app, demo_server, phone):
+    """The phone thinks it is online, but the reply never reaches the server."""
+    log_in(phone, demo_server, "neneng_sukatani")
+    thread = a_thread(demo_app)
+    text = f"Dikirim saat sinyal naik turun {uuid.uuid4().hex[:8]}"
+    phone.goto(f"{demo_server}/threads/{thread.id}")
+    controlled(phone)
+    lost = []
+
+    def lose_it_once(route):
+        if lost:
+            route.continue_()
+        else:
+            lost.append(route.request.method)
+            route.abort()
+
+    phone.context.route(f"**/threads/{thread.id}/replies", lose_it_once)
+    phone.locator("#body").fill(text)
+    phone.get_by_role("button", name="Kirim balasan").click()
+    # The offline page, then the send from the outbox as soon as the page sees a signal.
+    expect(phone.locator("#offline-bar")).to_contain_text("Terkirim")
+    assert lost == ["POST"]
+    assert posts_saying(demo_app, text) == 1
+    assert kept(phone)["outbox"] == 0
