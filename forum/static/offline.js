@@ -140,6 +140,7 @@
     form.elements.client_key.value = newKey();
     const note = $(".kept", form) || form.insertBefore(el("p", {class: "notice kept", role: "status"}), form.firstChild);
     fill(note, [W.kept + " ", el("a", {href: D.offline}, W.see)]);
+    note.scrollIntoView({block: "center"});
   });
   function reason(html, status) {
     const d = new DOMParser().parseFromString(html, "text/html");

@@ -20,6 +20,7 @@ from forum.models import Thread
 from forum.models import User
 from forum.threads import service as threads
 from tests.browser.helpers import BROWSER_TEST_MARKS
+from tests.browser.helpers import SCREENSHOTS
 from tests.browser.helpers import header_menu
 from tests.browser.helpers import log_in
 from tests.browser.helpers import screenshot
@@ -319,3 +320,32 @@ def test_a_reply_sent_on_a_weak_signal_is_kept_and_posted_once(demo_app, demo_se
     assert lost == ["POST"]
     assert posts_saying(demo_app, text) == 1
     assert kept(phone)["outbox"] == 0
+
+
+def test_a_new_thread_written_offline_can_be_changed_then_is_opened_once(
+    demo_app, demo_server, phone
+):
+    log_in(phone, demo_server, "yanti_wanayasa")
+    phone.goto(f"{demo_server}/threads/new")
+    controlled(phone)
+    phone.context.set_offline(True)
+    title = f"Taman baca di pos ojek {uuid.uuid4().hex[:6]}"
+    phone.locator("#title").fill("Judul sementara")
+    phone.locator("#body").fill("Kami menaruh rak kecil di pos ojek dekat pasar.")
+    phone.get_by_role("button", name="Kirim", exact=True).click()
+    expect(phone.locator("form .kept")).to_be_visible()
+    phone.locator("form .kept").scroll_into_view_if_needed()
+    phone.screenshot(path=str(SCREENSHOTS / "offline-kept-360.png"))
+
+    phone.goto(f"{demo_server}/offline")
+    item = phone.locator(".outbox-item")
+    expect(item).to_contain_text("Diskusi baru")
+    item.get_by_label("Judul").fill(title)  # changed while it waits
+    phone.context.set_offline(False)
+    expect(phone.locator("#offline-bar")).to_contain_text(f"Terkirim: {title}")
+    with demo_app.app_context():
+        titles = db.session.scalars(sa.select(Thread.title).where(Thread.title == title)).all()
+        assert titles == [title]
+        assert not db.session.scalar(
+            sa.select(sa.func.count()).select_from(Thread).where(Thread.title == "Judul sementara")
+        )
