@@ -1,7 +1,5 @@
-// Reading and writing offline (issue 23). Optional: without it every page and form works as
-// before; a browser too old for it does not parse it. Saved threads are fetched as a visitor
-// sees them (credentials "omit") into the "serambi-saved" cache; the outbox lives in IndexedDB
-// and is sent with the member's session, once, under the key made here (client_key).
+// Reading and writing offline (issue 23), optional: README "Reading and writing offline".
+// Saved threads: fetched as a visitor (credentials "omit"). Outbox: IndexedDB, sent once per client_key.
 (() => {
   const me = document.currentScript, doc = document;
   if (!me || !navigator.serviceWorker || !window.indexedDB || !window.caches) return;
