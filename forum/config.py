@@ -145,7 +145,16 @@ class Config:
     BASE_URL = os.environ.get("SERAMBI_BASE_URL") or None
     DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
-    COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "image/svg+xml"]
+    # Flask names .js files text/javascript (RFC 9239); application/javascript stays for
+    # anything older that still says it.
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/manifest+json",
+        "image/svg+xml",
+    ]
     COMPRESS_ALGORITHM = ["br", "gzip"]
 
 

@@ -12,7 +12,7 @@ from ..assets import asset_url
 
 THEME_COLOUR = "#0b5d48"  # the header's green (--accent in serambi.css)
 BACKGROUND_COLOUR = "#fbfaf7"  # the page's background (--bg)
-# Kept by the service worker when it installs: what a saved page needs to look right.
+# The worker's cache is named after these: a new stylesheet or script, a fresh cache.
 SHELL_ASSETS = ("serambi.css", "offline.js")
 ICON_SIZES = (192, 512)
 
@@ -44,7 +44,6 @@ def manifest() -> dict:
 
 
 def worker() -> dict:
-    """The service worker's files to keep, and its cache's version (a new asset, a new cache)."""
+    """The service worker's cache version: a deploy that changes an asset changes its bytes."""
     shell = [asset_url(name) for name in SHELL_ASSETS]
-    version = hashlib.blake2b("\n".join(shell).encode(), digest_size=5).hexdigest()
-    return {"shell": shell, "version": version}
+    return {"version": hashlib.blake2b("\n".join(shell).encode(), digest_size=5).hexdigest()}

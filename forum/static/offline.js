@@ -1,306 +1,269 @@
-// Reading and writing offline (issue 23). Optional: without it every page and form works as
-// before. Saved threads are fetched as a visitor sees them (credentials: "omit") into the
-// "serambi-saved" cache; the outbox lives in IndexedDB and is sent with the member's session,
-// each entry once, under the key made here (client_key). All of it belongs to one member.
-(function () {
-  var me = document.currentScript, doc = document;
-  if (!me || !("serviceWorker" in navigator) || !window.indexedDB || !window.caches) return;
-  var $ = function (s, root) { return (root || doc).querySelector(s); };
-  var $$ = function (s, root) { return [].slice.call((root || doc).querySelectorAll(s)); };
-  var member = ($('meta[name="serambi-member"]') || {}).content || "";
-  var copy = $('meta[name="serambi-saved"]');  // this page is a saved copy, opened offline
-  var bar = $("#offline-bar"), page = $("#offline-page"), lang = doc.documentElement.lang;
-  var W = bar ? bar.dataset : {}, P = page ? page.dataset : {};
-  var SAVED = "serambi-saved", OFFLINE = me.dataset.offline, HOUR = 3600e3;
+// Reading and writing offline (issue 23), optional: README "Reading and writing offline".
+// Saved threads: fetched as a visitor (credentials "omit"). Outbox: IndexedDB, sent once per client_key.
+(() => {
+  const me = document.currentScript, doc = document;
+  if (!me || !navigator.serviceWorker || !window.indexedDB || !window.caches) return;
+  const $ = (s, root) => (root || doc).querySelector(s);
+  const $$ = (s, root) => [...(root || doc).querySelectorAll(s)];
+  const member = ($('meta[name="serambi-member"]') || {}).content || "";
+  const copy = $('meta[name="serambi-saved"]');  // a saved copy, opened offline
+  const bar = $("#offline-bar"), page = $("#offline-page"), lang = doc.documentElement.lang;
+  const W = bar ? bar.dataset : {}, P = page ? page.dataset : {}, D = me.dataset;
+  const SAVED = "serambi-saved", STALE = 6 * 3600e3;
+  const path = (u) => new URL(u, location.href).pathname;
 
-  var opened;
-  function db() {
-    return opened || (opened = new Promise(function (ok, no) {
-      var r = indexedDB.open("serambi", 1);
-      r.onupgradeneeded = function () {
-        r.result.createObjectStore("saved", {keyPath: "id"});
-        r.result.createObjectStore("outbox", {keyPath: "key"});
-      };
-      r.onsuccess = function () { ok(r.result); };
-      r.onerror = function () { no(r.error); };
-    }));
-  }
-  function tx(name, fn) {
-    return db().then(function (d) {
-      return new Promise(function (ok, no) {
-        var t = d.transaction(name, "readwrite"), out = fn(t.objectStore(name));
-        t.oncomplete = function () { ok(out && out.result); };
-        t.onerror = function () { no(t.error); };
-      });
+  let opened;
+  const db = () => opened || (opened = new Promise((ok, no) => {
+    const r = indexedDB.open("serambi", 1);
+    r.onupgradeneeded = () => {
+      r.result.createObjectStore("saved", {keyPath: "id"});
+      r.result.createObjectStore("outbox", {keyPath: "key"});
+    };
+    r.onsuccess = () => ok(r.result);
+    r.onerror = () => no(r.error);
+  }));
+  const tx = async (name, fn) => {
+    const t = (await db()).transaction(name, "readwrite"), out = fn(t.objectStore(name));
+    return new Promise((ok, no) => {
+      t.oncomplete = () => ok(out && out.result);
+      t.onerror = () => no(t.error);
     });
-  }
-  function all(name) { return tx(name, function (s) { return s.getAll(); }); }
-  function put(name, v) { return tx(name, function (s) { s.put(v); }); }
-  function del(name, k) { return tx(name, function (s) { s.delete(k); }); }
-  function mine() {
-    return all("outbox").then(function (list) {
-      return list.filter(function (i) { return member && i.owner === member; });
-    });
-  }
-  function newKey() {
-    if (crypto.randomUUID) return crypto.randomUUID();
-    return [].map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) {
-      return (b + 256).toString(16).slice(1);
-    }).join("");
-  }
-  function el(tag, attrs, text) {
-    var e = doc.createElement(tag);
-    for (var a in attrs) e.setAttribute(a, attrs[a]);
+  };
+  const all = (name) => tx(name, (s) => s.getAll());
+  const put = (name, v) => tx(name, (s) => { s.put(v); });
+  const del = (name, k) => tx(name, (s) => { s.delete(k); });
+  const mine = async () => (await all("outbox")).filter((i) => member && i.owner === member && !i.pending);
+  const newKey = () => crypto.randomUUID ? crypto.randomUUID()
+    : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => (b + 256).toString(16).slice(1)).join("");
+  const el = (tag, attrs, text) => {
+    const e = doc.createElement(tag);
+    for (const a in attrs) e.setAttribute(a, attrs[a]);
     if (text) e.textContent = text;
     return e;
-  }
-  function when(iso) {
-    return new Date(iso).toLocaleString(lang, {dateStyle: "medium", timeStyle: "short"});
-  }
-  function say(html) { if (bar) { bar.innerHTML = ""; bar.append.apply(bar, html); bar.hidden = false; } }
+  };
+  const when = (iso) => new Date(iso).toLocaleString(lang, {dateStyle: "medium", timeStyle: "short"});
+  const fill = (node, parts) => { node.textContent = ""; node.append(...parts); };
+  const say = (...parts) => { if (bar) { fill(bar, parts); bar.hidden = false; } };
+  const field = (item, name) => (item.fields.find((f) => f[0] === name) || [])[1] || "";
 
-  // Shared phones: what another member (or the one before a logout) kept goes.
-  function forget() {
-    var owner = localStorage.getItem("serambi-owner");
-    var done = owner && owner !== member
-      ? Promise.all([caches.delete(SAVED), caches.delete("serambi-page"),
-        tx("saved", function (s) { s.clear(); })])
-      : Promise.resolve();
-    return done.then(function () {
-      localStorage.setItem("serambi-owner", member);
-      if (!member) return;  // an ended session: the outbox waits, hidden, for its member
-      return all("outbox").then(function (list) {
-        return Promise.all(list.filter(function (i) { return i.owner !== member; })
-          .map(function (i) { return del("outbox", i.key); }));
-      });
-    }).then(function () {
-      // The page shown for what is not saved, in this member's language.
-      var kept = lang + "|" + member;
-      if (navigator.onLine && localStorage.getItem("serambi-page") !== kept) {
-        return caches.open("serambi-page").then(function (c) { return c.add(OFFLINE); })
-          .then(function () { localStorage.setItem("serambi-page", kept); });
-      }
-    });
+  // Shared phones: what the member before (or before a logout) kept goes. An ended session
+  // hides the outbox until its member is back; another member's login deletes it.
+  async function forget() {
+    const owner = localStorage.getItem("serambi-owner");
+    if (owner && owner !== member) {
+      await Promise.all([caches.delete(SAVED), caches.delete("serambi-page"), tx("saved", (s) => { s.clear(); })]);
+    }
+    localStorage.setItem("serambi-owner", member);
+    if (member) for (const i of await all("outbox")) if (i.owner !== member) await del("outbox", i.key);
+    const kept = lang + "|" + member;  // the page shown for what is not saved, in this language
+    if (navigator.onLine && localStorage.getItem("serambi-page") !== kept) {
+      await (await caches.open("serambi-page")).add(D.offline);
+      localStorage.setItem("serambi-page", kept);
+    }
   }
 
-  // Saving a thread: every page of replies, its thumbnails, styles and scripts.
-  function keep(cache, url, size) {
-    return cache.match(url, {ignoreVary: true}).then(function (hit) {
-      return hit || fetch(url, {credentials: "omit"}).then(function (res) {
-        if (!res.ok) return res;
-        return cache.put(url, res.clone()).then(function () { return res; });
-      });
-    }).then(function (res) { return res.blob(); }).then(function (b) { size.n += b.size; });
+  // Saving a thread: every page of its replies, their thumbnails, styles and scripts.
+  async function keep(cache, url, size) {
+    let res = await cache.match(url, {ignoreVary: true});
+    if (!res) {
+      res = await fetch(url, {credentials: "omit"});
+      if (res.ok) await cache.put(url, res.clone());
+    }
+    size.n += (await res.blob()).size;
   }
-  function fetchPage(cache, url, at, size, files) {
-    return fetch(url, {credentials: "omit", cache: "no-store"}).then(function (res) {
-      if (!res.ok) throw new Error(res.status);
-      return res.text();
-    }).then(function (html) {
-      html = html.replace("<head>", '<head><meta name="serambi-saved" content="' + at + '">');
-      size.n += new Blob([html]).size;
-      var d = new DOMParser().parseFromString(html, "text/html");
-      $$("img[src], link[rel=stylesheet], script[src]", d).forEach(function (e) {
-        var u = new URL(e.getAttribute("src") || e.getAttribute("href"), location.href);
-        if (u.origin === location.origin) files[u.pathname] = 1;
-      });
-      var put = cache.put(url, new Response(html, {headers: {"Content-Type": "text/html; charset=utf-8"}}));
-      return put.then(function () { return d; });
-    });
+  async function fetchPage(cache, url, at, size, files) {
+    const res = await fetch(url, {credentials: "omit", cache: "no-store"});
+    if (!res.ok) throw new Error(res.status);
+    const html = (await res.text()).replace("<head>", `<head><meta name="serambi-saved" content="${at}">`);
+    size.n += new Blob([html]).size;
+    const d = new DOMParser().parseFromString(html, "text/html");
+    for (const e of $$("img[src], link[rel=stylesheet], script[src]", d)) {
+      const u = new URL(e.getAttribute("src") || e.getAttribute("href"), location.href);
+      if (u.origin === location.origin) files.add(u.pathname);
+    }
+    await cache.put(url, new Response(html, {headers: {"Content-Type": "text/html; charset=utf-8"}}));
+    return d;
   }
-  function save(id, url) {
-    var at = new Date().toISOString(), size = {n: 0}, files = {}, pages = [url];
-    return caches.open(SAVED).then(function (cache) {
-      return fetchPage(cache, url, at, size, files).then(function (d) {
-        var info = $("#offline-save", d), count = info ? +info.dataset.pages : 1;
-        for (var n = 2; n <= count; n++) pages.push(url + "?page=" + n);
-        return Promise.all(pages.slice(1).map(function (u) {
-          return fetchPage(cache, u, at, size, files);
-        })).then(function () {
-          return Promise.all(Object.keys(files).map(function (f) { return keep(cache, f, size); }));
-        }).then(function () {
-          var thumbs = Object.keys(files).filter(function (f) { return f.indexOf("/assets/") !== 0; });
-          var title = info ? info.dataset.title : $("h1", d).textContent;
-          return put("saved", {id: id, url: url, title: title, pages: pages, files: thumbs, at: at, size: size.n});
-        });
-      });
-    });
+  async function save(id, url) {
+    const at = new Date().toISOString(), size = {n: 0}, files = new Set(), pages = [url];
+    const cache = await caches.open(SAVED);
+    const d = await fetchPage(cache, url, at, size, files), info = $("#offline-save", d);
+    for (let n = 2; n <= (info ? +info.dataset.pages : 1); n++) pages.push(url + "?page=" + n);
+    await Promise.all(pages.slice(1).map((u) => fetchPage(cache, u, at, size, files)));
+    await Promise.all([...files].map((f) => keep(cache, f, size)));
+    const thumbs = [...files].filter((f) => !f.startsWith("/assets/"));
+    const title = info ? info.dataset.title : $("h1", d).textContent;
+    await put("saved", {id, url, title, pages, files: thumbs, at, size: size.n});
   }
-  function remove(item) {
-    return caches.open(SAVED).then(function (cache) {
-      return Promise.all(item.pages.concat(item.files).map(function (u) { return cache.delete(u); }));
-    }).then(function () { return del("saved", item.id); });
+  async function remove(item) {
+    const cache = await caches.open(SAVED);
+    await Promise.all(item.pages.concat(item.files).map((u) => cache.delete(u)));
+    await del("saved", item.id);
   }
-  function refresh() {
-    return all("saved").then(function (list) {
-      return Promise.all(list.filter(function (i) { return Date.now() - Date.parse(i.at) > HOUR; })
-        .map(function (i) {
-          // Gone for visitors (hidden, withdrawn): the saved copy goes too.
-          return save(i.id, i.url).catch(function (e) { if (/^40/.test(e.message)) return remove(i); });
-        }));
-    });
+  async function refresh() {
+    // One saved thread per page view, the oldest past STALE: mobile data is paid by the byte.
+    const i = (await all("saved")).sort((a, b) => a.at < b.at ? -1 : 1)[0];
+    if (!i || Date.now() - Date.parse(i.at) < STALE) return;
+    // Gone for visitors (hidden, withdrawn, deleted): the saved copy goes too.
+    await save(i.id, i.url).catch((e) => /^(403|404|410)$/.test(e.message) && remove(i));
   }
   function saveButton() {
-    var box = $("#offline-save");
+    const box = $("#offline-save");
     if (!box) return;
-    var status = $("[role=status]", box), url = location.pathname;
+    const status = $("[role=status]", box), url = location.pathname, B = box.dataset;
+    const done = (text, saved) => { status.textContent = text; $("a", box).hidden = !saved; };
     box.hidden = false;
-    all("saved").then(function (list) {
-      if (list.some(function (i) { return i.url === url; })) status.textContent = box.dataset.saved;
-    });
-    $("button", box).addEventListener("click", function () {
-      status.textContent = box.dataset.saving;
-      save(+box.dataset.thread, url).then(function () { status.textContent = box.dataset.saved; },
-        function () { status.textContent = box.dataset.failed; });
-    });
+    all("saved").then((list) => list.some((i) => i.url === url) && done(B.saved, true));
+    $("button", box).onclick = () => {
+      done(B.saving);
+      save(+B.thread, url).then(() => done(B.saved, true), () => done(B.failed));
+    };
   }
 
-  // Writing offline: the reply or thread is kept, then sent once with the member's session.
-  doc.addEventListener("submit", function (e) {
-    var form = e.target, by = e.submitter;
-    if (!form.hasAttribute("data-outbox") || navigator.onLine || !member) return;
+  // Writing offline: the reply or thread is kept here, then sent once with the member's session.
+  // With signal the form goes as usual, and a copy waits ("pending") for the next page: the
+  // offline page (the send failed on the way) makes it an outbox entry, any other page drops it.
+  doc.addEventListener("submit", async (e) => {
+    const form = e.target, by = e.submitter;
+    if (!form.hasAttribute("data-outbox") || !member) return;
     if (by && by.name && by.name !== "submit") return;  // a preview or a draft: as usual
+    const fields = [...new FormData(form)].filter(([k, v]) =>
+      typeof v === "string" && k !== "csrf_token" && k !== "client_key");
+    const item = {key: form.elements.client_key.value || newKey(), owner: member,
+      action: form.action, thread: form.dataset.outbox, fields, at: new Date().toISOString()};
+    if (navigator.onLine) return put("outbox", {...item, pending: 1});
     e.preventDefault();
-    var fields = [];
-    new FormData(form).forEach(function (v, k) {
-      if (typeof v === "string" && k !== "csrf_token" && k !== "client_key") fields.push([k, v]);
-    });
-    var item = {key: form.elements.client_key.value || newKey(), owner: member, action: form.action,
-      thread: form.dataset.outbox, fields: fields, at: new Date().toISOString()};
-    put("outbox", item).then(function () {
-      $$("textarea, input[name=title], input[name=tags]", form).forEach(function (f) { f.value = ""; });
-      form.elements.client_key.value = newKey();
-      var note = $(".kept", form) || form.insertBefore(el("p", {"class": "notice kept", role: "status"}), form.firstChild);
-      note.textContent = W.kept;
-      note.append(" ", el("a", {href: OFFLINE}, W.see));
-      show();
-    });
+    await put("outbox", item);
+    for (const f of $$("textarea, input[name=title], input[name=tags]", form)) f.value = "";
+    form.elements.client_key.value = newKey();
+    const note = $(".kept", form) || form.insertBefore(el("p", {class: "notice kept", role: "status"}), form.firstChild);
+    fill(note, [W.kept + " ", el("a", {href: D.offline}, W.see)]);
+    note.scrollIntoView({block: "center"});
   });
-  function field(item, name) {
-    var f = item.fields.filter(function (f) { return f[0] === name; })[0];
-    return f ? f[1] : "";
-  }
   function reason(html, status) {
-    var d = new DOMParser().parseFromString(html, "text/html");
-    var parts = $$("main .error-summary, main .error", d);
-    if (!parts.length) parts = $$("main h1, main h1 + p", d);
-    return parts.map(function (p) { return p.textContent.trim(); }).join(" ") || String(status);
+    const d = new DOMParser().parseFromString(html, "text/html");
+    let parts = $$("main .error-summary, main .error", d);
+    if (!parts.length) parts = $$("main h1 + p", d).concat($$("main h1", d)).slice(0, 1);
+    return parts.map((p) => p.textContent.trim()).join(" ") || String(status);
   }
-  function send(item, csrf) {
-    var body = new FormData();
-    item.fields.forEach(function (f) { body.append(f[0], f[1]); });
+  async function send(item, csrf) {
+    const body = new FormData();
+    for (const [k, v] of item.fields) body.append(k, v);
     body.append("client_key", item.key);
     body.append("csrf_token", csrf);
-    return fetch(item.action, {method: "POST", body: body, credentials: "same-origin"}).then(function (res) {
-      var out = new URL(res.url).pathname === new URL(me.dataset.login, location.href).pathname;
-      if (res.ok && res.redirected && !out) {
-        return del("outbox", item.key).then(function () {
-          say([el("a", {href: res.url}, W.sent.replace("{title}", item.thread || field(item, "title")))]);
-        });
-      }
-      return res.text().then(function (html) {
-        item.error = out ? W.login : reason(html, res.status);
-        item.held = res.status !== 429;  // a refusal waits for the member; "too many" tries again
-        return put("outbox", item);
-      });
-    }, function () {});  // no connection after all: it waits
+    let res;
+    try {
+      res = await fetch(item.action, {method: "POST", body, credentials: "same-origin"});
+    } catch (e) {
+      return;  // no answer: it waits, and goes again with the same key
+    }
+    const out = path(res.url) === path(D.login);
+    if (res.ok && res.redirected && !out) {
+      await del("outbox", item.key);
+      return say(el("a", {href: res.url}, W.sent.replace("{title}", item.thread || field(item, "title"))));
+    }
+    item.error = out ? W.login : reason(await res.text(), res.status);
+    item.held = res.status !== 429;  // a refusal waits for the member; "too many" goes again
+    await put("outbox", item);
   }
-  var sending = false;
-  function flush(force) {
-    if (sending || !member || copy || !navigator.onLine) return Promise.resolve();
+  let sending = false;
+  async function flush(force) {
+    if (sending || !member || copy || !navigator.onLine) return;
     sending = true;
-    return mine().then(function (list) {
-      list = list.filter(function (i) { return force || !i.held; });
-      if (!list.length) return;
-      return fetch(me.dataset.session, {credentials: "same-origin", cache: "no-store"})
-        .then(function (r) { return r.json(); }).then(function (who) {
+    try {
+      const list = (await mine()).filter((i) => force || !i.held);
+      if (list.length) {
+        const who = await (await fetch(D.session, {credentials: "same-origin", cache: "no-store"})).json();
+        for (const i of list) {
           if (String(who.member) !== member) {
-            return Promise.all(list.map(function (i) { i.error = W.login; return put("outbox", i); }));
-          }
-          return list.reduce(function (p, i) {
-            return p.then(function () { return send(i, who.csrf); });
-          }, Promise.resolve());
-        });
-    }).catch(function () {}).then(function () { sending = false; show(); });
+            i.error = W.login;
+            await put("outbox", i);
+          } else await send(i, who.csrf);
+        }
+      }
+    } catch (e) {
+      // no signal after all: tried again on the next page or when the signal returns
+    }
+    sending = false;
+    show();
   }
 
   // What the member sees: a line on every page, the lists on the offline page.
-  function show() {
-    if (page) list();
-    if (!bar || copy) return;
-    mine().then(function (items) {
-      if (!items.length) return;
-      say([W.waiting.replace("{n}", items.length) + " ", el("a", {href: OFFLINE}, W.see)]);
-    });
+  async function show() {
+    if (page) return list();
+    const items = await mine();
+    if (bar && !copy && items.length) say(W.waiting.replace("{n}", items.length) + " ", el("a", {href: D.offline}, W.see));
   }
-  function list() {
-    $("#offline-missing").hidden = location.pathname === OFFLINE;
-    all("saved").then(function (items) {
-      var ul = $(".saved-list", page);
-      ul.innerHTML = "";
-      items.sort(function (a, b) { return a.at < b.at ? 1 : -1; }).forEach(function (i) {
-        var li = el("li"), rm = el("button", {type: "button", "class": "secondary"}, P.remove);
-        li.append(el("a", {href: i.url}, i.title), " ",
-          el("span", {"class": "hint"}, P.savedAt.replace("{when}", when(i.at)) + " · " +
-            Math.max(1, Math.round(i.size / 1024)) + " KB"), " ", rm);
-        rm.addEventListener("click", function () { remove(i).then(list); });
-        ul.append(li);
-      });
-      $("#saved-empty").hidden = items.length > 0;
-      $("#remove-all").hidden = !items.length;
-    });
-    mine().then(function (items) {
-      var ol = $(".outbox-list", page);
-      ol.innerHTML = "";
-      $("#outbox").hidden = !items.length;
-      items.forEach(function (i) { ol.append(entry(i)); });
-    });
+  async function list() {
+    $("#offline-missing").hidden = location.pathname === D.offline;
+    const saved = (await all("saved")).sort((a, b) => a.at < b.at ? 1 : -1);
+    fill($(".saved-list", page), saved.map((i) => {
+      const rm = el("button", {type: "button", class: "secondary", "aria-label": P.remove + ": " + i.title}, P.remove);
+      rm.onclick = () => remove(i).then(list);
+      const kb = Math.max(1, Math.round(i.size / 1024));
+      const li = el("li");
+      li.append(el("a", {href: i.url}, i.title), " ",
+        el("span", {class: "hint"}, P.savedAt.replace("{when}", when(i.at)) + " · " + kb + " KB"), " ", rm);
+      return li;
+    }));
+    $("#saved-empty").hidden = saved.length > 0;
+    $("#remove-all").hidden = !saved.length;
+    const waiting = await mine();
+    $("#outbox").hidden = !waiting.length;
+    fill($(".outbox-list", page), waiting.map(entry));
   }
   function entry(item) {
-    var li = el("li", {"class": "outbox-item"}), id = "ob-" + item.key;
-    li.append(el("p", {"class": "meta"}, item.thread ? P.replyTo.replace("{title}", item.thread) : P.newThread));
-    function input(name, tag, label) {
-      var box = el("div", {"class": "field"}), f = el(tag, {id: id + name, name: name});
+    const li = el("li", {class: "outbox-item"}), id = "ob-" + item.key;
+    li.append(el("p", {class: "meta"}, item.thread ? P.replyTo.replace("{title}", item.thread) : P.newThread));
+    const input = (name, tag, label) => {
+      const box = el("div", {class: "field"}), f = el(tag, {id: id + name, name});
       if (tag === "textarea") f.rows = 5;
       f.value = field(item, name);
-      f.addEventListener("input", function () {
-        item.fields = item.fields.filter(function (x) { return x[0] !== name; }).concat([[name, f.value]]);
+      f.oninput = () => {
+        item.fields = item.fields.filter((x) => x[0] !== name).concat([[name, f.value]]);
         item.held = false;
         put("outbox", item);
-      });
-      box.append(el("label", {"for": id + name}, label), f);
+      };
+      box.append(el("label", {for: id + name}, label), f);
       li.append(box);
-    }
+    };
     if (!item.thread) input("title", "input", P.titleLabel);
     input("body", "textarea", P.textLabel);
-    if (item.error) li.append(el("p", {"class": "error", role: "alert"}, item.error));
-    var buttons = el("p", {"class": "buttons"}), drop = el("button", {type: "button", "class": "secondary"}, P.discard),
-      go = el("button", {type: "button"}, P.send);
-    drop.addEventListener("click", function () { if (confirm(P.discardAsk)) del("outbox", item.key).then(show); });
-    go.addEventListener("click", function () { flush(true); });
+    if (item.error) li.append(el("p", {class: "error", role: "alert"}, item.error));
+    const drop = el("button", {type: "button", class: "secondary"}, P.discard);
+    const go = el("button", {type: "button"}, P.send);
+    drop.onclick = () => confirm(P.discardAsk) && del("outbox", item.key).then(show);
+    go.onclick = () => flush(true);
+    const buttons = el("p", {class: "buttons"});
     buttons.append(drop, " ", go);
     li.append(buttons);
     return li;
   }
 
   if (copy) {
-    say([W.copy.replace("{when}", when(copy.content))]);
+    say(W.copy.replace("{when}", when(copy.content)));
   } else {
-    forget().catch(function () {}).then(function () {
-      if (member) $$("form[data-outbox]").forEach(function (f) {
-        if (f.elements.client_key && !f.elements.client_key.value) f.elements.client_key.value = newKey();
-      });
+    forget().then(async () => {
+      const failed = page && location.pathname !== D.offline;
+      for (const i of await all("outbox")) {
+        if (i.pending && failed) await put("outbox", {...i, pending: 0});
+        else if (i.pending) await del("outbox", i.key);
+      }
+    }).catch(() => {}).then(() => {
+      for (const f of $$("form[data-outbox]")) if (!f.elements.client_key.value) f.elements.client_key.value = newKey();
       saveButton();
       show();
       flush();
-      if (navigator.onLine) refresh().catch(function () {});
+      if (navigator.onLine) refresh().catch(() => {});
     });
-    addEventListener("online", function () { flush(); refresh().catch(function () {}); });
+    addEventListener("online", () => { flush(); refresh().catch(() => {}); });
   }
   if (page) {
-    $("#remove-all").addEventListener("click", function () {
-      caches.delete(SAVED).then(function () { return tx("saved", function (s) { s.clear(); }); }).then(list);
-    });
+    $("#remove-all").onclick = async () => {
+      await caches.delete(SAVED);
+      await tx("saved", (s) => { s.clear(); });
+      list();
+    };
   }
-  navigator.serviceWorker.register(me.dataset.worker, {scope: "/"}).catch(function () {});
+  navigator.serviceWorker.register(D.worker, {scope: "/"}).catch(() => {});
 })();

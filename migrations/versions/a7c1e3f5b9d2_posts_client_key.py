@@ -19,13 +19,13 @@ branch_labels = None
 depends_on = None
 
 
-# A unique index rather than a table constraint: on SQLite a constraint would mean
-# copying the table, and the copy would lose the content-version triggers on posts.
+# Plain ALTER TABLE on both databases, never batch mode: on SQLite a batch copies the
+# table, and the copy would lose the content-version triggers on posts. Hence a unique
+# index rather than a table constraint, and DROP COLUMN (SQLite 3.35+) on the way down.
 
 
 def upgrade():
-    with op.batch_alter_table("posts", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("client_key", sa.String(length=64), nullable=True))
+    op.add_column("posts", sa.Column("client_key", sa.String(length=64), nullable=True))
     op.create_index(
         "uq_posts_author_client_key", "posts", ["author_id", "client_key"], unique=True
     )
@@ -33,5 +33,4 @@ def upgrade():
 
 def downgrade():
     op.drop_index("uq_posts_author_client_key", table_name="posts")
-    with op.batch_alter_table("posts", schema=None) as batch_op:
-        batch_op.drop_column("client_key")
+    op.drop_column("posts", "client_key")
