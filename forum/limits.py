@@ -125,3 +125,20 @@ search_limit = _reading_limit("search", "RATELIMIT_SEARCH")
 suggest_limit = _reading_limit("suggest", "RATELIMIT_SUGGEST")
 # Similar threads while a title is typed: the same allowance as suggestions.
 similar_limit = _reading_limit("similar", "RATELIMIT_SUGGEST")
+
+
+# -- the JSON API (forum/api): the same allowances, counted together with the pages' ----
+# (same scopes and keys: a member posting from a bot and from the page share one limit)
+
+api_posting_limit = limiter.shared_limit(
+    _config("RATELIMIT_POSTING"), scope="posting", key_func=member_key, methods=["POST", "PATCH"]
+)
+api_flagging_limit = limiter.shared_limit(
+    _config("RATELIMIT_FLAGGING"), scope="flagging", key_func=member_key, methods=["POST"]
+)
+api_engagement_limit = limiter.shared_limit(
+    _config("RATELIMIT_ENGAGEMENT"),
+    scope="engagement",
+    key_func=member_key,
+    methods=["PUT", "DELETE"],
+)
