@@ -19,7 +19,7 @@ from tests.helpers import bearer
 from tests.helpers import client_for
 from tests.helpers import send_form
 
-SECRET_RE = re.compile(r'id="token-secret"[^>]*value="(srb_[^"]+)"')
+SECRET_RE = re.compile(r'id="token-secret"[^>]*>(srb_[^<]+)<')
 
 
 def _create(client, name="Laporan kabupaten", scope="read"):

@@ -21,6 +21,7 @@ from ..permissions import why_not_write_with_token
 from ..tokens import service as tokens
 
 CHALLENGE = 'Bearer realm="serambi"'
+PAGES = {"api.docs"}  # read-only HTML: the session only decides the page's header
 
 
 class InvalidToken(Unauthorized):
@@ -46,6 +47,8 @@ def _bearer_secret() -> str | None:
 def authenticate() -> None:
     """Before every API request: the token's member, or a visitor (no token)."""
     g.api_token = None
+    if request.endpoint in PAGES:
+        return  # a page for people, read in the browser: its header shows who is logged in
     secret = _bearer_secret()
     if secret is None:
         g._login_user = current_app.login_manager.anonymous_user()
