@@ -324,6 +324,8 @@ def why_not_link_practice(user, challenge: Thread):
     if challenge.kind != "challenge" or not challenge.is_public:
         return _l("Practices can be linked to a public challenge only.")
     return None
+
+
 def why_not_verify(user, thread: Thread):
     """Facilitators mark a practice "Terverifikasi" (and take the mark away)."""
     return why_not_moderate(user)

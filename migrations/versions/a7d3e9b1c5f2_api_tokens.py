@@ -1,7 +1,7 @@
 """api tokens: personal access tokens for the JSON API (only a hash of each is kept)
 
 Revision ID: a7d3e9b1c5f2
-Revises: f5a7c9e1b3d4
+Revises: b7d9f1a3c5e2
 Create Date: 2026-12-03 10:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7d3e9b1c5f2'
-down_revision = 'f5a7c9e1b3d4'
+down_revision = 'b7d9f1a3c5e2'
 branch_labels = None
 depends_on = None
 
