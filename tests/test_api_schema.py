@@ -17,7 +17,7 @@ from schemathesis import checks
 from tests.helpers import api_token
 from tests.helpers import bearer
 
-EXAMPLES = 12  # per operation
+EXAMPLES = 25  # per operation
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,

@@ -68,6 +68,9 @@ def test_a_token_reads_as_its_member_and_a_revoked_one_stops(app, make_user, mak
     assert api.get(f"/api/v1/threads/{hidden.id}", headers=bearer(secret)).status_code == 200
     with app_db(app) as session:
         token_id = session.scalar(sa.select(ApiToken.id))
+    asked = client.get(f"/settings/tokens/{token_id}/revoke")  # asks first, changes nothing
+    assert asked.status_code == 200 and "Revoke this token?" in asked.get_data(as_text=True)
+    assert api.get(f"/api/v1/threads/{hidden.id}", headers=bearer(secret)).status_code == 200
     assert send_form(client, f"/settings/tokens/{token_id}/revoke").status_code == 302
     response = api.get(f"/api/v1/threads/{hidden.id}", headers=bearer(secret))
     assert response.status_code == 401
@@ -81,7 +84,9 @@ def test_nobody_revokes_another_members_token(app, make_user):
     api_token(app, owner)
     with app_db(app) as session:
         token_id = session.scalar(sa.select(ApiToken.id))
-    response = send_form(client_for(app, other), f"/settings/tokens/{token_id}/revoke")
+    intruder = client_for(app, other)
+    assert intruder.get(f"/settings/tokens/{token_id}/revoke").status_code == 404
+    response = send_form(intruder, f"/settings/tokens/{token_id}/revoke")
     assert response.status_code == 404
     with app_db(app) as session:
         assert session.get(ApiToken, token_id).revoked_at is None

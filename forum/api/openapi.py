@@ -16,6 +16,7 @@ from ..insight.models import MEETING_KINDS
 from ..models import ROLES
 from ..models import THREAD_KINDS
 from ..moderation.models import FLAG_REASONS
+from ..sections import SECTION_NAMES
 from ..sections import SECTIONS
 from ..threads.forms import MAX_BODY
 from ..threads.forms import MAX_SECTION
@@ -267,29 +268,30 @@ def _query(name: str, description: str, enum=None) -> dict:
 
 
 LIST_FILTERS = [
-    _query("kind", "practice or challenge", list(THREAD_KINDS)),
+    _query("kind", "The kind of thread", list(THREAD_KINDS)),
     _query("tag", "A tag, e.g. literasi-anak"),
     _query("region", "A kabupaten/kota value from /regions, e.g. purwakarta"),
     _query(
         "status",
-        "solved, or unsolved (challenges without an accepted answer)",
+        "unsolved: challenges without an accepted answer",
         ["solved", "unsolved"],
     ),
-    _query("sort", "activity (default), newest or helpful", ["activity", "newest", "helpful"]),
+    _query("sort", "The order; activity is the default", ["activity", "newest", "helpful"]),
+    _query("section", "Only threads that fill in this report section", list(SECTION_NAMES)),
     CURSOR,
 ]
 SEARCH_FILTERS = [
     _query("q", "The words, as typed in the search box (quotes, OR, tag:, -word ...)"),
-    _query("kind", "practice or challenge", ["", *THREAD_KINDS]),
-    _query("status", "solved or unsolved", ["", "solved", "unsolved"]),
+    _query("kind", "The kind of thread", ["", *THREAD_KINDS]),
+    _query("status", "Solved or not", ["", "solved", "unsolved"]),
     _query("tag", "A tag"),
     _query("author", "A member's name or username"),
     _query("region", "A kabupaten/kota, e.g. Purwakarta"),
     _query("province", "A province value"),
     {**_query("after", "From this day (YYYY-MM-DD)"), "schema": DATE},
     {**_query("before", "Until this day (YYYY-MM-DD)"), "schema": DATE},
-    _query("in", "title: search titles only", ["", "title"]),
-    _query("sort", "relevance (default) or newest", ["relevance", "newest"]),
+    _query("in", "title: search the titles only", ["", "title"]),
+    _query("sort", "The order; relevance is the default", ["relevance", "newest"]),
     CURSOR,
 ]
 

@@ -6,6 +6,8 @@ from flask import Blueprint
 from flask import abort
 from flask import flash
 from flask import redirect
+from flask import render_template
+from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -50,10 +52,13 @@ def index():
     return _page(form)
 
 
-@bp.route("/settings/tokens/<id:token_id>/revoke", methods=["POST"])
+@bp.route("/settings/tokens/<id:token_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke(token_id: int):
+    """Ask first (GET), then revoke (POST): a program using the token stops at once."""
     token = service.own_token(current_user, token_id)
+    if request.method == "GET":
+        return render_template("tokens/revoke.html", token=token)
     if not EmptyForm().validate_on_submit():
         abort(400)
     service.revoke_token(token)
