@@ -322,3 +322,20 @@ def test_the_openapi_document_and_its_page(api):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "/threads/{thread_id}/replies" in html
     assert "https://cdn" not in html and '<script src="http' not in html
+
+
+def test_a_reply_sent_again_with_its_client_key_is_posted_once(api, app, writer, make_thread):
+    """A bot on a weak signal resends when the answer was lost: one reply, the same id."""
+    _user, headers = writer
+    thread = make_thread()
+    url = f"/api/v1/threads/{thread.id}/replies"
+    body = {"body": "Jadwal dongeng Sabtu ini.", "client_key": "wa-3f2c9a7e-0001"}
+    first = api.post(url, json=body, headers=headers)
+    again = api.post(url, json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["id"] == again.get_json()["id"]
+    with app_db(app) as session:
+        count = sa.select(sa.func.count()).where(Post.thread_id == thread.id, ~Post.is_opening)
+        assert session.scalar(count) == 1
+    bad = api.post(url, json={"body": "Halo", "client_key": "x"}, headers=headers)
+    assert bad.status_code == 400 and "client_key" in bad.get_json()["error"]["fields"]

@@ -102,6 +102,12 @@ POST = obj(
     }
 )
 MARKS = obj({"helpful": BOOL, "follow": BOOL, "bookmark": BOOL})
+CLIENT_KEY = {
+    "type": "string",
+    "pattern": "^[A-Za-z0-9-]{8,64}$",
+    "description": "Your own key for this post (e.g. a UUID): sent again after a lost answer, "
+    "it gives back the post already made instead of a second one.",
+}
 SECTION_SCHEMAS = {
     section.name: (
         {"type": "integer", "minimum": 1, "maximum": 1_000_000}
@@ -151,12 +157,20 @@ SCHEMAS = {
                     "oneOf": [array({"type": "string", "maxLength": 30}), TEXT],
                     "description": "A list of tags, or one comma-separated string.",
                 },
+                "client_key": CLIENT_KEY,
                 **SECTION_SCHEMAS,
             },
-            optional=("tags", *SECTION_SCHEMAS),
+            optional=("tags", "client_key", *SECTION_SCHEMAS),
         ),
     },
     "Body": obj({"body": {"type": "string", "minLength": 1, "maxLength": MAX_BODY}}),
+    "NewReply": obj(
+        {
+            "body": {"type": "string", "minLength": 1, "maxLength": MAX_BODY},
+            "client_key": CLIENT_KEY,
+        },
+        optional=("client_key",),
+    ),
     "NewFlag": obj(
         {
             "reason": {"type": "string", "enum": list(FLAG_REASONS)},
@@ -380,7 +394,7 @@ def _paths() -> dict:
             ),
         },
         "/threads/{thread_id}/replies": {
-            "post": _write("Reply to a thread", "Threads", "Post", "Body", [THREAD_ID], "201"),
+            "post": _write("Reply to a thread", "Threads", "Post", "NewReply", [THREAD_ID], "201"),
         },
         "/posts/{post_id}": {
             "get": _read("A post", "Threads", "Post", [POST_ID]),

@@ -111,7 +111,7 @@ def list_threads():
     )
 
 
-THREAD_FIELDS = ("kind", "title", "body", "tags", *SECTION_NAMES)
+THREAD_FIELDS = ("kind", "title", "body", "tags", "client_key", *SECTION_NAMES)
 
 
 @bp.post("/threads")
@@ -119,7 +119,11 @@ THREAD_FIELDS = ("kind", "title", "body", "tags", *SECTION_NAMES)
 @api_posting_limit
 def create_thread():
     form = validated(ThreadForm, json_object(), THREAD_FIELDS)
-    thread = _written(lambda: threads.create_thread(current_user, **new_thread_fields(form)))
+    thread = _written(
+        lambda: threads.create_thread(
+            current_user, **new_thread_fields(form), client_key=form.client_key.data
+        )
+    )
     return _created(_thread(thread, None))
 
 
@@ -146,8 +150,12 @@ def thread(thread_id: int):
 @api_posting_limit
 def reply(thread_id: int):
     found = threads.load_thread(thread_id, current_user)
-    form = validated(ReplyForm, json_object(), ("body",))
-    post = _written(lambda: threads.create_reply(current_user, found, form.body.data))
+    form = validated(ReplyForm, json_object(), ("body", "client_key"))
+    post = _written(
+        lambda: threads.create_reply(
+            current_user, found, form.body.data, client_key=form.client_key.data
+        )
+    )
     return _created(serialize.post(post))
 
 
