@@ -30,6 +30,9 @@ AREAS = (
     "offline.views",  # the manifest, the service worker and the offline page (issue 23)
     "adoptions.views",  # "Kami mencoba ini" and practices solving challenges
     "practices.views",  # verified practices and the book of good practices
+    "tokens.views",  # personal access tokens for the API (/settings/tokens)
+    "api.views",  # the JSON API v1 (/api/v1/), token-authorized, CSRF-exempt
+    "feeds.views",  # Atom feeds of what visitors may read
     "health",
     "assets",
 )
@@ -42,6 +45,7 @@ MODELS = (
     "attachments.models",
     "adoptions.models",
     "practices.models",
+    "tokens.models",
     "content_version",  # bumped by triggers on every table visitors' pages read
 )
 

@@ -129,3 +129,20 @@ similar_limit = _reading_limit("similar", "RATELIMIT_SUGGEST")
 mention_limit = limiter.shared_limit(
     _config("RATELIMIT_SUGGEST"), scope="mentions", key_func=member_key
 )
+
+
+# -- the JSON API (forum/api): the same allowances, counted together with the pages' ----
+# (same scopes and keys: a member posting from a bot and from the page share one limit)
+
+api_posting_limit = limiter.shared_limit(
+    _config("RATELIMIT_POSTING"), scope="posting", key_func=member_key, methods=["POST", "PATCH"]
+)
+api_flagging_limit = limiter.shared_limit(
+    _config("RATELIMIT_FLAGGING"), scope="flagging", key_func=member_key, methods=["POST"]
+)
+api_engagement_limit = limiter.shared_limit(
+    _config("RATELIMIT_ENGAGEMENT"),
+    scope="engagement",
+    key_func=member_key,
+    methods=["PUT", "DELETE"],
+)

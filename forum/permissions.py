@@ -83,6 +83,24 @@ def visible_posts_clause(user):
     return _visible_clause(Post, user)
 
 
+def why_not_use_token(user):
+    """May this account's API tokens still work at all? Asked on every API request.
+
+    A deleted account's tokens stop at once (the one place to add other account
+    states that end access, e.g. a refused registration).
+    """
+    if user is None or getattr(user, "is_deleted", False):
+        return _l("This account was deleted.")
+    return None
+
+
+def why_not_write_with_token(user, scope: str):
+    """An API write needs a ``write`` token of a member who may post (not suspended)."""
+    if scope != "write":
+        return _l("This token may only read. Create a token that may write.")
+    return why_not_post(user)
+
+
 def why_not_post(user):
     member = _member(user)
     if member is None:

@@ -28,6 +28,8 @@ from .attachments import service as attachments
 from .attachments.forms import ACCEPT
 from .attachments.forms import files_description
 from .engagement import service as engagement
+from .feeds.links import page_feed
+from .feeds.links import thread_feed
 from .forms import EmptyForm
 from .insight.texts import MEETING_KIND_LABELS
 from .insight.texts import RELATION_LABELS
@@ -106,6 +108,8 @@ GLOBALS = {
     "get_locale": get_locale,
     "escape": escape,
     "asset_url": asset_url,
+    "page_feed": page_feed,  # <link rel="alternate"> to the page's Atom feed
+    "thread_feed": thread_feed,
     "id_url": id_url,
     "profile_url": profile_url,
     "regions": regions,

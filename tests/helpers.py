@@ -153,3 +153,25 @@ def hit_titles(response) -> list[str]:
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def api_token(app, user, scope: str = "write", name: str = "Bot WhatsApp") -> str:
+    """A personal access token's secret for ``user``, made as /settings/tokens makes it."""
+    from forum.models import User
+    from forum.tokens import service
+
+    with app.app_context():
+        _token, secret = service.create_token(db.session.get(User, user.id), name, scope)
+        db.session.commit()
+        return secret
+
+
+def bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def api_client(app):
+    """A program calling the API (no cookies of its own), asking for English messages."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client

@@ -23,6 +23,7 @@ from forum.extensions import search
 from forum.models import Post
 from forum.models import Thread
 from forum.models import User
+from forum.models import utcnow
 from forum.moderation.models import Flag
 from forum.moderation.models import PasswordResetToken
 from tests.helpers import PASSWORD
@@ -43,6 +44,7 @@ class World:
     clients: dict
     tokens: dict
     ids: dict
+    api_tokens: dict  # role -> a write token's secret (no entry for the visitor)
 
     def snapshot(self) -> dict:
         with self.app.app_context():
@@ -148,9 +150,34 @@ def _world(uri: str, tmp):
             login_as(client, User(username=username))
         clients[role] = client
         tokens[role] = csrf_token(client, "/auth/register" if username is None else "/")
-    yield World(app, clients, tokens, ids)
+    yield World(app, clients, tokens, ids, _api_tokens(app))
     with app.app_context():
         db.engine.dispose()
+
+
+def _api_tokens(app) -> dict:
+    """A write token per member role. Its "last used" is set ahead, so using it never
+    writes (a refused API request must leave every table as it was)."""
+    from forum.tokens import service
+
+    secrets = {}
+    with app.app_context():
+        for role, username in ROLE_USERS.items():
+            token, secrets[role] = service.create_token(
+                db.session.scalar(sa.select(User).where(User.username == username)), "bot", "write"
+            )
+            token.last_used_at = utcnow() + timedelta(days=365)
+        db.session.commit()
+    return secrets
+
+
+ROLE_USERS = {
+    "librarian": "lina",
+    "other_librarian": "oki",
+    "suspended": "susi",
+    "facilitator": "fani",
+    "admin": "adi",
+}
 
 
 # --- the cases -------------------------------------------------------------------------
@@ -379,6 +406,20 @@ CASES = [
         expect(admin=200),
         changed=reset_token_for("feri"),
     ),
+    Case(
+        "reply_to_locked",
+        "POST",
+        "/threads/{practice}/replies",
+        expect(**MODERATORS),  # locked: only facilitators still reply
+        data={"body": "Catatan fasilitator."},
+        changed=lambda s, ids: thread(s, ids, "practice").reply_count == 1,
+    ),
+    Case(
+        "read_hidden_thread",
+        "GET",
+        "/threads/{hidden}",
+        expect(404, visitor=404, librarian=200, **MODERATOR_PAGES),  # and its author
+    ),
     Case("unsolved_list", "GET", "/threads?status=unsolved", expect(200, visitor=200)),
     Case("needs_help", "GET", "/threads/needs-help", expect(200, visitor=200)),
 ]
@@ -407,6 +448,85 @@ def test_route_by_role(world, case, role):
 
     allowed_change = case.method == "POST" and expected in (200, 302)
     if not allowed_change:
+        assert world.snapshot() == before, "a refused or read-only request changed the database"
+        return
+    try:
+        with world.app.app_context():
+            assert case.changed(db.session, world.ids)
+            db.session.remove()
+    finally:
+        world.restore(before)
+
+
+# --- the same rules through the JSON API -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiCase:
+    page: str  # the page case above whose statuses the API must give
+    method: str
+    url: str
+    body: dict | None = None
+    done: int = 200  # the API's status where the page redirects after doing it
+
+
+API_CASES = [
+    ApiCase("flag_thread", "POST", "/api/v1/posts/{opening}/flags", {"reason": "spam"}, 201),
+    ApiCase(
+        "flag_post",
+        "POST",
+        "/api/v1/posts/{reply}/flags",
+        {"reason": "other", "note": "Menyebut nama anak"},
+        201,
+    ),
+    ApiCase(
+        "edit_any_post",
+        "PATCH",
+        "/api/v1/posts/{reply}",
+        {"body": "Coba dongeng setiap Sabtu pagi."},
+    ),
+    ApiCase(
+        "reply_to_locked",
+        "POST",
+        "/api/v1/threads/{practice}/replies",
+        {"body": "Catatan fasilitator."},
+        201,
+    ),
+    ApiCase("read_hidden_thread", "GET", "/api/v1/threads/{hidden}"),
+    ApiCase("unsolved_list", "GET", "/api/v1/threads?status=unsolved"),
+]
+PAGE_CASES = {case.name: case for case in CASES}
+
+
+def api_status(page_status, done: int):
+    """The page's answer as the API gives it: no login page (401), no redirect (done)."""
+    return {"login": 401, 302: done}.get(page_status, page_status)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("api_case", API_CASES, ids=[f"api-{case.page}" for case in API_CASES])
+def test_api_route_by_role(world, api_case, role):
+    case = PAGE_CASES[api_case.page]
+    expected = api_status(case.expected[role], api_case.done)
+    if api_case.method == "GET" and role == "visitor":
+        expected = case.expected[role]  # reading needs no token: a visitor reads
+    client = world.app.test_client()
+    headers = {"Accept-Language": "en"}
+    if role in world.api_tokens:
+        headers["Authorization"] = f"Bearer {world.api_tokens[role]}"
+    body = {key: value.format(**world.ids) for key, value in (api_case.body or {}).items()}
+    before = world.snapshot()
+    response = client.open(
+        api_case.url.format(**world.ids),
+        method=api_case.method,
+        json=body if api_case.method != "GET" else None,
+        headers=headers,
+    )
+    assert response.status_code == expected, response.get_data(as_text=True)[:2000]
+    assert response.is_json
+    if expected == 403:
+        assert response.get_json()["error"]["message"] != GENERIC_403  # the rule's reason
+    if api_case.method == "GET" or expected not in (200, 201):
         assert world.snapshot() == before, "a refused or read-only request changed the database"
         return
     try:

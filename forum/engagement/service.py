@@ -108,6 +108,26 @@ def toggle_helpful(user: User, post: Post) -> bool:
     return delta > 0
 
 
+def set_helpful(user: User, post: Post, marked: bool) -> bool:
+    """Mark (``marked``) or unmark a post helpful, whatever it was: safe to send twice.
+
+    Returns whether anything changed; the rule is :func:`toggle_helpful`'s.
+    """
+    check(why_not_mark_helpful(user, post))
+    mark = sa.select(HelpfulMark.post_id).where(
+        HelpfulMark.user_id == user.id, HelpfulMark.post_id == post.id
+    )
+    return _set_mark(mark, marked, lambda: toggle_helpful(user, post))
+
+
+def _set_mark(row_query, marked: bool, toggle) -> bool:
+    """Toggle only when the mark (``row_query`` finds it) is not already as asked."""
+    if (db.session.scalar(row_query) is not None) == marked:
+        return False
+    toggle()
+    return True
+
+
 def helpful_received(user: User, viewer) -> int:
     """Helpful marks on the member's posts that the viewer may see."""
     return db.session.scalar(
@@ -230,6 +250,30 @@ def toggle_bookmark(user: User, thread: Thread) -> bool:
     except IntegrityError:
         pass  # a double click: the first one bookmarked it
     return True
+
+
+def set_bookmark(user: User, thread: Thread, marked: bool) -> bool:
+    """Bookmark (``marked``) or remove the bookmark, whatever it was; True when it changed."""
+    mark = sa.select(Bookmark.thread_id).where(
+        Bookmark.user_id == user.id, Bookmark.thread_id == thread.id
+    )
+    return _set_mark(mark, marked, lambda: toggle_bookmark(user, thread))
+
+
+def engagement_state(user: User, thread: Thread) -> dict[str, bool]:
+    """Whether the member marked the thread helpful, follows it and bookmarked it."""
+    opening_id = sa.select(Post.id).where(Post.thread_id == thread.id, Post.is_opening)
+    helpful = sa.exists().where(
+        HelpfulMark.user_id == user.id, HelpfulMark.post_id.in_(opening_id.scalar_subquery())
+    )
+    following = sa.exists().where(
+        ThreadFollow.user_id == user.id,
+        ThreadFollow.thread_id == thread.id,
+        ThreadFollow.active.is_(True),
+    )
+    bookmarked = sa.exists().where(Bookmark.user_id == user.id, Bookmark.thread_id == thread.id)
+    row = db.session.execute(sa.select(helpful, following, bookmarked)).one()
+    return {"helpful": bool(row[0]), "follow": bool(row[1]), "bookmark": bool(row[2])}
 
 
 def bookmarks_page(user: User, page: int, per_page: int):

@@ -170,6 +170,11 @@ def past_meetings(today: date, page: int, per_page: int):
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
+def all_meetings():
+    """Every meeting (all are public), unordered: the API pages them by a cursor."""
+    return sa.select(Meeting)
+
+
 def summary_thread_id(meeting: Meeting) -> int | None:
     """The thread that holds the meeting's posted summary, if there is one."""
     return db.session.scalar(

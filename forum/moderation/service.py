@@ -171,7 +171,9 @@ def flag_post(reporter: User, post: Post, reason: str, details: str = "") -> Fla
     """Ask facilitators to look at a post; each member flags a post once."""
     check(why_not_flag(reporter, post))
     if has_flagged(reporter, post):
-        raise Refused(_l("You have already flagged this; a facilitator will look at it."))
+        raise Refused(
+            _l("You have already flagged this; a facilitator will look at it."), status=409
+        )
     if reason not in FLAG_REASONS:
         raise ValueError(f"unknown flag reason {reason!r}")
     flag = Flag(post=post, reporter=reporter, reason=reason, details=(details or "").strip())

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -20,12 +21,14 @@ from search_index import SearchFilters
 from search_index import SearchHit
 
 from ..extensions import db
+from ..extensions import search
 from ..models import Post
 from ..models import Thread
 from ..models import User
 from ..permissions import visible_threads_clause
 from ..regions import regions
 from ..tags import normalize_tag
+from .search_log import log_search
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,28 @@ def author_username(typed: str) -> str | None:
         .limit(1)
     )
     return username or lowered
+
+
+def run_search(form, viewer, *, page: int, per_page: int, exact: bool = False):
+    """The search page's (and the API's) search: ``(found, hits)``, or ``(None, [])`` when
+    there is nothing to search for. A first page of a typed search is logged."""
+    form.validate()  # only dates and the thread id can be wrong; they are shown inline
+    query = "" if form.q.errors else (form.q.data or "")  # e.g. a line break: shown inline
+    filters = filters_from_form(form)
+    if not (query or has_filters(filters) or filters.thread_id is not None):
+        return None, []
+    found = search.search(
+        query,
+        filters,
+        page=page,
+        per_page=per_page,
+        sort=form.sort.data if form.sort.data in ("relevance", "newest") else "relevance",
+        correct=not exact,
+    )
+    hits = load_hits(found.hits, viewer, current_app.config["REPLIES_PER_PAGE"])
+    if query and page == 1 and filters.thread_id is None:
+        log_search(query, found.total, viewer)
+    return found, hits
 
 
 def has_filters(filters: SearchFilters) -> bool:

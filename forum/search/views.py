@@ -18,10 +18,8 @@ from ..permissions import why_not_moderate
 from .forms import MAX_QUERY
 from .forms import SearchForm
 from .hits import describe_notes
-from .hits import filters_from_form
-from .hits import has_filters
 from .hits import load_hits
-from .search_log import log_search
+from .hits import run_search
 from .search_log import search_log_summary
 
 bp = Blueprint("search", __name__)
@@ -32,24 +30,13 @@ SUGGEST_MIN_CHARS = 3
 @search_limit
 def results():
     form = SearchForm()
-    form.validate()  # only dates and the thread id can be wrong; they are shown inline
-    query = "" if form.q.errors else (form.q.data or "")  # e.g. a line break: shown inline
-    filters = filters_from_form(form)
-    searching = bool(query) or has_filters(filters) or filters.thread_id is not None
-    found, hits = None, []
-    if searching:
-        page = page_arg()
-        found = search.search(
-            query,
-            filters,
-            page=page,
-            per_page=current_app.config["SEARCH_PER_PAGE"],
-            sort=form.sort.data if form.sort.data in ("relevance", "newest") else "relevance",
-            correct=request.args.get("exact") != "1",  # "search exactly for" what was typed
-        )
-        hits = load_hits(found.hits, current_user, current_app.config["REPLIES_PER_PAGE"])
-        if query and page == 1 and filters.thread_id is None:
-            log_search(query, found.total, current_user)
+    found, hits = run_search(
+        form,
+        current_user,
+        page=page_arg(),
+        per_page=current_app.config["SEARCH_PER_PAGE"],
+        exact=request.args.get("exact") == "1",  # "search exactly for" what was typed
+    )
     notes = describe_notes(found.notes) if found else []
     return render_template("search/results.html", form=form, found=found, hits=hits, notes=notes)
 

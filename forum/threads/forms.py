@@ -118,6 +118,17 @@ def section_data(form) -> dict:
     return {section.name: form[section.name].data for section in SECTIONS}
 
 
+def new_thread_fields(form) -> dict:
+    """A valid new-thread form as ``threads.service.create_thread``'s arguments."""
+    return {
+        "kind": form.kind.data,
+        "title": form.title.data,
+        "body": form.body.data,
+        "tags": form.tag_list,
+        "sections": section_data(form),
+    }
+
+
 class ThreadEditForm(ThreadFields):
     redact_earlier = redact_field()  # shown only when a facilitator edits a flagged post
 

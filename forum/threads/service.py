@@ -15,11 +15,13 @@ from flask_babel import gettext as _
 
 from .. import events
 from ..extensions import db
+from ..models import THREAD_KINDS
 from ..models import Post
 from ..models import PostRevision
 from ..models import Tag
 from ..models import Thread
 from ..models import User
+from ..models import thread_tags
 from ..models import utcnow
 from ..moderation.models import ModerationAction
 from ..permissions import Refused
@@ -34,19 +36,24 @@ from ..permissions import why_not_reply
 from ..permissions import why_not_solve
 from ..permissions import why_not_unredact
 from ..permissions import why_not_withdraw
+from ..regions import regions
 from ..sections import SECTION_NAMES
 from ..sections import section_values
 from ..stored_html import keep_html
 from ..stored_html import store_html
 from ..stored_html import store_sections_html
 from ..tags import get_tags
+from ..tags import normalize_tag
 from . import drafts
 
-LIST_SORTS = {
-    "activity": (Thread.last_activity_at.desc(), Thread.id.desc()),
-    "newest": (Thread.created_at.desc(), Thread.id.desc()),
-    "helpful": (Thread.helpful_count.desc(), Thread.last_activity_at.desc(), Thread.id.desc()),
+# Each list order's columns, all descending, after the pinned threads (the JSON API
+# pages by a cursor over the same columns).
+LIST_KEYS = {
+    "activity": (Thread.last_activity_at, Thread.id),
+    "newest": (Thread.created_at, Thread.id),
+    "helpful": (Thread.helpful_count, Thread.last_activity_at, Thread.id),
 }
+LIST_SORTS = {name: tuple(column.desc() for column in keys) for name, keys in LIST_KEYS.items()}
 # Solved: an accepted answer, or a linked practice chosen as the solution (both set solved_at).
 STATUSES = {
     "solved": Thread.solved_at.is_not(None),
@@ -385,6 +392,54 @@ def list_threads(
     challenge without one); ``section`` keeps threads that fill in that report
     section (e.g. practices that report their participants).
     """
+    query = filtered_threads(
+        viewer, kind=kind, tag=tag, region=region, status=status, section=section
+    )
+    query = query.order_by(*(column.desc() for column in list_keys(sort)))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def list_filters(args) -> dict:
+    """A thread list's filters from a query string; anything unknown is no filter.
+
+    The same for the ``/threads`` page, the JSON API and the feeds.
+    """
+    kind = args.get("kind") or None
+    region = args.get("region") or None
+    section = args.get("section") or None
+    status = args.get("status") or None
+    sort = args.get("sort", "activity")
+    return {
+        "kind": kind if kind in THREAD_KINDS else None,
+        "tag": normalize_tag(args.get("tag", "")) or None,
+        "region": region if region in regions().regencies else None,
+        "status": status if status in STATUSES else None,
+        "section": section if section in SECTION_NAMES else None,
+        "sort": sort if sort in LIST_SORTS else "activity",
+    }
+
+
+def tags_in_use(viewer) -> list[tuple[str, int]]:
+    """Every tag of a thread the viewer may see, with how many such threads, most first."""
+    count = sa.func.count(Thread.id)
+    rows = db.session.execute(
+        sa.select(Tag.name, count)
+        .join(thread_tags, thread_tags.c.tag_id == Tag.id)
+        .join(Thread, Thread.id == thread_tags.c.thread_id)
+        .where(visible_threads_clause(viewer))
+        .group_by(Tag.name)
+        .order_by(count.desc(), Tag.name)
+    )
+    return [(name, n) for name, n in rows]
+
+
+def list_keys(sort: str) -> tuple:
+    """The columns a list is ordered by (each descending): pinned first, then ``sort``'s."""
+    return (Thread.pinned, *LIST_KEYS.get(sort, LIST_KEYS["activity"]))
+
+
+def filtered_threads(viewer, *, kind=None, tag=None, region=None, status=None, section=None):
+    """The threads a list shows (unordered): what the viewer may see, with the list's filters."""
     query = _visible_threads(viewer)
     if kind:
         query = query.where(Thread.kind == kind)
@@ -396,8 +451,29 @@ def list_threads(
         query = query.where(STATUSES[status])
     if section in SECTION_NAMES:
         query = query.where(getattr(Thread, section).is_not(None))
-    query = query.order_by(Thread.pinned.desc(), *LIST_SORTS.get(sort, LIST_SORTS["activity"]))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return query
+
+
+def newest_threads(viewer, *, limit: int, where=None, **filters) -> list[Thread]:
+    """The newest threads the viewer may see (no pinned ones first), for feeds.
+
+    ``filters`` as :func:`filtered_threads`; ``where`` an extra SQL condition.
+    """
+    query = filtered_threads(viewer, **filters)
+    if where is not None:
+        query = query.where(where)
+    query = query.options(so.joinedload(Thread.opening_post))
+    return list(
+        db.session.scalars(
+            query.order_by(Thread.created_at.desc(), Thread.id.desc()).limit(limit)
+        ).unique()
+    )
+
+
+def newest_replies(thread: Thread, viewer, *, limit: int) -> list[Post]:
+    """The thread's newest replies the viewer may see, newest first, for its feed."""
+    query = visible_replies(thread, viewer).order_by(*(key.desc() for key in REPLY_KEYS))
+    return list(db.session.scalars(query.limit(limit)).unique())
 
 
 def needs_help(viewer, *, page=1, per_page=20):
@@ -445,15 +521,22 @@ def load_post(post_id: int, viewer) -> Post:
 
 def replies_page(thread: Thread, viewer, page: int, per_page: int):
     """One page of a thread's replies, authors and libraries loaded with them."""
-    query = (
+    query = visible_replies(thread, viewer).order_by(*REPLY_KEYS)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+REPLY_KEYS = (Post.created_at, Post.id)  # a thread's replies, oldest first
+
+
+def visible_replies(thread: Thread, viewer):
+    """The thread's replies the viewer may see (unordered), authors and files loaded."""
+    return (
         sa.select(Post)
         .where(Post.thread_id == thread.id, Post.is_opening.is_(False))
         .where(visible_posts_clause(viewer))
         .options(so.joinedload(Post.author).joinedload(User.library), so.joinedload(Post.edited_by))
         .options(so.joinedload(Post.attachments))  # in the same query: no extra statement
-        .order_by(Post.created_at, Post.id)
     )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def page_of_reply(post: Post, per_page: int) -> int:

@@ -29,7 +29,6 @@ from ..http import show_refusal
 from ..insight import service as insight
 from ..limits import posting_limit
 from ..limits import similar_limit
-from ..models import THREAD_KINDS
 from ..models import Post
 from ..moderation.service import awaits_edit
 from ..moderation.service import flagged_post_ids
@@ -41,13 +40,11 @@ from ..permissions import why_not_reply
 from ..permissions import why_not_solve
 from ..permissions import why_not_withdraw
 from ..refusals import Refusal
-from ..regions import regions
 from ..search.similar import similar_threads
 from ..search.similar import similar_to_thread
 from ..sections import SECTION_NAMES
 from ..sections import SECTIONS
 from ..stored_html import preview
-from ..tags import normalize_tag
 from ..urls import post_url
 from ..urls import thread_url
 from . import drafts
@@ -57,6 +54,7 @@ from .forms import ReplyForm
 from .forms import SolveForm
 from .forms import ThreadEditForm
 from .forms import ThreadForm
+from .forms import new_thread_fields
 from .forms import section_data
 from .share import thread_share
 
@@ -92,28 +90,10 @@ def _list_extras(threads) -> dict:
     }
 
 
-def _list_filters() -> dict:
-    """The thread list's filters from the query string; anything unknown is no filter."""
-    args = request.args
-    kind = args.get("kind") or None
-    region = args.get("region") or None
-    section = args.get("section") or None
-    status = args.get("status") or None
-    sort = args.get("sort", "activity")
-    return {
-        "kind": kind if kind in THREAD_KINDS else None,
-        "tag": normalize_tag(args.get("tag", "")) or None,
-        "region": region if region in regions().regencies else None,
-        "status": status if status in service.STATUSES else None,
-        "section": section if section in SECTION_NAMES else None,
-        "sort": sort if sort in service.LIST_SORTS else "activity",
-    }
-
-
 @bp.route("/threads")
 @visitor_etag
 def index():
-    filters = _list_filters()
+    filters = service.list_filters(request.args)
     threads = service.list_threads(
         current_user, **filters, page=page_arg(), per_page=current_app.config["THREADS_PER_PAGE"]
     )
@@ -162,11 +142,7 @@ def _written(write):
 def _post_thread(form):
     return service.create_thread(
         current_user,
-        form.kind.data,
-        form.title.data,
-        form.body.data,
-        form.tag_list,
-        sections=section_data(form),
+        **new_thread_fields(form),
         files=form.prepared_files,
         discard_draft=True,
         client_key=form.client_key.data,

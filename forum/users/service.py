@@ -10,6 +10,7 @@ from ..libraries import LibraryDetails
 from ..libraries import find_or_create_library
 from ..models import Post
 from ..models import User
+from ..permissions import Refused
 from ..permissions import visible_posts_clause
 from ..permissions import visible_threads_clause
 from ..refusals import Refusal
@@ -67,6 +68,18 @@ def update_profile(
     user.timezone = timezone
     user.locale = locale or None
     user.library = find_or_create_library(library) if library.name.strip() else None
+
+
+def load_member(username: str) -> User:
+    """A member's public profile row (library loaded), or :class:`Refused` as 404."""
+    user = db.session.scalar(
+        sa.select(User)
+        .where(User.username == username.lower()[:30])
+        .options(sa.orm.joinedload(User.library))
+    )
+    if user is None or user.is_deleted:
+        raise Refused("not found", status=404)
+    return user
 
 
 def contributions(user: User, viewer, page: int, per_page: int):

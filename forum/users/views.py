@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import Blueprint
 from flask import abort
 from flask import current_app
@@ -36,7 +34,6 @@ from ..limits import email_send_limit
 from ..limits import profile_limit
 from ..mail import mail_configured
 from ..mail import send
-from ..models import User
 from ..permissions import is_moderator
 from ..refusals import Refusal
 from . import accounts
@@ -50,13 +47,7 @@ bp = Blueprint("users", __name__)
 
 @bp.route("/users/<username>")
 def profile(username: str):
-    user = db.session.scalar(
-        sa.select(User)
-        .where(User.username == username.lower()[:30])
-        .options(so.joinedload(User.library))
-    )
-    if user is None or user.is_deleted:
-        abort(404)
+    user = service.load_member(username)
     posts = service.contributions(
         user, current_user, page_arg(), current_app.config["PROFILE_ITEMS_PER_PAGE"]
     )
