@@ -30,6 +30,7 @@ AREAS = (
     "offline.views",  # the manifest, the service worker and the offline page (issue 23)
     "adoptions.views",  # "Kami mencoba ini" and practices solving challenges
     "practices.views",  # verified practices and the book of good practices
+    "partners.views",  # partner organisations, the support board, offers
     "health",
     "assets",
 )
@@ -42,6 +43,7 @@ MODELS = (
     "attachments.models",
     "adoptions.models",
     "practices.models",
+    "partners.models",
     "content_version",  # bumped by triggers on every table visitors' pages read
 )
 

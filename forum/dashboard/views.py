@@ -25,6 +25,7 @@ from ..insight import charts
 from ..insight import exports
 from ..insight import figures
 from ..insight.forms import PeriodForm
+from ..partners.figures import support_figures
 from ..permissions import check
 from ..permissions import why_not_moderate
 
@@ -81,6 +82,7 @@ def _page(template: str):
         quiet_days=figures.QUIET_AFTER_DAYS,
         unanswered=figures.unanswered_challenges(period),
         charts=list(charts.RENDERERS),
+        support=support_figures(period),
     )
     if template == "insight/report.html":
         context.update(meetings=figures.meetings_in(period), today=local_today())

@@ -34,6 +34,7 @@ from ..models import THREAD_KINDS
 from ..models import Post
 from ..moderation.service import awaits_edit
 from ..moderation.service import flagged_post_ids
+from ..partners import service as partners
 from ..permissions import can_read_redacted
 from ..permissions import check
 from ..permissions import is_moderator
@@ -160,7 +161,7 @@ def _written(write):
 
 
 def _post_thread(form):
-    return service.create_thread(
+    thread = service.create_thread(
         current_user,
         form.kind.data,
         form.title.data,
@@ -171,6 +172,8 @@ def _post_thread(form):
         discard_draft=True,
         client_key=form.client_key.data,
     )
+    partners.set_needs(current_user, thread, form.needs.data, form.needs_description.data)
+    return thread
 
 
 @bp.route("/threads/new", methods=["GET", "POST"])
@@ -237,6 +240,7 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None, r
         meetings=insight.meetings_of_thread(thread.id),
         files_of=files_of,
         panel=panel,
+        support=partners.thread_support(thread),
         flagged_ids=flagged_post_ids(current_user, shown_ids),
         reply_form=reply_form,
         similar=similar_to_thread(thread, f"{thread.title} {opening.body}", current_user),
@@ -357,11 +361,12 @@ def _thread_fields(thread) -> dict:
         "body": thread.opening_post.body,
         "tags": ", ".join(t.name for t in thread.tags),
         **{name: getattr(thread, name) for name in SECTION_NAMES},
+        **partners.needs_fields(thread),
     }
 
 
 def _save_thread(thread, form, redact_earlier: bool):
-    return service.edit_thread(
+    changed = service.edit_thread(
         current_user,
         thread,
         form.title.data,
@@ -371,6 +376,8 @@ def _save_thread(thread, form, redact_earlier: bool):
         files=form.prepared_files,
         redact_earlier=redact_earlier,
     )
+    needs = partners.set_needs(current_user, thread, form.needs.data, form.needs_description.data)
+    return changed or needs
 
 
 @bp.route("/threads/<id:thread_id>/edit", methods=["GET", "POST"])
