@@ -6,6 +6,8 @@ Create Date: 2026-12-03 10:55:00
 
 """
 
+from contextlib import contextmanager
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -64,17 +66,53 @@ def _add_triggers(tables) -> None:
             _sqlite_triggers(table)
 
 
-def _set_checks(roles, notification_kinds) -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_users_role"), type_="check")
-        batch_op.create_check_constraint(op.f("ck_users_role"), f"role IN {_in(roles)}")
+@contextmanager
+def _users_rebuilt():
+    """Rebuild ``users`` on SQLite (batch mode) with foreign keys off, as SQLite's own
+    procedure for changing a table says.
+
+    Dropping the old ``users`` table with foreign keys on would first delete its rows,
+    and ON DELETE CASCADE would empty every table that points at a member (facilitator
+    scopes, follows, notifications, drafts ...). ``PRAGMA foreign_keys`` is ignored inside
+    a transaction, so this runs in Alembic's autocommit block (which commits the
+    migrations before it), in a transaction of its own, checks the keys before
+    committing, and turns them on again. The rebuilt table gets its triggers back.
+    """
+    if op.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    with op.get_context().autocommit_block():
+        raw = op.get_bind().connection.dbapi_connection
+        if raw.in_transaction:  # the BEGIN the app's engine emits on every begin
+            raw.execute("COMMIT")
+        raw.execute("PRAGMA foreign_keys=OFF")
+        raw.execute("BEGIN")
+        try:
+            yield
+            _sqlite_triggers("users")
+            broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"foreign keys broken by the rebuild: {broken[:5]}")
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raw.execute("PRAGMA foreign_keys=ON")
+            raise
+    # Alembic has begun its next transaction, with nothing in it yet.
+    if raw.in_transaction:
+        raw.execute("COMMIT")
+    raw.execute("PRAGMA foreign_keys=ON")
+    raw.execute("BEGIN")
+
+
+def _set_checks(batch_op, roles) -> None:
+    batch_op.drop_constraint(op.f("ck_users_role"), type_="check")
+    batch_op.create_check_constraint(op.f("ck_users_role"), f"role IN {_in(roles)}")
+
+
+def _set_notification_kinds(kinds) -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_notifications_kind"), type_="check")
-        batch_op.create_check_constraint(
-            op.f("ck_notifications_kind"), f"kind IN {_in(notification_kinds)}"
-        )
-    if op.get_bind().dialect.name == "sqlite":
-        _sqlite_triggers("users")  # the rebuilt table lost its triggers
+        batch_op.create_check_constraint(op.f("ck_notifications_kind"), f"kind IN {_in(kinds)}")
 
 
 def upgrade():
@@ -89,13 +127,14 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_partners")),
         sa.UniqueConstraint("name", name=op.f("uq_partners_name")),
     )
-    with op.batch_alter_table("users", schema=None) as batch_op:
+    with _users_rebuilt(), op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("partner_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_users_partner_id"), ["partner_id"])
         batch_op.create_foreign_key(
             batch_op.f("fk_users_partner_id_partners"), "partners", ["partner_id"], ["id"]
         )
-    _set_checks(NEW_ROLES, NEW_NOTIFICATIONS)
+        _set_checks(batch_op, NEW_ROLES)
+    _set_notification_kinds(NEW_NOTIFICATIONS)
 
     op.create_table(
         "support_requests",
@@ -194,11 +233,10 @@ def downgrade():
     op.execute("DELETE FROM notifications WHERE kind = 'support'")
     op.execute("DELETE FROM notification_settings WHERE kind = 'support'")
     op.execute("UPDATE users SET role = 'librarian' WHERE role = 'partner'")
-    _set_checks(OLD_ROLES, OLD_NOTIFICATIONS)
-    with op.batch_alter_table("users", schema=None) as batch_op:
+    _set_notification_kinds(OLD_NOTIFICATIONS)
+    with _users_rebuilt(), op.batch_alter_table("users", schema=None) as batch_op:
+        _set_checks(batch_op, OLD_ROLES)
         batch_op.drop_constraint(batch_op.f("fk_users_partner_id_partners"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_users_partner_id"))
         batch_op.drop_column("partner_id")
-    if op.get_bind().dialect.name == "sqlite":
-        _sqlite_triggers("users")
     op.drop_table("partners")
