@@ -69,6 +69,7 @@ class OfferForm(FlaskForm):
         _l("What you offer"),
         filters=[strip],
         description=_l("e.g. 40 children's books, delivered to the library"),
+        render_kw={"rows": 3},
         validators=[Required(), Length(max=MAX_WHAT, message=_l("At most %(max)d characters."))],
     )
     when = LineField(

@@ -54,8 +54,11 @@ def board():
     )
 
 
-def _offer_page(thread, form, status=200):
-    return render_template("partners/offer_form.html", thread=thread, form=form), status
+def _offer_page(thread, form, status=200, support=None):
+    support = support or service.thread_support(thread)
+    return render_template(
+        "partners/offer_form.html", thread=thread, form=form, support=support
+    ), status
 
 
 @bp.route("/threads/<id:thread_id>/offers/new")
@@ -66,7 +69,7 @@ def new_offer(thread_id: int):
     support = service.thread_support(thread)
     first_open = support.open_kinds[0] if support.open_kinds else None
     form = OfferForm(data={"kind": first_open}, meetings=service.stakeholder_meetings())
-    return _offer_page(thread, form)
+    return _offer_page(thread, form, support=support)
 
 
 @bp.route("/threads/<id:thread_id>/offers", methods=["POST"])
