@@ -33,6 +33,7 @@ AREAS = (
     "tokens.views",  # personal access tokens for the API (/settings/tokens)
     "api.views",  # the JSON API v1 (/api/v1/), token-authorized, CSRF-exempt
     "feeds.views",  # Atom feeds of what visitors may read
+    "partners.views",  # partner organisations, the support board, offers
     "health",
     "assets",
 )
@@ -46,6 +47,7 @@ MODELS = (
     "adoptions.models",
     "practices.models",
     "tokens.models",
+    "partners.models",
     "content_version",  # bumped by triggers on every table visitors' pages read
 )
 

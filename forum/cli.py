@@ -50,20 +50,40 @@ def demo_load() -> None:
 )
 @click.option("--role", type=click.Choice(ROLES), default="librarian", show_default=True)
 @click.option("--display-name", default=None)
-def users_create(username, email, password, role, display_name) -> None:
-    """Create a member (e.g. the first facilitator or admin)."""
+@click.option(
+    "--partner",
+    "partner_id",
+    type=int,
+    default=None,
+    help="The partner organisation's number (see /admin/partners); needs --role partner.",
+)
+def users_create(username, email, password, role, display_name, partner_id) -> None:
+    """Create a member (e.g. the first facilitator or admin, or a partner's member)."""
     from .auth.service import AccountError
     from .auth.service import create_user
+    from .partners import service as partners
 
     if len(password) < 8:
         raise click.BadParameter("at least 8 characters", param_hint="--password")
+    if (role == "partner") != (partner_id is not None):
+        raise click.BadParameter(
+            "--role partner and --partner ORG_ID go together", param_hint="--partner"
+        )
     with writing():
+        partner = partners.load_partner(partner_id) if partner_id is not None else None
+        if partner_id is not None and partner is None:
+            raise click.BadParameter(
+                f"no partner organisation {partner_id}", param_hint="--partner"
+            )
         try:
             user = create_user(username, email, password, display_name=display_name, role=role)
         except AccountError as error:
             raise click.ClickException(str(error)) from error
+        if partner is not None:
+            partners.link_member(user, partner)
         db.session.commit()
-    click.echo(f"Created {user.role} {user.username}.")
+    suffix = f" of {partner.name}" if partner is not None else ""
+    click.echo(f"Created {user.role} {user.username}{suffix}.")
 
 
 @users_cli.command("set-password")

@@ -32,6 +32,10 @@ TABLES = (
     "adoption_updates",
     "challenge_practices",
     "practice_verifications",
+    "partners",
+    "support_requests",
+    "support_needs",
+    "support_offers",
 )
 BUMP = "UPDATE content_version SET version = version + 1 WHERE id = 1"
 # PostgreSQL: at commit (a deferred constraint trigger), once per transaction. Bumping at

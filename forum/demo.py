@@ -15,10 +15,12 @@ import sqlalchemy as sa
 from .adoptions import service as adoptions
 from .auth.service import create_user
 from .extensions import db
+from .insight import service as insight
 from .libraries import LibraryDetails
 from .models import Thread
 from .models import User
 from .models import utcnow
+from .partners import service as partners
 from .practices import service as practices
 from .threads import service as threads
 
@@ -64,6 +66,10 @@ def load_demo(path: Path = DATA_FILE) -> dict:
         )
         for item in data["libraries"]
     }
+    organisations = {
+        item["key"]: partners.create_partner(None, item["name"], item["kind"], item["regions"])
+        for item in data.get("partners", [])
+    }
     members = {}
     for item in data["members"]:
         members[item["username"]] = create_user(
@@ -74,9 +80,12 @@ def load_demo(path: Path = DATA_FILE) -> dict:
             role=item["role"],
             library=libraries.get(item["library"]) if item["library"] else None,
         )
+        if item.get("partner"):
+            partners.link_member(members[item["username"]], organisations[item["partner"]])
     now = utcnow()
     for member in members.values():
         member.email_confirmed_at = now  # demo addresses count as confirmed
+    by_title = {}
     replies = 0
     made = []
     for item in sorted(data["threads"], key=lambda t: -t["days_ago"]):
@@ -91,6 +100,11 @@ def load_demo(path: Path = DATA_FILE) -> dict:
             now=created,
         )
         made.append((data["threads"].index(item), thread))
+        by_title[item["title"]] = thread
+        if item.get("needs"):
+            needs = item["needs"]
+            partners.set_needs(thread.author, thread, needs["kinds"], needs["description"])
+            partners.support_request(thread).created_at = created
         posts = []
         for reply in item["replies"]:
             when = created + timedelta(hours=reply["hours_after"])
@@ -108,6 +122,7 @@ def load_demo(path: Path = DATA_FILE) -> dict:
         practice = db.session.scalar(sa.select(Thread).where(Thread.title == title))
         if practice is not None:
             practices.verify(members[facilitator], practice, summary)
+    _load_support(data, members, by_title, now)
     db.session.commit()
     return {
         "members": len(members),
@@ -145,3 +160,43 @@ def _spread(data: dict, members: dict, threads_by_index: dict, now) -> None:
             adoptions.link_practice(
                 member, challenge, str(threads_by_index[item["practice"]].id), now=when
             )
+
+
+def _load_support(data: dict, members: dict, by_title: dict, now) -> None:
+    """The stakeholder meetings, then partners' offers and what became of them."""
+    meetings = {}
+    for item in data.get("meetings", []):
+        day = (now - timedelta(days=item["days_ago"])).date()
+        meetings[item["key"]] = insight.create_meeting(
+            members[item["by"]],
+            insight.MeetingDetails(
+                title=item["title"],
+                kind=item["kind"],
+                starts_on=day,
+                ends_on=None,
+                place=item["place"],
+                regency=item["region"],
+                participants=item["participants"],
+                speakers=item["speakers"],
+                summary=item["summary"],
+            ),
+        )
+    for item in data.get("offers", []):
+        thread = next(t for title, t in by_title.items() if title.startswith(item["thread"]))
+        meeting = meetings.get(item["meeting"]) if item.get("meeting") else None
+        offer = partners.make_offer(
+            members[item["by"]],
+            thread,
+            item["kind"],
+            item["what"],
+            item["when"],
+            meeting.id if meeting else None,
+        )
+        offer.created_at = min(now, thread.created_at + timedelta(days=item["days_after"]))
+        if item.get("answer"):
+            accept = item["answer"] == "accepted"
+            partners.answer_offer(members[item["answered_by"]], offer, accept, item["note"] or "")
+            offer.answered_at = min(now, offer.created_at + timedelta(days=2))
+        if item.get("delivered_by"):
+            partners.mark_delivered(members[item["delivered_by"]], offer)
+            offer.delivered_at = min(now, offer.created_at + timedelta(days=20))

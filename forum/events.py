@@ -21,6 +21,9 @@ Each signal's sender and keywords (they are the listener's arguments):
   checked uploads that come with it (attachments stores them, or refuses the whole write)
 - ``adoption_recorded``: the Adoption just recorded or updated; ``practice=`` its Thread,
   ``post=`` the reply telling the thread about it
+- ``offer_made``: the new partners Offer (on a challenge; ``offer.thread``)
+- ``offer_answered``: who accepted or declined it (a User); ``offer=`` the Offer (its ``status``)
+- ``offer_delivered``: who marked it delivered (a User); ``offer=`` the Offer
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ post_moderated = _signals.signal("post moderated")
 post_written = _signals.signal("post written")
 adoption_recorded = _signals.signal("adoption recorded")
 practice_verified = _signals.signal("practice verified")
+offer_made = _signals.signal("offer made")
+offer_answered = _signals.signal("offer answered")
+offer_delivered = _signals.signal("offer delivered")
 
 
 @contextmanager

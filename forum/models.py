@@ -24,9 +24,10 @@ from .extensions import db
 
 if TYPE_CHECKING:
     from .attachments.models import Attachment
+    from .partners.models import Partner
     from .practices.models import PracticeVerification
 
-ROLES = ("librarian", "facilitator", "admin")
+ROLES = ("librarian", "facilitator", "admin", "partner")
 THREAD_KINDS = ("practice", "challenge")
 TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")  # WIB, WITA, WIT
 
@@ -82,7 +83,7 @@ class Library(db.Model):
 
 
 class User(UserMixin, db.Model):
-    """A member: a librarian, a facilitator or an admin."""
+    """A member: a librarian, a facilitator, an admin, or a partner organisation's member."""
 
     __tablename__ = "users"
 
@@ -113,14 +114,18 @@ class User(UserMixin, db.Model):
     # ``None``: not confirmed, so no password-reset link is ever sent to it.
     email_confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
+    # The organisation a ``partner`` speaks for (forum/partners), shown beside their name.
+    partner_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("partners.id"), index=True)
+
     library: so.Mapped[Library | None] = so.relationship()
     # The regions a facilitator looks after (forum/permissions.py reads them).
     scopes: so.Mapped[list[FacilitatorScope]] = so.relationship(
         cascade="all, delete-orphan", order_by="FacilitatorScope.region"
     )
+    partner: so.Mapped[Partner | None] = so.relationship(lazy="joined")
 
     __table_args__ = (
-        sa.CheckConstraint("role IN ('librarian', 'facilitator', 'admin')", name="role"),
+        sa.CheckConstraint("role IN ('librarian', 'facilitator', 'admin', 'partner')", name="role"),
     )
 
     def _get_display_name(self) -> str:

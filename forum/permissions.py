@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .models import Post
     from .models import Thread
     from .models import User
+    from .partners.models import Offer
 
 
 class Refused(Exception):
@@ -447,6 +448,83 @@ def can_set_role(user, member: User) -> bool:
     return why_not_set_role(user, member) is None
 
 
+# --- partners: offers of support on challenges (forum/partners) --------------------------
+
+
+def is_partner(user) -> bool:
+    """A member who speaks for a partner organisation (never a facilitator: no moderation)."""
+    member = _member(user)
+    return member is not None and member.role == "partner" and member.partner_id is not None
+
+
+def why_not_offer(user, thread: Thread):
+    """Only a partner organisation's members offer support, on a public, open challenge."""
+    refusal = why_not_post(user)
+    if refusal:
+        return refusal
+    if not is_partner(user):
+        return _l("Only members of a partner organisation can offer support.")
+    if thread.kind != "challenge":
+        return _l("Support is offered on challenges only.")
+    if not thread.is_public or thread.locked:
+        return _l("This challenge is not open for offers.")
+    return None
+
+
+def why_not_answer_offer(user, offer: Offer):
+    """Accept or decline an offer: the challenge's author or a facilitator whose region it is."""
+    refusal = why_not_post(user)
+    if refusal:
+        return refusal
+    if user.id == offer.thread.author_id or why_not_moderate_thread(user, offer.thread) is None:
+        return None
+    return _l(
+        "Only the author of the challenge or a facilitator of its region can accept or decline "
+        "an offer."
+    )
+
+
+def why_not_mark_delivered(user, offer: Offer):
+    """Either side marks an accepted offer delivered: the partner, or who may answer it."""
+    refusal = why_not_post(user)
+    if refusal:
+        return refusal
+    if is_partner(user) and user.partner_id == offer.partner_id:
+        return None
+    if why_not_answer_offer(user, offer) is None:
+        return None
+    return _l("Only the partner or the author of the challenge can mark support delivered.")
+
+
+def why_not_edit_needs(user, thread: Thread):
+    """What a challenge asks for is edited like its opening post: its author or a facilitator."""
+    if thread.kind != "challenge":
+        return _l("Only a challenge can ask for support.")
+    return why_not_edit(user, thread.opening_post)
+
+
+def why_not_manage_partners(user):
+    """Partner organisations are created and linked by administrators."""
+    refusal = why_not_moderate(user)
+    if refusal:
+        return refusal
+    if user.role != "admin":
+        return _l("Only administrators can do this.")
+    return None
+
+
+def can_offer(user, thread: Thread) -> bool:
+    return why_not_offer(user, thread) is None
+
+
+def can_answer_offer(user, offer: Offer) -> bool:
+    return why_not_answer_offer(user, offer) is None
+
+
+def can_mark_delivered(user, offer: Offer) -> bool:
+    return why_not_mark_delivered(user, offer) is None
+
+
 def check(reason) -> None:
     """Raise :class:`Refused` when a ``why_not_*`` answer is a reason."""
     if reason is not None:
@@ -475,4 +553,8 @@ TEMPLATE_HELPERS = {
     "can_redact": can_redact,
     "can_unredact": can_unredact,
     "can_read_redacted": can_read_redacted,
+    "is_partner": is_partner,
+    "can_offer": can_offer,
+    "can_answer_offer": can_answer_offer,
+    "can_mark_delivered": can_mark_delivered,
 }

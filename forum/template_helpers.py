@@ -40,6 +40,9 @@ from .moderation.forms import RESOLUTION_LABELS
 from .moderation.forms import FlagForm
 from .moderation.forms import HideForm
 from .moderation.forms import MoveForm
+from .partners.texts import NEED_LABELS
+from .partners.texts import OFFER_STATUS_LABELS
+from .partners.texts import PARTNER_KIND_LABELS
 from .permissions import TEMPLATE_HELPERS
 from .regions import regions
 from .sections import filled_sections
@@ -125,6 +128,9 @@ GLOBALS = {
     "flag_reason_labels": FLAG_REASON_LABELS,
     "action_labels": ACTION_LABELS,
     "resolution_labels": RESOLUTION_LABELS,
+    "need_labels": NEED_LABELS,
+    "offer_status_labels": OFFER_STATUS_LABELS,
+    "partner_kind_labels": PARTNER_KIND_LABELS,
     # Forms in the page chrome never bind the request: on a refused or too-large
     # POST they would read (and fail on) the body again.
     "button_form": lambda: EmptyForm(formdata=None),

@@ -26,6 +26,7 @@ from ..insight import exports
 from ..insight import figures
 from ..insight import spread
 from ..insight.forms import PeriodForm
+from ..partners.figures import support_figures
 from ..permissions import check
 from ..permissions import why_not_moderate
 
@@ -83,6 +84,7 @@ def _page(template: str):
         unanswered=figures.unanswered_challenges(period),
         charts=[name for name in charts.RENDERERS if name != "adoptions"],
         spread=spread.spread(period),
+        support=support_figures(period),
     )
     if template == "insight/report.html":
         context.update(

@@ -23,10 +23,18 @@ from ..models import utcnow
 # In priority order: when one event concerns a member in several ways (a reply
 # in a followed thread that also mentions them), they get the first kind they
 # want, once.
-NOTIFICATION_KINDS = ("mention", "accepted", "adoption", "moderation", "reply", "new_thread")
+NOTIFICATION_KINDS = (
+    "mention",
+    "accepted",
+    "adoption",
+    "moderation",
+    "support",
+    "reply",
+    "new_thread",
+)
 # Kinds about other people's public posts: these disappear when that post is
 # hidden or withdrawn. A moderator's action on your own post is always shown.
-PUBLIC_POST_KINDS = ("mention", "accepted", "adoption", "reply", "new_thread")
+PUBLIC_POST_KINDS = ("mention", "accepted", "adoption", "support", "reply", "new_thread")
 
 
 def _user_fk(**kwargs):

@@ -662,6 +662,27 @@ def moderated(
     return _notify(candidates, actor_id=actor.id, thread=thread, post=post, action=action)
 
 
+def offer_made(offer) -> list[Notification]:
+    """The challenge's author hears that a partner offers support."""
+    thread = offer.thread
+    candidates = _candidates(([thread.author_id], "support"))
+    return _notify(candidates, actor_id=offer.offered_by_id, thread=thread, action="offer_made")
+
+
+def offer_answered(actor: User, offer) -> list[Notification]:
+    """The partner who offered hears that the offer was accepted or declined."""
+    candidates = _candidates(([offer.offered_by_id], "support"))
+    action = "offer_accepted" if offer.status == "accepted" else "offer_declined"
+    return _notify(candidates, actor_id=actor.id, thread=offer.thread, action=action)
+
+
+def offer_delivered(actor: User, offer) -> list[Notification]:
+    """The other side hears that the support was marked delivered."""
+    thread = offer.thread
+    candidates = _candidates(([offer.offered_by_id, thread.author_id], "support"))
+    return _notify(candidates, actor_id=actor.id, thread=thread, action="offer_delivered")
+
+
 def subscribe() -> None:
     """Listen to what the thread and moderation services announce (once per process)."""
     events.thread_created.connect(thread_created, weak=False)
@@ -700,3 +721,6 @@ def suggest_members(text: str, *, limit: int = MENTION_SUGGESTIONS) -> list[dict
         .limit(limit)
     )
     return [{"username": row.username, "display_name": row.stored_display_name} for row in rows]
+    events.offer_made.connect(offer_made, weak=False)
+    events.offer_answered.connect(offer_answered, weak=False)
+    events.offer_delivered.connect(offer_delivered, weak=False)

@@ -14,6 +14,14 @@ KIND_LABELS = {
     "adoption": _l("Libraries trying practices I wrote or follow"),
     "mention": _l("Mentions of me (@username)"),
     "moderation": _l("A facilitator's action on my posts"),
+    "support": _l("Offers of support on my challenges, and answers to my offers"),
+}
+
+_SUPPORT = {
+    "offer_made": _l("%(actor)s offered support on “%(thread)s”."),
+    "offer_accepted": _l("%(actor)s accepted your offer on “%(thread)s”."),
+    "offer_declined": _l("%(actor)s declined your offer on “%(thread)s”."),
+    "offer_delivered": _l("%(actor)s marked the support on “%(thread)s” delivered."),
 }
 
 _MODERATION = {
@@ -53,6 +61,8 @@ def describe(notification: Notification) -> str:
         if notification.post is not None and notification.post.author_id == notification.user_id:
             return _("Your reply is the accepted answer in “%(thread)s”.", thread=thread)
         return _("An answer was accepted in “%(thread)s”.", thread=thread)
+    if kind == "support":
+        return str(_SUPPORT[notification.action]) % {"actor": actor, "thread": thread}
     text = _MODERATION.get(notification.action or "")
     if text is None:
         return _("A facilitator changed your post in “%(thread)s”.", thread=thread)

@@ -34,6 +34,7 @@ from ..models import Tag
 from ..models import Thread
 from ..models import User
 from ..models import thread_tags
+from ..partners.figures import support_figures
 from ..regions import regions
 from ..sections import SECTIONS
 from ..urls import external_url
@@ -113,6 +114,7 @@ def figure_rows(period: figures.Period) -> list[tuple]:
     ]
     rows.append((_("Figures"), _("Libraries gone quiet"), summary.quiet_total))
     rows += spread_rows(period)
+    rows += support_rows(period)
     for bucket in figures.weekly(period):
         week = bucket.label.isoformat()
         rows += [
@@ -141,6 +143,22 @@ def spread_rows(period: figures.Period) -> list[tuple]:
         (_("Adoptions per month"), month.isoformat(), count)
         for month, count in spread.monthly(period)
     ]
+    return rows
+
+
+def support_rows(period: figures.Period) -> list[tuple]:
+    """Needs posted and offers made, accepted and delivered: in all, per kind, per region."""
+    support = support_figures(period)
+    rows: list[tuple] = []
+    for section, attribute in (
+        (_("Support needs posted"), "needs"),
+        (_("Offers of support made"), "offers"),
+        (_("Offers accepted"), "accepted"),
+        (_("Offers delivered"), "delivered"),
+    ):
+        rows.append((section, _("All kinds"), getattr(support.total, attribute)))
+        for row in (*support.by_kind, *support.by_region):
+            rows.append((section, str(row.name), getattr(row, attribute)))
     return rows
 
 

@@ -22,6 +22,7 @@ from ..insight.forms import MeetingForm
 from ..insight.forms import thread_number
 from ..insight.models import LINK_RELATIONS
 from ..markup import render_markdown
+from ..partners import service as partners
 from ..permissions import check
 from ..permissions import why_not_moderate
 from ..threads import service as threads
@@ -98,6 +99,7 @@ def _render_detail(meeting, link_form, status=200):
             thread_groups=[(relation, group) for relation, group in groups if group],
             last_replies=last_replies([thread for thread, _related in threads]),
             link_form=link_form,
+            commitments=partners.offers_at_meeting(meeting),
         ),
         status,
     )

@@ -338,7 +338,7 @@ def unsuspend(actor: User, member: User) -> bool:
 def set_role(actor: User, member: User, role: str) -> bool:
     """Promote a librarian to facilitator or back (admins only)."""
     check(why_not_set_role(actor, member))
-    if role not in ROLES or role == "admin":
+    if role not in ROLES or role in ("admin", "partner"):  # a partner needs an organisation
         raise ValueError(f"role {role!r} cannot be given from the web")
     if member.role == role:
         return False
@@ -346,6 +346,7 @@ def set_role(actor: User, member: User, role: str) -> bool:
     member.role = role
     if role != "facilitator":
         member.scopes = []  # promoted again later, they start without a region
+    member.partner_id = None  # no longer speaks for a partner organisation
     ModerationAction.record(actor, "set_role", subject=member, details=details)
     return True
 

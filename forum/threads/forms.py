@@ -23,6 +23,7 @@ from ..forms import Required
 from ..forms import TagsField
 from ..forms import strip
 from ..models import THREAD_KINDS
+from ..partners.forms import NeedFields
 from ..sections import SECTIONS
 
 MAX_BODY = 20_000
@@ -69,7 +70,7 @@ def client_key_field():
     )
 
 
-class ThreadFields(AttachmentFields, FlaskForm):
+class ThreadFields(NeedFields, AttachmentFields, FlaskForm):
     title = LineField(
         _l("Title"),
         filters=[strip],

@@ -32,6 +32,7 @@ from ..limits import similar_limit
 from ..models import Post
 from ..moderation.service import awaits_edit
 from ..moderation.service import flagged_post_ids
+from ..partners import service as partners
 from ..permissions import can_read_redacted
 from ..permissions import check
 from ..permissions import is_moderator
@@ -140,13 +141,15 @@ def _written(write):
 
 
 def _post_thread(form):
-    return service.create_thread(
+    thread = service.create_thread(
         current_user,
         **new_thread_fields(form),
         files=form.prepared_files,
         discard_draft=True,
         client_key=form.client_key.data,
     )
+    partners.set_needs(current_user, thread, form.needs.data, form.needs_description.data)
+    return thread
 
 
 @bp.route("/threads/new", methods=["GET", "POST"])
@@ -211,6 +214,7 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None, r
         meetings=insight.meetings_of_thread(thread.id),
         files_of=files_of,
         panel=panel,
+        support=partners.thread_support(thread),
         flagged_ids=flagged_post_ids(current_user, shown_ids),
         reply_form=reply_form,
         similar=similar_to_thread(thread, f"{thread.title} {opening.body}", current_user),
@@ -331,11 +335,12 @@ def _thread_fields(thread) -> dict:
         "body": thread.opening_post.body,
         "tags": ", ".join(t.name for t in thread.tags),
         **{name: getattr(thread, name) for name in SECTION_NAMES},
+        **partners.needs_fields(thread),
     }
 
 
 def _save_thread(thread, form, redact_earlier: bool):
-    return service.edit_thread(
+    changed = service.edit_thread(
         current_user,
         thread,
         form.title.data,
@@ -345,6 +350,8 @@ def _save_thread(thread, form, redact_earlier: bool):
         files=form.prepared_files,
         redact_earlier=redact_earlier,
     )
+    needs = partners.set_needs(current_user, thread, form.needs.data, form.needs_description.data)
+    return changed or needs
 
 
 @bp.route("/threads/<id:thread_id>/edit", methods=["GET", "POST"])

@@ -1,0 +1,1 @@
+"""Partners: stakeholder organisations, the support challenges ask for, and their offers."""
