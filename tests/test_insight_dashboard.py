@@ -430,7 +430,9 @@ def test_dashboard_query_count_does_not_grow_with_the_data(
     with count_queries() as large:
         assert get(facilitator_client, "/dashboard").status_code == 200
     assert len(large) == len(small)
-    assert len(small) <= 10
+    # One statement per figure group; the spread of practices (forum/insight/spread.py) and
+    # support (forum/partners/figures.py) are one each.
+    assert len(small) <= 11
 
 
 def test_report_is_printable_with_the_same_figures(facilitator_client):

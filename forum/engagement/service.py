@@ -690,6 +690,9 @@ def subscribe() -> None:
     events.post_edited.connect(post_edited, weak=False)
     events.answer_accepted.connect(answer_accepted, weak=False)
     events.adoption_recorded.connect(adoption_recorded, weak=False)
+    events.offer_made.connect(offer_made, weak=False)
+    events.offer_answered.connect(offer_answered, weak=False)
+    events.offer_delivered.connect(offer_delivered, weak=False)
     events.post_moderated.connect(moderated, weak=False)
 
 
@@ -721,6 +724,3 @@ def suggest_members(text: str, *, limit: int = MENTION_SUGGESTIONS) -> list[dict
         .limit(limit)
     )
     return [{"username": row.username, "display_name": row.stored_display_name} for row in rows]
-    events.offer_made.connect(offer_made, weak=False)
-    events.offer_answered.connect(offer_answered, weak=False)
-    events.offer_delivered.connect(offer_delivered, weak=False)
