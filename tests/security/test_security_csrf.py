@@ -66,7 +66,9 @@ def test_post_without_csrf_token_is_refused_everywhere_and_changes_nothing(
         url = rule.build(args)[1]
         for body in ({}, {"csrf_token": "dipalsukan"}):
             response = client.post(url, data={"body": "x", "reason": "spam", **body})
-            if response.status_code != 400:
+            # The API never reads the session: a logged-in browser without a token is nobody.
+            expected = 401 if rule.rule.startswith("/api/") else 400
+            if response.status_code != expected:
                 refused.append((rule.rule, body, response.status_code))
     assert refused == []
     assert snapshot(app) == before
