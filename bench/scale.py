@@ -92,7 +92,8 @@ def amplify(db: sa.Engine, analysed: int, posts: int) -> float:
             remaining = min(posts - analysed * copy, analysed)
             conn.execute(
                 sa.text(
-                    "INSERT INTO search_documents SELECT post_id + :k * :n, thread_id + :k * :t, "
+                    "INSERT INTO search_documents SELECT post_id + CAST(:k AS bigint) * :n, "
+                    "thread_id + CAST(:k AS bigint) * :t, "
                     "is_opening, kind, author, region, province, solved, lifted, "
                     "created + :k * CAST(:span AS interval), "
                     "last_activity + :k * CAST(:span AS interval), title_len, body_len, "
