@@ -94,7 +94,7 @@ def amplify(db: sa.Engine, analysed: int, posts: int) -> float:
                 sa.text(
                     "INSERT INTO search_documents SELECT post_id + CAST(:k AS bigint) * :n, "
                     "thread_id + CAST(:k AS bigint) * :t, "
-                    "is_opening, kind, author, region, province, solved, lifted, "
+                    "is_opening, kind, author, region, province, solved, lifted, verified, "
                     "created + :k * CAST(:span AS interval), "
                     "last_activity + :k * CAST(:span AS interval), title_len, body_len, "
                     "extra_len, tags_len, tsv, digest, document FROM search_documents "

@@ -93,6 +93,7 @@ def document_row_and_words(doc: SearchDocument) -> tuple[dict[str, Any], set[str
         "province": slug(doc.province),
         "solved": bool(doc.solved),
         "lifted": bool(doc.solved) or (bool(doc.is_opening) and lengths["extra_len"] > 0),
+        "verified": bool(doc.verified),
         "created": doc.created,
         "last_activity": doc.last_activity,
         **lengths,

@@ -73,6 +73,7 @@ from .scoring import K1
 from .scoring import OPENING_LIFT
 from .scoring import REPLY_MENTION
 from .scoring import TITLE_MENTION
+from .scoring import VERIFIED_LIFT
 from .scoring import B
 from .searching import Best
 from .searching import best_by_thread
@@ -105,7 +106,7 @@ SUGGEST_CANDIDATES = 500
 BATCH = 1000
 LENGTH_COLUMNS = {TITLE: "title_len", BODY: "body_len", EXTRA: "extra_len", TAG: "tags_len"}
 COLUMNS = (
-    "post_id thread_id is_opening kind author region province solved lifted created "
+    "post_id thread_id is_opening kind author region province solved lifted verified created "
     "last_activity title_len body_len extra_len tags_len tsv digest document"
 ).split()
 
@@ -219,6 +220,7 @@ class Candidate:
     thread_id: int
     opening: bool
     lifted: bool
+    verified: bool
     last_activity: float
     lengths: dict[str, int]
     matched: list[bool]
@@ -392,7 +394,8 @@ class PostgresEngine:
                 columns.append("FALSE")
         select = ", ".join(
             [
-                "post_id, thread_id, is_opening, lifted, extract(epoch FROM last_activity)",
+                "post_id, thread_id, is_opening, lifted, verified, "
+                "extract(epoch FROM last_activity)",
                 "title_len, body_len, extra_len, tags_len",
                 *columns,
             ]
@@ -410,10 +413,11 @@ class PostgresEngine:
                 row[1],
                 row[2],
                 row[3],
-                float(row[4]),
-                dict(zip((TITLE, BODY, EXTRA, TAG), row[5:9], strict=True)),
-                list(row[9::2]),
+                row[4],
+                float(row[5]),
+                dict(zip((TITLE, BODY, EXTRA, TAG), row[6:10], strict=True)),
                 list(row[10::2]),
+                list(row[11::2]),
             )
             for row in rows
         ]
@@ -917,7 +921,10 @@ class Ranker:
 
 
 def lift(candidate: Candidate) -> float:
+    """The BM25F part's lifts, as :func:`.scoring._lift`: opening, verified, evidence."""
     value = OPENING_LIFT if candidate.opening else 1.0
+    if candidate.verified:
+        value *= VERIFIED_LIFT
     return value * EVIDENCE_LIFT if candidate.lifted else value
 
 
@@ -935,6 +942,7 @@ def schema_statements() -> list[str]:
             province text NOT NULL,
             solved boolean NOT NULL,
             lifted boolean NOT NULL,
+            verified boolean NOT NULL,
             created timestamptz NOT NULL,
             last_activity timestamptz NOT NULL,
             title_len integer NOT NULL,

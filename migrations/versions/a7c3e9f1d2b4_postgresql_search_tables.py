@@ -1,7 +1,7 @@
 """search on PostgreSQL: document and vocabulary tables (nothing on SQLite)
 
 Revision ID: a7c3e9f1d2b4
-Revises: f5a7c9e1b3d4
+Revises: b7d9f1a3c5e2
 Create Date: 2026-12-03 10:30:00
 
 The tables of ``SEARCH_BACKEND=postgresql`` (search_index/postgres_backend.py).
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e9f1d2b4'
-down_revision = 'f5a7c9e1b3d4'
+down_revision = 'b7d9f1a3c5e2'
 branch_labels = None
 depends_on = None
 
@@ -30,6 +30,7 @@ STATEMENTS = [
         province text NOT NULL,
         solved boolean NOT NULL,
         lifted boolean NOT NULL,
+        verified boolean NOT NULL,
         created timestamptz NOT NULL,
         last_activity timestamptz NOT NULL,
         title_len integer NOT NULL,
