@@ -18,6 +18,7 @@ from dataclasses import field
 from datetime import date
 from datetime import datetime
 
+from .analysis import pair
 from .analysis import stem_word
 from .documents import SearchNote
 from .highlight import Highlighter
@@ -204,7 +205,7 @@ class PgBuilder:
     def phrase(self, phrase: Phrase) -> Clause | None:
         self.highlighter.words.update(phrase.words)
         letters = self.weights("exact")
-        parts = [all_phrase(phrase.words, letter) for letter in letters]
+        parts = [phrase_query(phrase.words, letter) for letter in letters]
         titles = [weighted(w, TITLE) for w in phrase.words] if TITLE in letters else []
         terms = [t for w in phrase.words for t in self._scored(w, "exact")]
         return Clause(any_of(parts), any_of(titles) if titles else None, terms, list(phrase.words))
@@ -301,6 +302,15 @@ def all_phrase(words: list[str], letters: str) -> str:
     if len(words) == 1:
         return weighted(words[0], letters)
     return "(" + " <-> ".join(weighted(w, letters) for w in words) + ")"
+
+
+def phrase_query(words: list[str], letters: str) -> str:
+    """An exact phrase in one field: its word pairs (indexed), then, for three words
+    or more, their positions (checked only in posts holding every pair)."""
+    pairs = [weighted(pair(a, b), letters) for a, b in zip(words, words[1:], strict=False)]
+    if len(words) == 2:
+        return pairs[0]
+    return all_of([*pairs, all_phrase(words, letters)])
 
 
 def merge(clauses: list[Clause], query: str) -> Clause:
