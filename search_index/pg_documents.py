@@ -6,6 +6,7 @@ as a ``tsvector`` read with the ``simple`` configuration, i.e. as they are:
 
 - each word's exact form (``pelatihan``) and its stem with a ``~`` (``~latih``)
   at the same position, so phrases use exact words and families meet by stem;
+- the filterable values as lexemes of weight D (``=kind:practice``, ``=region:sleman``);
 - the field as the weight: A the title, B the body, C the report sections and
   files (``extra``), D the tags (``#minat-baca``). A title counts above a body
   because its words score with their own boosts and decide coordination;
@@ -50,6 +51,23 @@ def tag_lexeme(tag: str) -> str:
     return f"#{slug(tag)}"
 
 
+def filter_lexeme(name: str, value: str) -> str:
+    """A filter's value as a lexeme (``=region:sleman``): filters and words then meet in
+    one GIN lookup, and PostgreSQL knows how rare their combination is."""
+    return f"={name}:{value}"[:MAX_LEXEME_BYTES]
+
+
+def document_filters(doc: SearchDocument) -> set[str]:
+    """The lexemes of the document's filterable values (kind, author, region, ...)."""
+    return {
+        filter_lexeme("kind", doc.kind),
+        filter_lexeme("author", slug(doc.author)),
+        filter_lexeme("region", slug(doc.region)),
+        filter_lexeme("province", slug(doc.province)),
+        filter_lexeme("status", "solved" if doc.solved else "unsolved"),
+    }
+
+
 def quote(lexeme: str) -> str:
     """A lexeme as tsvector/tsquery text."""
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
@@ -85,7 +103,7 @@ def document_vector(doc: SearchDocument) -> tuple[str, dict[str, int], Iterable[
         position += 1  # no phrase across fields
     tags = {tag_lexeme(tag) for tag in doc.tags if 0 < len(slug(tag).encode()) < MAX_LEXEME_BYTES}
     lengths["tags_len"] = len(tags)
-    for lexeme in tags:
+    for lexeme in tags | document_filters(doc):
         positions[lexeme].append(f"1{TAG}")
     vector = " ".join(f"{quote(lexeme)}:{','.join(at)}" for lexeme, at in positions.items())
     return vector, lengths, positions.keys()
@@ -113,4 +131,5 @@ def document_row_and_words(doc: SearchDocument) -> tuple[dict[str, Any], set[str
         "digest": document_digest(doc),
         "document": document_to_json(doc),
     }
-    return row, {lexeme for lexeme in lexemes if not lexeme.startswith("#") and " " not in lexeme}
+    words = {lexeme for lexeme in lexemes if lexeme[0] not in "#=" and " " not in lexeme}
+    return row, words

@@ -26,6 +26,7 @@ from .pg_documents import EXACT_WEIGHTS
 from .pg_documents import STEM_WEIGHTS
 from .pg_documents import TAG
 from .pg_documents import TITLE
+from .pg_documents import filter_lexeme
 from .pg_documents import quote
 from .pg_documents import stem_lexeme
 from .pg_documents import tag_lexeme
@@ -110,19 +111,22 @@ def day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=WIB)
 
 
+def filter_tsquery(item: Filter) -> str | None:
+    """An equality filter as a tsquery lexeme (see :func:`.pg_documents.filter_lexeme`)."""
+    name, value = item.name, item.value
+    if name == "tag":
+        return weighted(tag_lexeme(str(value)), TAG)
+    if name in ("kind", "status"):
+        return weighted(filter_lexeme(name, str(value)), TAG)
+    if name in ("author", "region", "province"):
+        return weighted(filter_lexeme(name, slug(str(value))), TAG)
+    return None
+
+
 def filter_sql(item: Filter, params: dict[str, object], n: int) -> str:
-    """One filter as an SQL condition on ``search_documents`` (its value in ``params``)."""
+    """A filter on a column (thread, dates) as an SQL condition (its value in ``params``)."""
     name, value = item.name, item.value
     key = f"f{n}"
-    column = {"kind": "kind", "author": "author", "region": "region", "province": "province"}
-    if name in column:
-        params[key] = slug(str(value)) if name != "kind" else value
-        return f"{column[name]} = :{key}"
-    if name == "tag":
-        params[key] = quote(tag_lexeme(str(value))) + f":{TAG}"
-        return f"tsv @@ CAST(:{key} AS tsquery)"
-    if name == "status":
-        return "solved" if value == "solved" else "NOT solved"
     if name == "thread_id":
         params[key] = int(value)  # type: ignore[call-overload]
         return f"thread_id = :{key}"

@@ -57,6 +57,7 @@ from .pg_query import PgCompiled
 from .pg_query import all_of
 from .pg_query import any_of
 from .pg_query import filter_sql
+from .pg_query import filter_tsquery
 from .pg_query import weighted
 from .query_builder import MAX_CANDIDATES
 from .rebuild import PROGRESS_EVERY
@@ -364,17 +365,27 @@ class PostgresEngine:
     def _where(self, compiled: PgCompiled) -> tuple[str, dict[str, Any]]:
         params: dict[str, Any] = {}
         conditions = []
-        # Filters first: PostgreSQL checks equal-cost conditions in the order written,
-        # and a column comparison is far cheaper than reading a post's tsvector.
+        required: list[str] = []  # filters as lexemes, in the one tsquery with the words
+        excluded: list[str] = []
         for n, item in enumerate(compiled.filters):
+            lexeme = filter_tsquery(item)
+            if lexeme is not None:
+                (excluded if item.negated else required).append(lexeme)
+                continue
             condition = filter_sql(item, params, n)
             conditions.append(f"NOT ({condition})" if item.negated else condition)
-        if compiled.query is not None:
+        if compiled.negative is not None:
+            excluded.append(compiled.negative)
+        positive = ([compiled.query] if compiled.query is not None else []) + required
+        if positive:
+            query = all_of(positive)
+            if excluded:
+                query = f"({query} & !{any_of(excluded)})"
             conditions.append("tsv @@ CAST(:q AS tsquery)")
-            params["q"] = compiled.query
-        elif compiled.negative is not None:
+            params["q"] = query
+        elif excluded:
             conditions.append("NOT (tsv @@ CAST(:neg AS tsquery))")
-            params["neg"] = compiled.negative
+            params["neg"] = any_of(excluded)
         return " AND ".join(conditions) or "TRUE", params
 
     def _candidates(
