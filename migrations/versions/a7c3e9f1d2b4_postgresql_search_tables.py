@@ -1,7 +1,7 @@
 """search on PostgreSQL: document and vocabulary tables (nothing on SQLite)
 
 Revision ID: a7c3e9f1d2b4
-Revises: b7d9f1a3c5e2
+Revises: b4d6f8a0c2e4
 Create Date: 2026-12-03 10:30:00
 
 The tables of ``SEARCH_BACKEND=postgresql`` (search_index/postgres_backend.py).
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e9f1d2b4'
-down_revision = 'b7d9f1a3c5e2'
+down_revision = 'b4d6f8a0c2e4'
 branch_labels = None
 depends_on = None
 
