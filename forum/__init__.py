@@ -112,7 +112,9 @@ def _configure_search(app: Flask) -> None:
     from .extensions import search
     from .search_documents import all_documents
 
-    search.init_app(app, documents_source=lambda: all_documents(db.session))
+    search.init_app(
+        app, documents_source=lambda: all_documents(db.session), database=lambda: db.engine
+    )
     search.install_hooks(db.session)
 
 

@@ -26,6 +26,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in instance/
     SQLITE_BUSY_TIMEOUT_MS = 15_000
+    # "whoosh" (an index on this server's disk) or "postgresql" (the database's
+    # full-text search: every web server sees a post when it is committed).
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR")  # None: instance/search_index
     SEARCH_BACKGROUND_DRAIN = True  # retry busy index writes in a per-process thread
     SEARCH_PER_PAGE = 20

@@ -1,4 +1,4 @@
-"""Serambi's search engine: Whoosh with an Indonesian analyzer. Never imports ``forum``.
+"""Serambi's search: an Indonesian analyzer over Whoosh or PostgreSQL. Never imports ``forum``.
 
 The forum uses one :class:`SearchIndex` (a Flask extension)::
 
@@ -23,6 +23,9 @@ Modules, in the order a search passes through them:
 - ``searching``: threads ranked by their best post, a page of hits, the entry point;
 - ``spelling``: did you mean; ``highlight``: escaped titles and snippets;
 - ``related``: search-as-you-type and similar threads;
+- ``backend``: the interface both backends offer, chosen by ``SEARCH_BACKEND``;
+  ``postgres_backend``, ``pg_documents``, ``pg_query``: the same search on
+  PostgreSQL full-text search (documents written in the post's transaction);
 - ``analysis``, ``schema``, ``documents``: words, fields, and the values that
   cross the boundary; ``store``, ``outbox``, ``rebuild``, ``engine``: the index
   on disk, pending writes, rebuilds, and one process's view of it all.
@@ -31,13 +34,18 @@ Modules, in the order a search passes through them:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 from flask import current_app
 from flask import has_app_context
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 
+from .backend import POSTGRESQL
+from .backend import SearchBackend
+from .backend import backend_name
 from .documents import SearchDocument
 from .documents import SearchHit
 from .documents import SearchNote
@@ -47,6 +55,7 @@ from .engine import DocumentsSource
 from .engine import SearchEngine
 from .outbox import define_table
 from .outbox import install_hooks as _install_hooks
+from .postgres_backend import PostgresEngine
 from .rebuild import Documents
 from .rebuild import DriftReport
 from .rebuild import Progress
@@ -57,6 +66,8 @@ EXTENSION = "search_index"
 
 __all__ = [
     "DriftReport",
+    "PostgresEngine",
+    "SearchBackend",
     "SearchDocument",
     "SearchEngine",
     "SearchFilters",
@@ -73,41 +84,63 @@ __all__ = [
 class SearchIndex:
     """The Flask extension: one :class:`SearchEngine` per app, in ``app.extensions``.
 
-    Config: ``SEARCH_INDEX_DIR`` (default ``<instance>/search_index``) and
-    ``SEARCH_BACKGROUND_DRAIN`` (default True). Nothing is opened or rebuilt in
-    ``init_app``: the index is opened on first use, and a missing one is rebuilt
-    in the background from ``documents_source``.
+    Config: ``SEARCH_BACKEND`` (``whoosh``, the default, or ``postgresql``: see
+    :mod:`.backend`), and for Whoosh ``SEARCH_INDEX_DIR`` (default
+    ``<instance>/search_index``) and ``SEARCH_BACKGROUND_DRAIN`` (default True).
+    Nothing is opened or rebuilt in ``init_app``: the index is opened on first
+    use, and a missing one is rebuilt in the background from ``documents_source``.
     """
 
     def __init__(self, app: Flask | None = None, documents_source: DocumentsSource | None = None):
-        self._last: SearchEngine | None = None
+        self._last: SearchBackend | None = None
         if app is not None:
             self.init_app(app, documents_source)
 
-    def init_app(self, app: Flask, documents_source: DocumentsSource | None = None) -> None:
-        index_dir = app.config.get("SEARCH_INDEX_DIR") or os.path.join(
-            app.instance_path, "search_index"
-        )
-        engine = SearchEngine(
-            index_dir,
-            documents_source=documents_source,
-            app_context=app.app_context,
-            background=app.config.get("SEARCH_BACKGROUND_DRAIN", True),
-        )
+    def init_app(
+        self,
+        app: Flask,
+        documents_source: DocumentsSource | None = None,
+        database: Callable[[], Engine] | None = None,
+    ) -> None:
+        """``database`` returns the forum's SQLAlchemy engine (the PostgreSQL backend's home)."""
+        name = backend_name(app.config.get("SEARCH_BACKEND"))
+        engine: SearchBackend
+        if name == POSTGRESQL:
+            if database is None:
+                raise ValueError("SEARCH_BACKEND=postgresql needs the database (init_app)")
+            engine = PostgresEngine(database)
+        else:
+            index_dir = app.config.get("SEARCH_INDEX_DIR") or os.path.join(
+                app.instance_path, "search_index"
+            )
+            engine = SearchEngine(
+                index_dir,
+                documents_source=documents_source,
+                app_context=app.app_context,
+                background=app.config.get("SEARCH_BACKGROUND_DRAIN", True),
+            )
         app.extensions[EXTENSION] = engine
         self._last = engine
 
     @property
-    def engine(self) -> SearchEngine:
-        """The current app's engine."""
+    def engine(self) -> SearchBackend:
+        """The current app's engine (the backend ``SEARCH_BACKEND`` chose)."""
         return current_app.extensions[EXTENSION]
 
     def install_hooks(self, session_target: object, table: object = None) -> None:
-        """Write outbox rows on flush and drain after commit (``table`` is not needed)."""
-        _install_hooks(session_target, self._after_commit)
+        """On flush: write the documents (PostgreSQL) or outbox rows (Whoosh, drained
+        after commit). ``table`` is not needed."""
+        _install_hooks(session_target, self._after_commit, self._in_transaction)
+
+    def _current(self) -> SearchBackend | None:
+        return current_app.extensions.get(EXTENSION) if has_app_context() else self._last
+
+    def _in_transaction(self, connection: Connection, rows: list[dict[str, Any]]) -> bool:
+        engine = self._current()
+        return engine is not None and engine.write_in_transaction(connection, rows)
 
     def _after_commit(self, db: Engine) -> None:
-        engine = current_app.extensions.get(EXTENSION) if has_app_context() else self._last
+        engine = self._current()
         if engine is not None:
             engine.after_commit(db)
 

@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import filelock
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from whoosh.index import LockError
 from whoosh.writing import MERGE_SMALL
@@ -69,6 +70,8 @@ class SearchEngine:
     wraps background rebuilds that read the database. ``background=False``
     leaves failed drains pending for the next explicit :meth:`drain`.
     """
+
+    name = "whoosh"
 
     def __init__(
         self,
@@ -141,6 +144,10 @@ class SearchEngine:
     def install_hooks(self, session_target: object) -> None:
         """Record search changes in the outbox on flush, drain after commit."""
         install_hooks(session_target, self.after_commit)
+
+    def write_in_transaction(self, connection: Connection, rows: list[dict[str, Any]]) -> bool:
+        """Never: the index is a file; rows go to the outbox and are drained after commit."""
+        return False
 
     def after_commit(self, db: Engine) -> None:
         """Drain right after a commit, briefly; what cannot be applied now waits."""
@@ -279,6 +286,7 @@ class SearchEngine:
     def status(self, db: Engine | None = None) -> dict[str, Any]:
         """Documents, segments, availability, rebuilding, and the outbox backlog."""
         info: dict[str, Any] = {
+            "backend": self.name,
             "index_dir": str(self.store.path),
             "schema_version": SCHEMA_VERSION,
             "available": False,

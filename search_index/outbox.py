@@ -25,6 +25,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -116,11 +117,20 @@ def collect_rows(session: Session) -> list[dict[str, Any]]:
 _installed: dict[int, tuple[object, list[tuple[str, Callable[..., None]]]]] = {}
 
 
-def install_hooks(session_target: object, on_commit: Callable[[Engine], None]) -> None:
+InTransaction = Callable[[Connection, list[dict[str, Any]]], bool]
+
+
+def install_hooks(
+    session_target: object,
+    on_commit: Callable[[Engine], None],
+    in_transaction: InTransaction | None = None,
+) -> None:
     """Listen on ``session_target`` (a Session class, sessionmaker or scoped_session).
 
     ``after_flush`` (not ``before_commit``, which misses rows an autoflush
-    already flushed) writes the outbox rows on the flush's own connection;
+    already flushed) writes the outbox rows on the flush's own connection
+    (or, when ``in_transaction(connection, rows)`` returns True, the backend
+    has applied them there itself);
     ``after_commit`` calls ``on_commit(engine)``, which must not raise. Calling
     this again for the same target replaces the earlier hooks.
     """
@@ -129,6 +139,8 @@ def install_hooks(session_target: object, on_commit: Callable[[Engine], None]) -
         rows = collect_rows(session)
         if rows:
             connection = session.connection()
+            if in_transaction is not None and in_transaction(connection, rows):
+                return  # the backend wrote them in this transaction (PostgreSQL search)
             connection.execute(outbox.insert(), rows)
             session.info[PENDING] = connection.engine
 

@@ -93,6 +93,25 @@ def filter_query(item: Filter) -> wq.Query:
     raise ValueError(name)
 
 
+def synonym_alternatives(nodes: list[Node]) -> dict[int, list[tuple[str, ...]]]:
+    """For each plain word (by index), the stem sequences of its synonyms, found
+    across runs of neighbouring plain words ("perpustakaan desa" = "perpusdes")."""
+    alternatives: dict[int, list[tuple[str, ...]]] = {}
+    plain = [i for i, n in enumerate(nodes) if isinstance(n, Word) and not (n.prefix or n.fuzzy)]
+    runs: list[list[int]] = []
+    for i in plain:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in runs:
+        stems = [stem_word(nodes[i].text) for i in run]  # type: ignore[union-attr]
+        for match in synonyms().find(stems):
+            for position in range(match.start, match.end):
+                alternatives.setdefault(run[position], []).extend(match.alternatives)
+    return alternatives
+
+
 class Builder:
     """Turns the syntax tree into Whoosh queries, with the searcher's vocabulary at hand."""
 
@@ -235,21 +254,7 @@ class Builder:
 
     def sequence(self, nodes: list[Node], negatives: list[wq.Query]) -> list[wq.Query]:
         """Sibling clauses, with synonyms found across neighbouring plain words."""
-        alternatives: dict[int, list[tuple[str, ...]]] = {}
-        plain = [
-            i for i, n in enumerate(nodes) if isinstance(n, Word) and not (n.prefix or n.fuzzy)
-        ]
-        runs: list[list[int]] = []
-        for i in plain:
-            if runs and runs[-1][-1] == i - 1:
-                runs[-1].append(i)
-            else:
-                runs.append([i])
-        for run in runs:
-            stems = [stem_word(nodes[i].text) for i in run]  # type: ignore[union-attr]
-            for match in synonyms().find(stems):
-                for position in range(match.start, match.end):
-                    alternatives.setdefault(run[position], []).extend(match.alternatives)
+        alternatives = synonym_alternatives(nodes)
         queries, seen = [], set()
         for i, node in enumerate(nodes):
             if isinstance(node, Word) and not (node.prefix or node.fuzzy):

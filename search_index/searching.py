@@ -7,6 +7,7 @@ operations (:mod:`.docsets`), and each thread is ranked by its best post.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from whoosh.searching import Searcher
@@ -24,6 +25,7 @@ from .query_builder import Builder
 from .query_builder import Compiled
 from .scoring import score_posts
 from .spelling import corrected_query
+from .syntax import Parsed
 from .syntax import SearchFilters
 from .syntax import make_note
 from .syntax import parse
@@ -141,6 +143,20 @@ def _join(messages: list[SearchNote]) -> tuple[SearchNote, ...]:
     return tuple(dict.fromkeys(messages))
 
 
+def page_notes(
+    parsed: Parsed, matches_nothing: bool, compiled: list[SearchNote]
+) -> list[SearchNote]:
+    """What the page says about the query: repairs, caps, and why nothing was searched."""
+    messages = parsed.messages + compiled
+    if matches_nothing and not parsed.clauses and not parsed.filters:
+        typed = [fold(token) for token in TOKEN_RE.findall(parsed.query)]
+        if typed and not any(typed):
+            messages.append(make_note("only_stop_words"))
+        elif parsed.query.strip():
+            messages.append(make_note("no_words"))
+    return messages
+
+
 def search(
     searcher: Searcher,
     text: str,
@@ -155,26 +171,42 @@ def search(
     per_page = min(max(1, int(per_page)), 100)
     parsed = parse(text, filters)
     compiled = Builder(searcher, parsed).build()
-    messages = parsed.messages + compiled.messages
-    if compiled.final is None and not parsed.clauses and not parsed.filters:
-        typed = [fold(token) for token in TOKEN_RE.findall(parsed.query)]
-        if typed and not any(typed):
-            messages.append(make_note("only_stop_words"))
-        elif parsed.query.strip():
-            messages.append(make_note("no_words"))
+    messages = page_notes(parsed, compiled.final is None, compiled.messages)
     hits, total = run_compiled(searcher, compiled, page, per_page, sort)
     corrected = corrected_query(searcher, parsed, filters) if correct else None
+    return with_correction(
+        hits,
+        total,
+        page,
+        per_page,
+        messages,
+        corrected,
+        lambda: search(searcher, corrected or "", filters, page, per_page, sort, correct=False),
+    )
+
+
+def with_correction(
+    hits: list[SearchHit],
+    total: int,
+    page: int,
+    per_page: int,
+    messages: list[SearchNote],
+    corrected: str | None,
+    retry: Callable[[], SearchResults],
+) -> SearchResults:
+    """The page's results; when nothing was found and a correction exists, the
+    corrected query's results (``retry()``) if they find something."""
     if corrected and total == 0:
-        retry = search(searcher, corrected, filters, page, per_page, sort, correct=False)
-        if retry.total:
+        retried = retry()
+        if retried.total:
             return SearchResults(
-                hits=retry.hits,
-                total=retry.total,
+                hits=retried.hits,
+                total=retried.total,
                 page=page,
                 per_page=per_page,
                 corrected_query=corrected,
                 showing_corrected=True,
-                notes=_join(messages + list(retry.notes)),
+                notes=_join(messages + list(retried.notes)),
             )
     return SearchResults(
         hits=hits,

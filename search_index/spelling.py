@@ -8,6 +8,7 @@ five corrected queries are counted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterable
 
 from whoosh.reading import IndexReader
@@ -97,33 +98,57 @@ def _candidates(
     return found
 
 
-def corrected_query(
-    searcher: Searcher, parsed: Parsed, filters: SearchFilters | None = None
-) -> str | None:
-    """The query with unknown words replaced by indexed words (so it finds something).
+Neighbours = Callable[[str], list[tuple[str, int]]]
 
-    Among at most MAX_CANDIDATE_QUERIES corrected queries, the one whose words
-    occur together in the most threads wins, then the nearest.
-    """
-    reader = searcher.reader()
+
+def unknown_words(
+    parsed: Parsed, known: Callable[[str], bool], neighbours: Neighbours
+) -> list[tuple[Word, list[tuple[str, int]]]]:
+    """The searched words the forum does not use, each with its nearest forum words."""
     unknown: list[tuple[Word, list[tuple[str, int]]]] = []
     for word in _words(parsed.clauses):
         if word.start < 0 or word.prefix or word.fuzzy:
             continue
         if not MIN_CORRECTED <= len(word.text) <= MAX_CORRECTED:
             continue
-        if _known(reader, word.text):
+        if known(word.text):
             continue
-        options = neighbours(reader, word.text)
+        options = neighbours(word.text)
         if options:
             unknown.append((word, options))
+    return unknown
+
+
+def count_candidate(count: Callable[[str], int], text: str) -> int:
+    """Threads found by one corrected query (one place, so tests can count the calls)."""
+    return count(text)
+
+
+def choose_correction(
+    parsed: Parsed,
+    unknown: list[tuple[Word, list[tuple[str, int]]]],
+    count: Callable[[str], int],
+) -> str | None:
+    """Among at most MAX_CANDIDATE_QUERIES corrected queries, the one whose words
+    occur together in the most threads (``count``) wins, then the nearest."""
     if not unknown:
         return None
     scored = []
     for order, (replacements, distance) in enumerate(_candidates(unknown)):
         text = replace_words(parsed.query, replacements)
-        scored.append((-count_threads(searcher, text, filters), distance, order, text))
+        scored.append((-count_candidate(count, text), distance, order, text))
     return min(scored)[3]
+
+
+def corrected_query(
+    searcher: Searcher, parsed: Parsed, filters: SearchFilters | None = None
+) -> str | None:
+    """The query with unknown words replaced by indexed words (so it finds something)."""
+    reader = searcher.reader()
+    unknown = unknown_words(
+        parsed, lambda word: _known(reader, word), lambda word: neighbours(reader, word)
+    )
+    return choose_correction(parsed, unknown, lambda text: count_threads(searcher, text, filters))
 
 
 def count_threads(searcher: Searcher, text: str, filters: SearchFilters | None) -> int:

@@ -18,7 +18,10 @@ from forum import create_app
 from forum.config import TestConfig
 from forum.extensions import db
 from forum.extensions import search
+from search_index.postgres_backend import TABLES as SEARCH_TABLES
+from search_index.postgres_backend import create_schema as create_search_schema
 from tests.helpers import PASSWORD
+from tests.helpers import PG_SEARCH
 from tests.helpers import fresh_postgres_database
 from tests.helpers import login_as
 
@@ -43,12 +46,14 @@ def postgres_url(worker_id):
         schema_app = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
         with schema_app.app_context():
             db.create_all()
+            create_search_schema(db.engine)  # the migration's PostgreSQL-only search tables
             db.engine.dispose()
         yield url
 
 
 def _truncate_all() -> None:
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    names = [t.name for t in db.metadata.sorted_tables] + list(SEARCH_TABLES)
+    tables = ", ".join(f'"{name}"' for name in names)
     with db.engine.begin() as conn:
         conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         # The row the content-version triggers bump (forum/content_version.py).
@@ -57,6 +62,8 @@ def _truncate_all() -> None:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request) -> str:
+    """The database; search tests add "postgresql+search" (ON_EVERY_SEARCH_BACKEND):
+    PostgreSQL with SEARCH_BACKEND=postgresql instead of the Whoosh index."""
     return request.param
 
 
@@ -67,7 +74,10 @@ def app(backend, request, tmp_path):
         uri = f"sqlite:///{tmp_path / 'serambi.sqlite'}"
     else:
         uri = request.getfixturevalue("postgres_url")
-    config = type("C", (TestConfig,), _app_config(tmp_path, uri))
+    settings = _app_config(tmp_path, uri)
+    if backend == PG_SEARCH:
+        settings["SEARCH_BACKEND"] = "postgresql"
+    config = type("C", (TestConfig,), settings)
     app = create_app(config)
     with app.app_context():
         if backend == "sqlite":
@@ -76,7 +86,7 @@ def app(backend, request, tmp_path):
     yield app
     with app.app_context():
         db.session.remove()
-        if backend == "postgresql":
+        if backend != "sqlite":
             _truncate_all()
         db.engine.dispose()
 

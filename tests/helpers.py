@@ -42,6 +42,13 @@ REGISTRATION = {
 PERIOD = {"from": "2025-07-01", "to": "2026-06-30"}
 
 
+PG_SEARCH = "postgresql+search"  # the PostgreSQL database with SEARCH_BACKEND=postgresql
+# For search tests: every database with the Whoosh index, and PostgreSQL's own search.
+ON_EVERY_SEARCH_BACKEND = pytest.mark.parametrize(
+    "backend", ["sqlite", "postgresql", PG_SEARCH], indirect=True
+)
+
+
 def require_postgres() -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:

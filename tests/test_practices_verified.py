@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from forum.models import Thread
 from forum.practices.models import VerificationRevision
+from tests.helpers import ON_EVERY_SEARCH_BACKEND
 from tests.helpers import app_db
 from tests.helpers import client_for
 from tests.helpers import hit_titles
@@ -98,6 +99,7 @@ def test_the_verified_page_lists_only_visible_verified_practices(app, make_threa
     assert "Pojok baca rahasia" not in page and "Kelas komputer malam" not in page
 
 
+@ON_EVERY_SEARCH_BACKEND
 def test_verified_practices_rank_first_among_comparable_results(app, make_thread, facilitator):
     plain = make_thread(title="Kegiatan mendongeng mendongeng di balai desa", body="Anak-anak.")
     verified = make_thread(title="Kegiatan mendongeng di balai desa", body="Anak-anak.")

@@ -10,7 +10,10 @@ import pytest
 from forum import create_app
 from forum.config import TestConfig
 from forum.extensions import db
+from tests.helpers import ON_EVERY_SEARCH_BACKEND
 from tests.helpers import client_for
+
+pytestmark = ON_EVERY_SEARCH_BACKEND
 
 ROOM = "192.0.2.10"  # one meeting room's Wi-Fi
 ELSEWHERE = "198.51.100.7"

@@ -10,11 +10,15 @@ from forum.extensions import search
 from forum.models import SearchLogEntry
 from forum.models import Thread
 from forum.models import search_outbox
+from tests.helpers import ON_EVERY_SEARCH_BACKEND
+from tests.helpers import PG_SEARCH
 from tests.helpers import app_db
 from tests.helpers import hit_titles
 from tests.helpers import login_as
 from tests.helpers import post_form
 from tests.html_safety import live_script
+
+pytestmark = ON_EVERY_SEARCH_BACKEND
 
 
 def test_new_thread_is_found_by_a_stemmed_relative(client, make_thread):
@@ -153,9 +157,15 @@ def test_edits_reach_the_index_on_commit(app, client, make_user, make_thread):
     assert hit_titles(client.get("/search?q=kambing")) == []
 
 
+def whoosh_only(backend: str) -> None:
+    if backend == PG_SEARCH:
+        pytest.skip("Whoosh's index lock and directory: PostgreSQL search has neither")
+
+
 def test_a_post_committed_while_the_index_is_locked_is_found_after_the_next_drain(
-    app, client, make_thread
+    backend, app, client, make_thread
 ):
+    whoosh_only(backend)
     make_thread(title="Utas pertama")  # creates the index
     with app.app_context():
         store = search.engine.store
@@ -166,6 +176,18 @@ def test_a_post_committed_while_the_index_is_locked_is_found_after_the_next_drai
         assert hit_titles(client.get("/search?q=gajahbiru")) == []
         search.drain(db.engine)
     assert hit_titles(client.get("/search?q=gajahbiru")) == ["Ditulis saat indeks terkunci"]
+
+
+def test_with_postgresql_search_every_server_finds_a_post_once_it_is_committed(
+    backend, sibling_app, make_thread
+):
+    if backend != PG_SEARCH:
+        pytest.skip("only PostgreSQL search shares its documents between servers")
+    other = sibling_app(SEARCH_BACKEND="postgresql").test_client()  # a second web server
+    make_thread(title="Ditulis di server pertama", body="kata unik rusabintang")
+    assert hit_titles(other.get("/search?q=rusabintang")) == ["Ditulis di server pertama"]
+    with other.application.app_context():
+        assert search.engine.status(db.engine)["outbox_backlog"] == 0  # nothing left to drain
 
 
 def test_searches_are_logged_without_who_and_shown_to_facilitators(app, client, make_user):
@@ -226,9 +248,10 @@ def test_reindex_and_check_commands(app, runner, make_thread, make_reply):
     assert "No drift." in result.output
 
 
-def test_deleted_index_directory_is_rebuilt(app, client, make_thread):
+def test_deleted_index_directory_is_rebuilt(backend, app, client, make_thread):
     import shutil
 
+    whoosh_only(backend)
     make_thread(title="Bertahan setelah indeks hilang", body="kata unik bangaupaya")
     with app.app_context():
         shutil.rmtree(search.engine.store.path)

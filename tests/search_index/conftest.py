@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
+from search_index import PostgresEngine
+from search_index import SearchBackend
 from search_index import SearchDocument
 from search_index import SearchEngine
+from search_index.postgres_backend import create_schema
+from tests.helpers import fresh_postgres_database
 from tests.search_index.index_helpers import Base
 from tests.search_index.index_helpers import sqlite_engine
 
@@ -29,13 +34,29 @@ def engine(index_dir: Path) -> Iterator[SearchEngine]:
     search.close()
 
 
-@pytest.fixture
-def index(engine: SearchEngine):
-    """``index(*docs)`` rebuilds the index with exactly these documents."""
+@pytest.fixture(scope="session")
+def search_database(worker_id) -> Iterator[sa.Engine]:
+    """A PostgreSQL database with the search tables, for the PostgreSQL backend."""
+    with fresh_postgres_database(f"serambi_search_{worker_id}_{os.getpid()}") as url:
+        database = sa.create_engine(url)
+        create_schema(database)
+        yield database
+        database.dispose()
 
-    def build(*docs: SearchDocument) -> SearchEngine:
-        engine.rebuild(iter(docs))
-        return engine
+
+@pytest.fixture(params=["whoosh", "postgresql"])
+def index(request, engine: SearchEngine):
+    """``index(*docs)`` rebuilds the index with exactly these documents, on each backend.
+
+    The PostgreSQL backend needs TEST_DATABASE_URL; without it those runs skip.
+    """
+    backend: SearchBackend = engine
+    if request.param == "postgresql":
+        backend = PostgresEngine(request.getfixturevalue("search_database"))
+
+    def build(*docs: SearchDocument) -> SearchBackend:
+        backend.rebuild(iter(docs))
+        return backend
 
     return build
 

@@ -184,13 +184,13 @@ def test_correction_counts_at_most_five_candidate_queries(index, monkeypatch):
         make_doc(1, body="dongeng dongen dongan dengeng lomba lombo lamba bacaan bacaab bacaah")
     )
     calls = []
-    real = spelling.count_threads
+    real = spelling.count_candidate
 
     def counting(*args, **kwargs):
         calls.append(args[1])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(spelling, "count_threads", counting)
+    monkeypatch.setattr(spelling, "count_candidate", counting)
     engine.search("dongenx lombx bacaax kegiatax pustakax")
     assert 0 < len(calls) <= spelling.MAX_CANDIDATE_QUERIES
 

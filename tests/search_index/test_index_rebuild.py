@@ -19,8 +19,8 @@ def found(engine: SearchEngine, query: str) -> list[int]:
     return [hit.thread_id for hit in engine.search(query).hits]
 
 
-def test_rebuild_replaces_everything_and_reports_progress(index, engine):
-    index(make_doc(1, body="Pupuk lama."))
+def test_rebuild_replaces_everything_and_reports_progress(index):
+    engine = index(make_doc(1, body="Pupuk lama."))
     seen: list[int] = []
     docs = [make_doc(i, body="Benih baru.") for i in range(2, 1203)]
     assert engine.rebuild(iter(docs), total=len(docs), progress=seen.append) == 1201
@@ -29,8 +29,8 @@ def test_rebuild_replaces_everything_and_reports_progress(index, engine):
     assert seen[-1] == 1201 and seen[0] < 1201
 
 
-def test_searches_keep_working_during_a_rebuild(index, engine):
-    index(make_doc(1, body="Pupuk lama."))
+def test_searches_keep_working_during_a_rebuild(index):
+    engine = index(make_doc(1, body="Pupuk lama."))
     during: list[list[int]] = []
 
     def documents():
@@ -42,8 +42,8 @@ def test_searches_keep_working_during_a_rebuild(index, engine):
     assert found(engine, "benih") == [2]
 
 
-def test_check_reports_and_repairs_drift(index, engine):
-    index(
+def test_check_reports_and_repairs_drift(index):
+    engine = index(
         make_doc(1, body="Satu."),
         make_doc(2, body="Dua."),
         make_doc(3, body="Tiga, nanti disembunyikan."),
@@ -102,8 +102,8 @@ def test_without_a_documents_source_a_missing_index_starts_empty(engine):
     assert engine.status()["documents"] == 0
 
 
-def test_status_reports_backlog_and_rebuilding(index, engine, db):
-    index(make_doc(1, body="Satu."))
+def test_status_reports_backlog_and_rebuilding(index, db):
+    engine = index(make_doc(1, body="Satu."))
     status = engine.status(db)
     assert status["available"] and status["documents"] == 1
     assert status["outbox_backlog"] == 0
