@@ -138,6 +138,8 @@ def _configure_login(app: Flask, login_manager) -> None:
         user = db.session.get(User, int(user_pk))
         if user is None or user.session_token != token or user.is_deleted:
             return None
+        if user.is_facilitator:
+            _ = user.scopes  # read here, not while a template asks "may I moderate this"
         return user
 
 

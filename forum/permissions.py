@@ -116,7 +116,7 @@ def why_not_reply(user, thread: Thread):
     refusal = why_not_post(user)
     if refusal:
         return refusal
-    if thread.locked and not is_moderator(user):
+    if thread.locked and not can_moderate_thread(user, thread):
         return _l("This thread is locked: no new replies.")
     if not thread.is_public:
         return _l("This thread is not open for replies.")
@@ -133,11 +133,11 @@ def why_not_edit(user, post: Post):
     refusal = why_not_post(user)
     if refusal:
         return refusal
-    if is_moderator(user):
-        return None
-    if post.author_id != user.id:
-        return _l("You can only edit your own posts.")
-    if post.thread.locked:
+    if post.author_id != user.id:  # a facilitator edits others' posts in their region
+        if not is_moderator(user):
+            return _l("You can only edit your own posts.")
+        return why_not_moderate_thread(user, post.thread)
+    if post.thread.locked and not can_moderate_thread(user, post.thread):
         return _l("This thread is locked.")
     return None
 
@@ -160,14 +160,14 @@ def why_not_redact(user, post: Post):
     member = _member(user)
     if member is None:
         return _l("Please log in first.")
-    if post.author_id == member.id or why_not_moderate(member) is None:
+    if post.author_id == member.id or why_not_moderate_thread(member, post.thread) is None:
         return None
     return _l("Only the author of a post or a facilitator can redact its earlier versions.")
 
 
 def why_not_unredact(user, post: Post):
-    """Showing a redacted version again is a facilitator's decision."""
-    return why_not_moderate(user)
+    """Showing a redacted version again is a decision for a facilitator of its region."""
+    return why_not_moderate_thread(user, post.thread)
 
 
 def can_read_redacted(user) -> bool:
@@ -282,6 +282,38 @@ def why_not_moderate_member(user, member: User):
     return why_not_moderate_in(user, *member_place(member))
 
 
+def why_not_see_figures(user, region: Region):
+    """The dashboard, its report and exports for a region: within the user's scope."""
+    refusal = why_not_moderate(user)
+    if refusal is None and not covers_region(user, region):
+        refusal = _l("These figures are outside the region you look after.")
+    return refusal
+
+
+def default_region(user) -> Region:
+    """The dashboard's region when none is chosen: all of Indonesia, or the user's first."""
+    mine = scope_of(user)
+    return Region() if not mine or covers_region(user, Region()) else mine[0]
+
+
+def why_not_record_meeting(user, regency: str):
+    """Record a meeting held in a kabupaten/kota (a slug): it must be in the user's scope."""
+    return why_not_moderate_in(user, *region_place(Region("regency", regency)))
+
+
+def may_record_in(user, regency: str) -> bool:
+    return why_not_record_meeting(user, regency) is None
+
+
+def why_not_edit_meeting(user, meeting):
+    """Change a meeting or link threads to it: a facilitator of the meeting's kabupaten/kota."""
+    return why_not_moderate_in(user, meeting.regency, meeting.province)
+
+
+def can_edit_meeting(user, meeting) -> bool:
+    return why_not_edit_meeting(user, meeting) is None
+
+
 def can_moderate_thread(user, thread: Thread) -> bool:
     return why_not_moderate_thread(user, thread) is None
 
@@ -293,7 +325,7 @@ def why_not_solve(user, thread: Thread):
         return refusal
     if thread.kind != "challenge":
         return _l("Only a challenge can be marked solved.")
-    if not is_moderator(user) and user.id != thread.author_id:
+    if user.id != thread.author_id and not can_moderate_thread(user, thread):
         return _l("Only the author of the challenge or a facilitator can choose the answer.")
     return None
 
@@ -549,6 +581,7 @@ TEMPLATE_HELPERS = {
     "can_set_role": can_set_role,
     "can_set_scope": can_set_scope,
     "can_moderate_thread": can_moderate_thread,
+    "can_edit_meeting": can_edit_meeting,
     "can_mark_helpful": can_mark_helpful,
     "can_redact": can_redact,
     "can_unredact": can_unredact,

@@ -20,6 +20,8 @@ from forum import create_app
 from forum.config import TestConfig
 from forum.extensions import db
 from forum.extensions import search
+from forum.insight.models import Meeting
+from forum.insight.models import MeetingThread
 from forum.models import Post
 from forum.models import Thread
 from forum.models import User
@@ -31,7 +33,18 @@ from tests.helpers import csrf_token
 from tests.helpers import fresh_postgres_database
 from tests.helpers import login_as
 
-ROLES = ("visitor", "librarian", "other_librarian", "suspended", "facilitator", "admin")
+# "facilitator" looks after all of Indonesia; "regional" after Purwakarta, where the
+# world's members and threads are; "other_region" after Sumedang.
+ROLES = (
+    "visitor",
+    "librarian",
+    "other_librarian",
+    "suspended",
+    "facilitator",
+    "regional",
+    "other_region",
+    "admin",
+)
 GENERIC_403 = "You do not have permission for this."
 
 
@@ -73,12 +86,26 @@ class World:
 
 def _build(app) -> dict:
     """Members of every role, a challenge with replies, a pinned locked practice,
-    a hidden thread, a reply hidden on its own, and an open flag."""
+    a hidden thread, a reply hidden on its own, an open flag and a meeting, all in Purwakarta."""
     from forum.auth.service import create_user
+    from forum.libraries import LibraryDetails
+    from forum.models import FacilitatorScope
     from forum.threads import service
 
-    def member(username, role="librarian", **columns):
-        user = create_user(username, f"{username}@contoh.id", PASSWORD, role=role)
+    library = LibraryDetails(
+        "Perpustakaan Desa Cibatu", "Cibatu", "Cibatu", "purwakarta", "jawa-barat"
+    )
+
+    def member(username, role="librarian", scope=None, **columns):
+        user = create_user(
+            username,
+            f"{username}@contoh.id",
+            PASSWORD,
+            role=role,
+            library=library if role == "librarian" else None,
+        )
+        if scope:
+            user.scopes = [FacilitatorScope(region=scope)]
         for key, value in columns.items():
             setattr(user, key, value)
         return user
@@ -91,6 +118,8 @@ def _build(app) -> dict:
         member("adi", role="admin")
         mira = member("mira")  # a librarian nobody logs in as: the target of member actions
         member("feri", role="facilitator")  # a facilitator as a target
+        member("rudi", role="facilitator", scope="purwakarta")
+        member("sari", role="facilitator", scope="sumedang")
         challenge = service.create_thread(
             lina, "challenge", "Anak-anak jarang datang", "Bagaimana menarik mereka?", []
         )
@@ -106,6 +135,18 @@ def _build(app) -> dict:
         db.session.flush()
         flag = Flag(post=reply, reporter=mira, reason="rude")
         db.session.add(flag)
+        meeting = Meeting(
+            title="Temu pustakawan se-Purwakarta",
+            kind="peer_learning",
+            starts_on=date(2026, 3, 3),
+            ends_on=date(2026, 3, 3),
+            place="Aula Dinas",
+            regency="purwakarta",
+            province="jawa-barat",
+            participants=30,
+            created_by=lina,
+        )
+        db.session.add(meeting)
         db.session.commit()
         return {
             "challenge": challenge.id,
@@ -115,6 +156,7 @@ def _build(app) -> dict:
             "practice": practice.id,
             "hidden": hidden.id,
             "flag": flag.id,
+            "meeting": meeting.id,
         }
 
 
@@ -136,14 +178,7 @@ def _world(uri: str, tmp):
         search.rebuild([], 0)
     ids = _build(app)
     clients, tokens = {}, {}
-    for role, username in [
-        ("visitor", None),
-        ("librarian", "lina"),
-        ("other_librarian", "oki"),
-        ("suspended", "susi"),
-        ("facilitator", "fani"),
-        ("admin", "adi"),
-    ]:
+    for role, username in [("visitor", None), *ROLE_USERS.items()]:
         client = app.test_client()
         client.set_cookie("lang", "en")
         if username:
@@ -176,6 +211,8 @@ ROLE_USERS = {
     "other_librarian": "oki",
     "suspended": "susi",
     "facilitator": "fani",
+    "regional": "rudi",
+    "other_region": "sari",
     "admin": "adi",
 }
 
@@ -201,9 +238,20 @@ def expect(members=403, **overrides) -> dict:
     return statuses
 
 
-MODERATORS = {"facilitator": 302, "admin": 302}
-MODERATOR_PAGES = {"facilitator": 200, "admin": 200}
-POSTERS = {"librarian": 302, "other_librarian": 302, "facilitator": 302, "admin": 302}
+# Facilitators whose scope covers the world's Purwakarta; "other_region" gets 403 (the default).
+MODERATORS = {"facilitator": 302, "regional": 302, "admin": 302}
+MODERATOR_PAGES = {"facilitator": 200, "regional": 200, "admin": 200}
+# Pages every facilitator reads, whatever their region (they list only what is theirs).
+EVERY_FACILITATOR = {**MODERATOR_PAGES, "other_region": 200}
+OUT_OF_SCOPE = {"other_region": 403}  # sees the hidden thing, may not act on it
+POSTERS = {
+    "librarian": 302,
+    "other_librarian": 302,
+    "facilitator": 302,
+    "regional": 302,
+    "other_region": 302,
+    "admin": 302,
+}
 IN_A_MONTH = (date.today() + timedelta(days=30)).isoformat()
 
 
@@ -283,14 +331,14 @@ CASES = [
         "POST",
         "/mod/threads/{hidden}/restore",
         # Its author sees it (403); other members may not see it at all (404).
-        expect(404, librarian=403, **MODERATORS),
+        expect(404, librarian=403, **MODERATORS, **OUT_OF_SCOPE),
         changed=lambda s, ids: not thread(s, ids, "hidden").hidden,
     ),
     Case(
         "restore_post",
         "POST",
         "/mod/posts/{hidden_reply}/restore",
-        expect(404, other_librarian=403, **MODERATORS),
+        expect(404, other_librarian=403, **MODERATORS, **OUT_OF_SCOPE),
         changed=lambda s, ids: not s.get(Post, ids["hidden_reply"]).hidden,
     ),
     Case(
@@ -333,7 +381,7 @@ CASES = [
         data={"body": "Coba dongeng setiap Sabtu pagi."},
         changed=lambda s, ids: s.get(Post, ids["reply"]).body.endswith("Sabtu pagi."),
     ),
-    Case("flag_queue", "GET", "/mod/flags", expect(**MODERATOR_PAGES)),
+    Case("flag_queue", "GET", "/mod/flags", expect(**EVERY_FACILITATOR)),
     Case(
         "resolve",
         "POST",
@@ -342,7 +390,7 @@ CASES = [
         data={"action": "keep", "note": "Tidak kasar"},
         changed=lambda s, ids: s.get(Flag, ids["flag"]).resolution == "keep",
     ),
-    Case("member_page", "GET", "/mod/users/mira", expect(**MODERATOR_PAGES)),
+    Case("member_page", "GET", "/mod/users/mira", expect(**EVERY_FACILITATOR)),
     Case(
         "suspend_librarian",
         "POST",
@@ -391,7 +439,8 @@ CASES = [
         data={"scope": "purwakarta"},
         changed=lambda s, ids: [scope.region for scope in user(s, "feri").scopes] == ["purwakarta"],
     ),
-    Case("log", "GET", "/mod/log?actor=fani&action=pin&page=1", expect(**MODERATOR_PAGES)),
+    Case("log", "GET", "/mod/log?actor=fani&action=pin&page=1", expect(**EVERY_FACILITATOR)),
+    Case("search_log", "GET", "/mod/search-log", expect(**EVERY_FACILITATOR)),
     Case(
         "reset_link_librarian",
         "POST",
@@ -418,7 +467,53 @@ CASES = [
         "read_hidden_thread",
         "GET",
         "/threads/{hidden}",
-        expect(404, visitor=404, librarian=200, **MODERATOR_PAGES),  # and its author
+        expect(404, visitor=404, librarian=200, **EVERY_FACILITATOR),  # and its author
+    ),
+    # The dashboard opens on the viewer's own region; another region's figures are refused.
+    Case("dashboard", "GET", "/dashboard", expect(**EVERY_FACILITATOR)),
+    Case("dashboard_region", "GET", "/dashboard?region=purwakarta", expect(**MODERATOR_PAGES)),
+    Case(
+        "export_csv",
+        "GET",
+        "/dashboard/export.csv?region=purwakarta&table=figures",
+        expect(**MODERATOR_PAGES),
+    ),
+    Case(
+        "export_xlsx_province",
+        "GET",
+        "/dashboard/export.xlsx?region=provinsi-jawa-barat",
+        expect(facilitator=200, admin=200),  # Purwakarta is not all of Jawa Barat
+    ),
+    Case(
+        "chart",
+        "GET",
+        "/dashboard/charts/weekly.svg?region=purwakarta",
+        expect(**MODERATOR_PAGES),
+    ),
+    Case(
+        "record_meeting",
+        "POST",
+        "/meetings/new",
+        expect(**MODERATORS),
+        data={
+            "title": "Belajar bersama di Cibatu",
+            "kind": "peer_learning",
+            "starts_on": "2026-04-01",
+            "ends_on": "",
+            "place": "Balai desa",
+            "region": "purwakarta",
+            "participants": "20",
+        },
+        changed=lambda s, ids: s.scalar(sa.select(sa.func.count(Meeting.id))) == 2,
+    ),
+    Case("edit_meeting_page", "GET", "/meetings/{meeting}/edit", expect(**MODERATOR_PAGES)),
+    Case(
+        "link_to_meeting",
+        "POST",
+        "/meetings/{meeting}/threads",
+        expect(**MODERATORS),
+        data={"thread_id": "{challenge}", "relation": "discussed"},
+        changed=lambda s, ids: s.get(MeetingThread, (ids["meeting"], ids["challenge"])) is not None,
     ),
     Case("unsolved_list", "GET", "/threads?status=unsolved", expect(200, visitor=200)),
     Case("needs_help", "GET", "/threads/needs-help", expect(200, visitor=200)),
@@ -437,18 +532,23 @@ def test_route_by_role(world, case, role):
     else:
         data = {key: value.format(**world.ids) for key, value in (case.data or {}).items()}
         response = client.post(url, data={**data, "csrf_token": world.tokens[role]})
+    body = response.get_data().decode(errors="replace")  # a spreadsheet is bytes
+    response.close()  # and is sent from a file
 
     if expected == "login":
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/auth/login?next=")
     else:
-        assert response.status_code == expected, response.get_data(as_text=True)[:2000]
+        assert response.status_code == expected, body[:2000]
     if expected == 403:
-        assert GENERIC_403 not in response.get_data(as_text=True)  # the rule's own reason
+        assert GENERIC_403 not in body  # the rule's own reason
 
     allowed_change = case.method == "POST" and expected in (200, 302)
     if not allowed_change:
-        assert world.snapshot() == before, "a refused or read-only request changed the database"
+        after = world.snapshot()
+        if case.method == "GET":  # reading a thread moves the reader's own read position
+            before, after = ({**rows, "thread_reads": []} for rows in (before, after))
+        assert after == before, "a refused or read-only request changed the database"
         return
     try:
         with world.app.app_context():

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
+import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from forum.models import FacilitatorScope
 from forum.models import User
@@ -158,3 +162,92 @@ def test_the_command_line_adds_and_removes_regions(app, runner, make_user):
     assert result.exit_code != 0
     assert "only facilitators have regions" in result.output
     assert scope_values(app, "lina") == []
+
+
+# --- the rule on every facilitator route ------------------------------------------------
+
+
+@pytest.fixture
+def two_regions(app, make_user, make_thread, make_reply):
+    """A thread each from Purwakarta and Sumedang, each flagged, and a facilitator for each."""
+    from forum.moderation.models import Flag
+
+    purwakarta = make_user("asep")
+    sumedang = make_user("dedi", library="Perpustakaan Desa Cimanggung", regency="sumedang")
+    threads = {
+        "purwakarta": make_thread(purwakarta, kind="challenge", title="Rak buku basah kena hujan"),
+        "sumedang": make_thread(sumedang, kind="challenge", title="Anak-anak jarang datang"),
+    }
+    reporter = make_user("mira")
+    with app_db(app) as session:
+        for thread in threads.values():
+            opening = session.merge(thread).opening_post
+            session.add(Flag(post=opening, reporter_id=reporter.id, reason="rude"))
+        session.commit()
+    facilitators = {
+        "purwakarta": make_user("rudi", role="facilitator", library=None, scope=["purwakarta"]),
+        "sumedang": make_user("sari", role="facilitator", library=None, scope=["sumedang"]),
+    }
+    return threads, facilitators
+
+
+def test_the_flag_queue_lists_only_the_facilitators_region(app, two_regions):
+    threads, facilitators = two_regions
+    page = main_text(client_for(app, facilitators["purwakarta"]).get("/mod/flags"))
+    assert "Rak buku basah kena hujan" in page
+    assert "Anak-anak jarang datang" not in page
+
+
+def test_an_out_of_scope_facilitator_sees_the_thread_without_its_controls(app, two_regions):
+    threads, facilitators = two_regions
+    url = f"/threads/{threads['sumedang'].id}"
+    theirs = main_text(client_for(app, facilitators["sumedang"]).get(url))
+    assert "Pin to the top" in theirs
+    assert "Hide the thread" in theirs
+    other = client_for(app, facilitators["purwakarta"])
+    page = main_text(other.get(url))
+    assert "Anak-anak jarang datang" in page
+    assert "Pin to the top" not in page
+    assert "Hide the thread" not in page
+    refused = send_form(other, f"/mod/threads/{threads['sumedang'].id}/pin")
+    assert refused.status_code == 403
+    assert "outside the region you look after" in main_text(refused)
+
+
+def test_a_reset_link_for_a_member_outside_the_region_is_refused(app, two_regions):
+    from forum.moderation.models import PasswordResetToken
+
+    _threads, facilitators = two_regions
+    browser = client_for(app, facilitators["purwakarta"])
+    page = main_text(browser.get("/mod/users/dedi"))
+    assert "Make a password-reset link" not in page
+    assert "outside the region you look after" in page
+    assert send_form(browser, "/mod/users/dedi/reset-link").status_code == 403
+    assert send_form(browser, "/mod/users/asep/reset-link").status_code == 200
+    with app_db(app) as session:
+        tokens = session.scalars(sa.select(PasswordResetToken.user_id)).all()
+        asep = session.scalar(sa.select(User.id).where(User.username == "asep"))
+        assert tokens == [asep]
+
+
+def test_a_regional_dashboard_and_its_exports_hold_only_the_region(app, two_regions):
+    threads, facilitators = two_regions
+    browser = client_for(app, facilitators["purwakarta"])
+    page = browser.get("/dashboard")
+    assert page.status_code == 200
+    html = main_text(page)
+    assert '<option selected value="purwakarta">' in html
+    assert 'value="sumedang"' not in html
+    assert "All regions" not in html
+    response = browser.get("/dashboard/export.csv?table=threads")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [row[0] for row in rows[1:]] == [str(threads["purwakarta"].id)]
+    with browser.get("/dashboard/export.xlsx") as response:
+        assert response.status_code == 200
+        workbook = load_workbook(io.BytesIO(response.get_data()))
+    cells = {str(cell.value) for sheet in workbook for row in sheet.iter_rows() for cell in row}
+    assert "Rak buku basah kena hujan" in cells
+    assert "Anak-anak jarang datang" not in cells
+    assert browser.get("/dashboard?region=sumedang").status_code == 403
+    assert browser.get("/dashboard/export.csv?table=threads&region=sumedang").status_code == 403

@@ -31,7 +31,7 @@ from ..permissions import can_see_post
 from ..permissions import check
 from ..permissions import is_moderator
 from ..permissions import why_not_edit
-from ..permissions import why_not_moderate
+from ..permissions import why_not_moderate_thread
 from ..refusals import Refusal
 from .inspect import Rejected
 from .models import Attachment
@@ -186,7 +186,7 @@ def _log_details(attachment: Attachment) -> str:
 
 def hide(actor: User, attachment: Attachment, reason: str) -> bool:
     """Hide one file from members (facilitators still see it, marked); logged; restorable."""
-    check(why_not_moderate(actor))
+    check(why_not_moderate_thread(actor, attachment.post.thread))
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("hiding needs a reason: its author is shown it")
@@ -207,7 +207,7 @@ def hide(actor: User, attachment: Attachment, reason: str) -> bool:
 
 
 def restore(actor: User, attachment: Attachment) -> bool:
-    check(why_not_moderate(actor))
+    check(why_not_moderate_thread(actor, attachment.post.thread))
     if not attachment.hidden:
         return False
     attachment.hidden = False

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..permissions import check
 from ..permissions import why_not_edit
-from ..permissions import why_not_moderate
+from ..permissions import why_not_moderate_thread
 from ..urls import edit_url
 from ..urls import post_url
 from . import service
@@ -120,7 +120,7 @@ def delete(attachment_id: int):
 @login_required
 def restore(attachment_id: int):
     attachment = service.load(attachment_id, current_user)
-    check(why_not_moderate(current_user))
+    check(why_not_moderate_thread(current_user, attachment.post.thread))
     if not EmptyForm().validate_on_submit():
         abort(400)
     if service.restore(current_user, attachment):

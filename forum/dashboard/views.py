@@ -28,7 +28,10 @@ from ..insight import spread
 from ..insight.forms import PeriodForm
 from ..partners.figures import support_figures
 from ..permissions import check
+from ..permissions import default_region
 from ..permissions import why_not_moderate
+from ..permissions import why_not_see_figures
+from ..regions import Region
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -46,9 +49,12 @@ def facilitators_only():
 
 def read_period() -> tuple[PeriodForm, figures.Period | None]:
     """The period and region asked for, or the form with its errors (and no period)."""
-    form = PeriodForm(formdata=request.args)
+    form = PeriodForm(formdata=request.args, viewer=current_user)
     if not form.validate():
         return form, None
+    form.region.data = form.region.data or default_region(current_user).param
+    region = Region.parse(form.region.data)
+    check(why_not_see_figures(current_user, region))
     end = form.date_to.data or local_today()
     start = form.date_from.data or figures.default_start(end)
     if start > end:
@@ -58,7 +64,7 @@ def read_period() -> tuple[PeriodForm, figures.Period | None]:
         form.date_from.errors.append(_("Choose a period of at most ten years."))
         return form, None
     form.date_from.data, form.date_to.data = start, end
-    period = figures.Period(start, end, figures.Region.parse(form.region.data), str(get_timezone()))
+    period = figures.Period(start, end, region, str(get_timezone()))
     return form, period
 
 

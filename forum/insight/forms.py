@@ -26,6 +26,8 @@ from ..forms import Required
 from ..forms import TagsField
 from ..forms import regency_choices
 from ..forms import strip
+from ..permissions import covers_region
+from ..permissions import may_record_in
 from ..regions import PROVINCE_PREFIX
 from ..regions import Region
 from ..regions import regions
@@ -129,11 +131,17 @@ class MeetingForm(FlaskForm):
     post_summary = BooleanField(_l("Also post the summary as a best-practice thread"))
     summary_tags = TagsField(_l("Tags for the summary thread"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, recorder=None, **kwargs):
+        """``recorder``: the facilitator, offered only the kabupaten/kota of their regions."""
         super().__init__(*args, **kwargs)
-        self.region.choices = regency_choices()
+        self.region.choices = [
+            choice
+            for choice in regency_choices()
+            if not choice.value or recorder is None or may_record_in(recorder, choice.value)
+        ]
 
     def validate_region(self, field):
+        # One outside the recorder's regions is for the rule to refuse (403), not the form.
         if field.data and field.data not in regions().regencies:
             raise ValidationError(_l("Choose a kabupaten/kota from the list."))
 
@@ -215,9 +223,14 @@ class PeriodForm(FlaskForm):
     date_to = LocalDateField(_l("To"), name="to", validators=[Optional()])
     region = SelectField(_l("Region"), validate_choice=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, viewer=None, **kwargs):
+        """``viewer``: offered only the regions within their scope."""
         super().__init__(*args, **kwargs)
-        self.region.choices = dashboard_region_choices()
+        self.region.choices = [
+            choice
+            for choice in dashboard_region_choices()
+            if viewer is None or covers_region(viewer, Region.parse(choice.value))
+        ]
 
     def validate_region(self, field):
         if field.data and Region.from_value(field.data) is None:

@@ -20,7 +20,8 @@ from ..models import utcnow
 from ..permissions import Refused
 from ..permissions import check
 from ..permissions import visible_threads_clause
-from ..permissions import why_not_moderate
+from ..permissions import why_not_edit_meeting
+from ..permissions import why_not_record_meeting
 from ..regions import regions
 from .models import LINK_RELATIONS
 from .models import Meeting
@@ -65,8 +66,8 @@ def _apply(meeting: Meeting, details: MeetingDetails) -> None:
 
 
 def create_meeting(author: User, details: MeetingDetails) -> Meeting:
-    """Record a meeting (facilitators and admins only)."""
-    check(why_not_moderate(author))
+    """Record a meeting (facilitators and admins, in a kabupaten/kota of their regions)."""
+    check(why_not_record_meeting(author, details.regency))
     meeting = Meeting(created_by=author, created_at=utcnow())
     _apply(meeting, details)
     db.session.add(meeting)
@@ -75,7 +76,8 @@ def create_meeting(author: User, details: MeetingDetails) -> Meeting:
 
 
 def update_meeting(editor: User, meeting: Meeting, details: MeetingDetails) -> None:
-    check(why_not_moderate(editor))
+    check(why_not_edit_meeting(editor, meeting))
+    check(why_not_record_meeting(editor, details.regency))
     _apply(meeting, details)
     meeting.updated_at = utcnow()
 
@@ -93,7 +95,7 @@ def link_thread(user: User, meeting: Meeting, thread_id: int, relation: str) -> 
 
     Raises :class:`NotLinkable` or :class:`AlreadyLinked` for the form to show.
     """
-    check(why_not_moderate(user))
+    check(why_not_edit_meeting(user, meeting))
     if relation not in LINK_RELATIONS:
         raise ValueError(relation)
     thread = db.session.get(Thread, thread_id)
@@ -132,7 +134,7 @@ def link_summary_thread(user: User, meeting: Meeting, thread: Thread) -> Thread:
     ``threads.service.create_thread`` with :func:`summary_title` and
     :func:`summary_body`), so posting rules and search indexing apply as for any thread.
     """
-    check(why_not_moderate(user))
+    check(why_not_edit_meeting(user, meeting))
     thread.regency = meeting.regency
     thread.province = meeting.province
     db.session.add(

@@ -24,6 +24,7 @@ from ..insight.models import LINK_RELATIONS
 from ..markup import render_markdown
 from ..partners import service as partners
 from ..permissions import check
+from ..permissions import why_not_edit_meeting
 from ..permissions import why_not_moderate
 from ..threads import service as threads
 from ..threads.service import last_replies
@@ -74,7 +75,7 @@ def index():
 @login_required
 def new():
     check(why_not_moderate(current_user))
-    form = MeetingForm()
+    form = MeetingForm(recorder=current_user)
     if form.validate_on_submit():
         meeting = service.create_meeting(current_user, _details(form))
         if form.post_summary.data:
@@ -130,8 +131,9 @@ def _meeting_fields(meeting) -> dict:
 @login_required
 def edit(meeting_id: int):
     meeting = service.load_meeting(meeting_id)
-    check(why_not_moderate(current_user))
-    form = MeetingForm(data=None if request.method == "POST" else _meeting_fields(meeting))
+    check(why_not_edit_meeting(current_user, meeting))
+    fields = None if request.method == "POST" else _meeting_fields(meeting)
+    form = MeetingForm(data=fields, recorder=current_user)
     summary_thread = service.summary_thread_id(meeting)
     if form.validate_on_submit() and not (form.post_summary.data and summary_thread):
         service.update_meeting(current_user, meeting, _details(form))
@@ -151,7 +153,7 @@ def edit(meeting_id: int):
 @login_required
 def link_thread(meeting_id: int):
     meeting = service.load_meeting(meeting_id)
-    check(why_not_moderate(current_user))
+    check(why_not_edit_meeting(current_user, meeting))
     form = LinkThreadForm()
     if form.validate_on_submit():
         try:

@@ -30,9 +30,10 @@ from ..models import User
 from ..models import utcnow
 from ..permissions import Refused
 from ..permissions import check
+from ..permissions import scope_clause
 from ..permissions import why_not_flag
 from ..permissions import why_not_manage_member
-from ..permissions import why_not_moderate
+from ..permissions import why_not_moderate_thread
 from ..permissions import why_not_set_role
 from ..permissions import why_not_set_scope
 from ..regions import Region
@@ -49,7 +50,7 @@ RESET_LINK_LIFETIME = timedelta(hours=24)
 
 
 def _set_thread_flag(actor: User, thread: Thread, name: str, value: bool, action: str) -> bool:
-    check(why_not_moderate(actor))
+    check(why_not_moderate_thread(actor, thread))
     if getattr(thread, name) == value:
         return False
     with events.all_or_nothing():
@@ -79,7 +80,7 @@ def unlock(actor: User, thread: Thread) -> bool:
 
 def _set_hidden(actor: User, target: Thread | Post, reason: str | None, action: str, **log) -> bool:
     """Hide (with a reason) or restore (``reason=None``) a thread or post, and log it."""
-    check(why_not_moderate(actor))
+    check(why_not_moderate_thread(actor, target if isinstance(target, Thread) else target.thread))
     hide = reason is not None
     if hide and not reason:
         raise ValueError("hiding needs a reason: its author is shown it")
@@ -124,7 +125,7 @@ def restore_post(actor: User, post: Post) -> bool:
 
 def move_thread(actor: User, thread: Thread, kind: str) -> bool:
     """Make a practice a challenge or back; a practice has no accepted answer."""
-    check(why_not_moderate(actor))
+    check(why_not_moderate_thread(actor, thread))
     if kind not in THREAD_KINDS:
         raise ValueError(f"unknown thread kind {kind!r}")
     if thread.kind == kind:
@@ -201,8 +202,9 @@ class QueueEntry:
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def flag_queue(page: int, per_page: int):
-    """Flagged posts with open flags, most flagged first, then the longest waiting.
+def flag_queue(viewer: User, page: int, per_page: int):
+    """Flagged posts with open flags in the viewer's regions, most flagged first, then the
+    longest waiting.
 
     Returns the page of posts (a pagination) and their queue entries, in two queries.
     """
@@ -219,6 +221,8 @@ def flag_queue(page: int, per_page: int):
     query = (
         sa.select(Post)
         .join(open_flags, open_flags.c.post_id == Post.id)
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(scope_clause(viewer, Thread.regency, Thread.province))
         .options(
             so.joinedload(Post.thread),
             so.joinedload(Post.author),
@@ -255,7 +259,7 @@ def resolve_flags(actor: User, flag: Flag, action: str, note: str = "") -> int:
     ``hide`` hides the post (the note is the reason its author sees), ``keep``
     leaves it, ``edit`` leaves it for the facilitator to edit next.
     """
-    check(why_not_moderate(actor))
+    check(why_not_moderate_thread(actor, flag.post.thread))
     if action not in FLAG_RESOLUTIONS:
         raise ValueError(f"unknown resolution {action!r}")
     note = (note or "").strip()

@@ -33,6 +33,7 @@ from ..permissions import check
 from ..permissions import why_not_flag
 from ..permissions import why_not_manage_member
 from ..permissions import why_not_moderate
+from ..permissions import why_not_moderate_thread
 from ..permissions import why_not_set_role
 from ..permissions import why_not_set_scope
 from ..regions import Region
@@ -58,7 +59,7 @@ bp = Blueprint("moderation", __name__)
 def _button(thread_id: int, change, done_message: str):
     """A POST button on a thread (pin, lock, restore ...): no fields besides the token."""
     thread = threads.load_thread(thread_id, current_user)
-    check(why_not_moderate(current_user))
+    check(why_not_moderate_thread(current_user, thread))
     if not EmptyForm().validate_on_submit():
         abort(400)
     if change(current_user, thread):
@@ -123,7 +124,7 @@ HIDE = {  # kind: (the service that hides it, what the facilitator is told)
 def hide(kind: str, target_id: int):
     """Hide a thread, a reply or a file, with the reason its author is shown."""
     target, post, after = _hideable(kind, target_id)
-    check(why_not_moderate(current_user))
+    check(why_not_moderate_thread(current_user, post.thread))
     form = HideForm()
     if form.validate_on_submit():
         hide_it, message = HIDE[kind]
@@ -155,7 +156,7 @@ for _kind, _rule in (
 @login_required
 def restore_post(post_id: int):
     post = threads.load_post(post_id, current_user)
-    check(why_not_moderate(current_user))
+    check(why_not_moderate_thread(current_user, post.thread))
     if not EmptyForm().validate_on_submit():
         abort(400)
     if service.restore_post(current_user, post):
@@ -168,7 +169,7 @@ def restore_post(post_id: int):
 @login_required
 def move(thread_id: int):
     thread = threads.load_thread(thread_id, current_user)
-    check(why_not_moderate(current_user))
+    check(why_not_moderate_thread(current_user, thread))
     form = MoveForm()
     if form.validate_on_submit():
         if service.move_thread(current_user, thread, form.kind.data):
@@ -215,7 +216,8 @@ def flag_post(post_id: int):
 @login_required
 def flags():
     check(why_not_moderate(current_user))
-    posts, entries = service.flag_queue(page_arg(), current_app.config["MODERATION_PER_PAGE"])
+    per_page = current_app.config["MODERATION_PER_PAGE"]
+    posts, entries = service.flag_queue(current_user, page_arg(), per_page)
     return render_template("moderation/flags.html", posts=posts, entries=entries)
 
 
@@ -224,6 +226,7 @@ def flags():
 def resolve(flag_id: int):
     check(why_not_moderate(current_user))
     flag = db.get_or_404(Flag, flag_id)
+    check(why_not_moderate_thread(current_user, flag.post.thread))
     form = ResolveForm()
     if form.validate_on_submit():
         closed = service.resolve_flags(current_user, flag, form.action.data, form.note.data)

@@ -33,9 +33,9 @@ from ..models import Post
 from ..moderation.service import awaits_edit
 from ..moderation.service import flagged_post_ids
 from ..partners import service as partners
+from ..permissions import can_moderate_thread
 from ..permissions import can_read_redacted
 from ..permissions import check
-from ..permissions import is_moderator
 from ..permissions import why_not_edit
 from ..permissions import why_not_reply
 from ..permissions import why_not_solve
@@ -66,7 +66,7 @@ HISTORY_PER_PAGE = 10  # earlier versions per page of a post's history
 
 def offers_redaction(post) -> bool:
     """A facilitator editing a flagged post is offered to redact the versions before it."""
-    return is_moderator(current_user) and awaits_edit(post)
+    return can_moderate_thread(current_user, post.thread) and awaits_edit(post)
 
 
 @bp.route("/")
