@@ -125,6 +125,13 @@ class Config:
     LOGIN_SLOWDOWN_SECONDS = int(os.environ.get("LOGIN_SLOWDOWN_SECONDS", 60))
     LOGIN_FAILURES_FORGOTTEN_AFTER = 24 * 3600  # seconds without a failure
     MODERATION_PER_PAGE = 30
+    # New members' first threads and replies wait until a facilitator of their region
+    # approves them at /mod/pending. Off by default: "register, then post" stays one step.
+    REGISTRATION_APPROVAL = os.environ.get("REGISTRATION_APPROVAL", "").lower() in {
+        "1",
+        "true",
+        "yes",
+    }
 
     # werkzeug's current default (scrypt); tests choose a cheaper one.
     PASSWORD_HASH_METHOD = "scrypt"

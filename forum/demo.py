@@ -17,6 +17,7 @@ from .auth.service import create_user
 from .extensions import db
 from .insight import service as insight
 from .libraries import LibraryDetails
+from .models import FacilitatorScope
 from .models import Thread
 from .models import User
 from .models import utcnow
@@ -71,18 +72,25 @@ def load_demo(path: Path = DATA_FILE) -> dict:
         for item in data.get("partners", [])
     }
     members = {}
+    now = utcnow()
     for item in data["members"]:
-        members[item["username"]] = create_user(
+        member = members[item["username"]] = create_user(
             item["username"],
             item["email"],
             data["password"],
             display_name=item["display_name"],
             role=item["role"],
             library=libraries.get(item["library"]) if item["library"] else None,
+            # One member waits for approval even with REGISTRATION_APPROVAL off: the
+            # queue at /mod/pending has someone in it.
+            waiting=item.get("waiting", False),
         )
         if item.get("partner"):
             partners.link_member(members[item["username"]], organisations[item["partner"]])
-    now = utcnow()
+        if "scope" in item:  # regional facilitators (forum/permissions.py)
+            member.scopes = [FacilitatorScope(region=value) for value in item["scope"]]
+        if "joined_days_ago" in item:
+            member.created_at = now - timedelta(days=item["joined_days_ago"])
     for member in members.values():
         member.email_confirmed_at = now  # demo addresses count as confirmed
     by_title = {}

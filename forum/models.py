@@ -16,6 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
 from markupsafe import Markup
+from sqlalchemy.ext.hybrid import hybrid_property
 
 from search_index import define_table
 
@@ -113,6 +114,10 @@ class User(UserMixin, db.Model):
     # When the member opened a confirmation link sent to ``email`` (forum/auth/recovery.py);
     # ``None``: not confirmed, so no password-reset link is ever sent to it.
     email_confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # REGISTRATION_APPROVAL: "waiting" until a facilitator of their region vouches for
+    # them, or "refused" (with the reason they are shown); ``None``: approved.
+    approval: so.Mapped[str | None] = so.mapped_column(sa.String(10), index=True)
+    approval_reason: so.Mapped[str | None] = so.mapped_column(sa.String(500))
 
     # The organisation a ``partner`` speaks for (forum/partners), shown beside their name.
     partner_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("partners.id"), index=True)
@@ -173,6 +178,14 @@ class User(UserMixin, db.Model):
         return self.role in ("facilitator", "admin")
 
     @property
+    def is_waiting(self) -> bool:
+        return self.approval == "waiting"
+
+    @property
+    def is_refused(self) -> bool:
+        return self.approval == "refused"
+
+    @property
     def is_suspended(self) -> bool:
         if self.suspended_indefinitely:
             return True
@@ -218,6 +231,9 @@ class ModerationState:
     hidden_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     hidden_reason: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     withdrawn_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Written by a member who waits for a facilitator's approval (REGISTRATION_APPROVAL):
+    # shown to its author and facilitators only, published when the member is approved.
+    waiting: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     @so.declared_attr
     def hidden_by_id(cls) -> so.Mapped[int | None]:
@@ -227,10 +243,16 @@ class ModerationState:
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
 
-    @property
+    @hybrid_property
     def is_public(self) -> bool:
-        """Visible to every member and visitor (and so searchable)."""
-        return not self.hidden and self.withdrawn_at is None
+        """Visible to every member and visitor (and so searchable); in SQL too, so every
+        list, count and figure uses this one condition."""
+        return not self.hidden and self.withdrawn_at is None and not self.waiting
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls):
+        return sa.and_(cls.hidden.is_(False), cls.withdrawn_at.is_(None), cls.waiting.is_(False))
 
 
 class Thread(ModerationState, db.Model):
@@ -447,12 +469,7 @@ class Draft(db.Model):
 # Visible replies of a thread, counted in SQL so lists never load the posts.
 Thread.reply_count = so.column_property(
     sa.select(sa.func.count(Post.id))
-    .where(
-        Post.thread_id == Thread.id,
-        Post.is_opening.is_(False),
-        Post.hidden.is_(False),
-        Post.withdrawn_at.is_(None),
-    )
+    .where(Post.thread_id == Thread.id, Post.is_opening.is_(False), Post.is_public)
     .correlate_except(Post)
     .scalar_subquery(),
     deferred=False,

@@ -63,7 +63,7 @@ def _visible_clause(model, user):
     """Public rows; hidden ones too for facilitators, and for their own author."""
     if is_moderator(user):
         return sa.true()
-    public = sa.and_(model.hidden.is_(False), model.withdrawn_at.is_(None))
+    public = model.is_public
     member = _member(user)
     if member is None:
         return public
@@ -109,6 +109,9 @@ def why_not_post(user):
     if member.is_suspended:
         reason = member.suspension_reason or _l("no reason given")
         return _l("Your account is suspended: %(reason)s", reason=reason)
+    if member.is_refused:
+        reason = member.approval_reason or _l("no reason given")
+        return _l("A facilitator did not approve your account: %(reason)s", reason=reason)
     return None
 
 
@@ -428,6 +431,14 @@ def why_not_set_role(user, member: User):
     if member.role == "admin":
         return _l("An administrator's role is changed on the command line.")
     return None
+
+
+def why_not_decide_approval(user, member: User):
+    """Approve or refuse a waiting member: a facilitator whose scope covers their kabupaten."""
+    refusal = why_not_moderate_member(user, member)
+    if refusal is None and not member.is_waiting:
+        refusal = _l("This member is not waiting for approval.")
+    return refusal
 
 
 def why_not_set_scope(user, member: User):

@@ -40,9 +40,10 @@ THREAD_FIELDS_IN_INDEX = (
     "solved_at",  # solved by a linked practice: no accepted answer, still solved
     "hidden",
     "withdrawn_at",
+    "waiting",
 )
 # "attachments": files' names, captions and PDF text go into `extra` (forum/attachments).
-POST_FIELDS_IN_INDEX = ("body", "hidden", "withdrawn_at", "author_id", "attachments")
+POST_FIELDS_IN_INDEX = ("body", "hidden", "withdrawn_at", "waiting", "author_id", "attachments")
 # User columns copied into each of their post documents.
 AUTHOR_FIELDS_IN_INDEX = ("username", "stored_display_name", "deleted_at")
 # Only the opening post's document carries the thread's report sections.

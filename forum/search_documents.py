@@ -17,12 +17,7 @@ from .search_changes import build_document
 
 
 def _searchable_posts():
-    return (
-        sa.select(Post)
-        .join(Post.thread)
-        .where(Post.hidden.is_(False), Post.withdrawn_at.is_(None))
-        .where(Thread.hidden.is_(False), Thread.withdrawn_at.is_(None))
-    )
+    return sa.select(Post).join(Post.thread).where(Post.is_public, Thread.is_public)
 
 
 def iter_documents(session) -> Iterator[SearchDocument]:

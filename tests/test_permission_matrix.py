@@ -44,6 +44,8 @@ ROLES = (
     "regional",
     "other_region",
     "admin",
+    "waiting",  # a new member waiting for approval (REGISTRATION_APPROVAL)
+    "refused",  # a new member a facilitator did not approve
 )
 GENERIC_403 = "You do not have permission for this."
 
@@ -120,6 +122,9 @@ def _build(app) -> dict:
         member("feri", role="facilitator")  # a facilitator as a target
         member("rudi", role="facilitator", scope="purwakarta")
         member("sari", role="facilitator", scope="sumedang")
+        member("wati", approval="waiting")
+        member("rafi", approval="refused", approval_reason="tidak dikenal")
+        member("nunu", approval="waiting")  # the target of approve and refuse
         challenge = service.create_thread(
             lina, "challenge", "Anak-anak jarang datang", "Bagaimana menarik mereka?", []
         )
@@ -214,6 +219,8 @@ ROLE_USERS = {
     "regional": "rudi",
     "other_region": "sari",
     "admin": "adi",
+    "waiting": "wati",
+    "refused": "rafi",
 }
 
 
@@ -245,6 +252,7 @@ MODERATOR_PAGES = {"facilitator": 200, "regional": 200, "admin": 200}
 EVERY_FACILITATOR = {**MODERATOR_PAGES, "other_region": 200}
 OUT_OF_SCOPE = {"other_region": 403}  # sees the hidden thing, may not act on it
 POSTERS = {
+    "waiting": 302,  # what they write waits for approval
     "librarian": 302,
     "other_librarian": 302,
     "facilitator": 302,
@@ -439,6 +447,35 @@ CASES = [
         data={"scope": "purwakarta"},
         changed=lambda s, ids: [scope.region for scope in user(s, "feri").scopes] == ["purwakarta"],
     ),
+    Case(
+        "reply",
+        "POST",
+        "/threads/{challenge}/replies",
+        expect(**POSTERS),  # the suspended and the refused may not
+        data={"body": "Kami mengundang pendongeng dari desa sebelah."},
+        changed=lambda s, ids: (
+            s.scalar(
+                sa.select(Post.waiting).where(Post.body.startswith("Kami mengundang pendongeng"))
+            )
+            is (ids["as"] == "waiting")
+        ),
+    ),
+    Case("pending", "GET", "/mod/pending", expect(**EVERY_FACILITATOR)),
+    Case(
+        "approve",
+        "POST",
+        "/mod/users/nunu/approve",
+        expect(**MODERATORS),
+        changed=lambda s, ids: user(s, "nunu").approval is None,
+    ),
+    Case(
+        "refuse",
+        "POST",
+        "/mod/users/nunu/refuse",
+        expect(**MODERATORS),
+        data={"reason": "Perpustakaan tidak ditemukan"},
+        changed=lambda s, ids: user(s, "nunu").approval_reason == "Perpustakaan tidak ditemukan",
+    ),
     Case("log", "GET", "/mod/log?actor=fani&action=pin&page=1", expect(**EVERY_FACILITATOR)),
     Case("search_log", "GET", "/mod/search-log", expect(**EVERY_FACILITATOR)),
     Case(
@@ -526,6 +563,7 @@ def test_route_by_role(world, case, role):
     expected = case.expected[role]
     client = world.clients[role]
     url = case.url.format(**world.ids)
+    world.ids["as"] = role
     before = world.snapshot()
     if case.method == "GET":
         response = client.get(url)

@@ -117,8 +117,12 @@ def create_user(
     display_name: str | None = None,
     role: str = "librarian",
     library: LibraryDetails | None = None,
+    waiting: bool = False,
 ) -> User:
-    """Create a member (registration form, CLI and demo alike). The caller commits."""
+    """Create a member (registration form, CLI and demo alike). The caller commits.
+
+    ``waiting``: their posts wait for a facilitator's approval (REGISTRATION_APPROVAL).
+    """
     username = username.strip().lower()
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}")
@@ -132,6 +136,7 @@ def create_user(
         email=email.strip().lower(),
         password_hash=hash_password(password),
         role=role,
+        approval="waiting" if waiting else None,
     )
     if library is not None and library.name:
         user.library = find_or_create_library(library)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint
 from flask import abort
+from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -66,6 +67,7 @@ def register():
             form.password.data,
             display_name=form.display_name.data,
             library=form.library_details(),
+            waiting=current_app.config["REGISTRATION_APPROVAL"],
         )
         confirmation = recovery.start_confirmation(user, user.email) if mail_configured() else None
         db.session.commit()

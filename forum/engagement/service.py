@@ -55,6 +55,8 @@ MODERATION_NOTICES = frozenset(
         "lock",
         "unlock",
         "edit_post",
+        "approve_member",  # forum/moderation/approval.py
+        "refuse_member",
     }
 )
 MAX_MENTIONS_PER_POST = 20  # more names than this in one post is a mass mailing, not a mention
@@ -482,10 +484,8 @@ def _shown_clause():
 
     Needs ``threads`` joined and ``posts`` outer-joined (see :func:`_shown`).
     """
-    thread_public = sa.and_(Thread.hidden.is_(False), Thread.withdrawn_at.is_(None))
-    post_public = sa.or_(
-        Notification.post_id.is_(None), sa.and_(Post.hidden.is_(False), Post.withdrawn_at.is_(None))
-    )
+    thread_public = Thread.is_public
+    post_public = sa.or_(Notification.post_id.is_(None), Post.is_public)
     return sa.or_(Notification.kind.not_in(PUBLIC_POST_KINDS), sa.and_(thread_public, post_public))
 
 

@@ -33,6 +33,8 @@ _MODERATION = {
     "lock": _l("A facilitator locked your thread “%(thread)s”."),
     "unlock": _l("A facilitator unlocked your thread “%(thread)s”."),
     "edit_post": _l("A facilitator edited your post in “%(thread)s”."),
+    "approve_member": _l("A facilitator approved your account: “%(thread)s” is published."),
+    "refuse_member": _l("A facilitator did not approve your account; “%(thread)s” is withdrawn."),
 }
 
 

@@ -178,8 +178,7 @@ class Period:
     def threads(self, kind: str | None = None) -> list:
         """Conditions for public threads posted in the period and region."""
         conditions = [
-            Thread.hidden.is_(False),
-            Thread.withdrawn_at.is_(None),
+            Thread.is_public,
             self.within(Thread.created_at),
             self.region.clause(Thread.regency, Thread.province),
         ]
@@ -195,10 +194,8 @@ def public_reply(post=Post, thread=Thread):
     """A visible reply in a visible thread (the caller joins the thread)."""
     return sa.and_(
         post.is_opening.is_(False),
-        post.hidden.is_(False),
-        post.withdrawn_at.is_(None),
-        thread.hidden.is_(False),
-        thread.withdrawn_at.is_(None),
+        post.is_public,
+        thread.is_public,
     )
 
 
@@ -207,8 +204,7 @@ def reply_by_another(post=Post):
     return sa.and_(
         post.thread_id == Thread.id,
         post.is_opening.is_(False),
-        post.hidden.is_(False),
-        post.withdrawn_at.is_(None),
+        post.is_public,
         post.author_id != Thread.author_id,
     )
 

@@ -93,8 +93,7 @@ Meeting.thread_count = so.column_property(
     .join(Thread, Thread.id == MeetingThread.thread_id)
     .where(
         MeetingThread.meeting_id == Meeting.id,
-        Thread.hidden.is_(False),
-        Thread.withdrawn_at.is_(None),
+        Thread.is_public,
     )
     .correlate_except(MeetingThread, Thread)
     .scalar_subquery(),

@@ -60,6 +60,8 @@ ACTION_LABELS = {
     "restore_attachment": _l("Restored a file"),
     "delete_attachment": _l("Removed a member's file"),
     "set_scope": _l("Changed a facilitator's regions"),
+    "approve_member": _l("Approved a new member"),
+    "refuse_member": _l("Refused a new member"),
 }
 ROLE_CHOICES = [
     SelectChoice("librarian", _l("Librarian")),
@@ -193,6 +195,12 @@ class RoleForm(FlaskForm):
             Required(message=_l("Choose a role.")),
             AnyOf(("librarian", "facilitator"), message=_l("Choose a role.")),
         ],
+    )
+
+
+class RefuseForm(FlaskForm):
+    reason = reason_field(
+        _l("Why not"), description=_l("The person sees this reason. Be kind and clear.")
     )
 
 

@@ -45,6 +45,8 @@ ACTIONS = (
     "restore_attachment",
     "delete_attachment",
     "set_scope",  # a facilitator's regions
+    "approve_member",  # forum/moderation/approval.py
+    "refuse_member",
 )
 
 

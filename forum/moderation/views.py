@@ -29,7 +29,10 @@ from ..forms import EmptyForm
 from ..http import page_arg
 from ..http import render_form
 from ..limits import flagging_limit
+from ..mail import mail_configured
+from ..mail import send
 from ..permissions import check
+from ..permissions import why_not_decide_approval
 from ..permissions import why_not_flag
 from ..permissions import why_not_manage_member
 from ..permissions import why_not_moderate
@@ -42,11 +45,13 @@ from ..urls import back
 from ..urls import external_url
 from ..urls import post_url
 from ..urls import thread_url
+from . import approval
 from . import service
 from .forms import FlagForm
 from .forms import HideForm
 from .forms import LogFilterForm
 from .forms import MoveForm
+from .forms import RefuseForm
 from .forms import ResolveForm
 from .forms import RoleForm
 from .forms import ScopeForm
@@ -355,6 +360,50 @@ def scope(username: str):
             flash(_("%(name)s's regions are changed.", name=member.display_name), "success")
         return redirect(url_for("moderation.member", username=member.username))
     return render_form("moderation/scope.html", form, member=member)
+
+
+# --- new members vouched for (forum/moderation/approval.py) ---------------------------
+
+
+@bp.route("/mod/pending")
+@login_required
+def pending():
+    """Members waiting for approval in the facilitator's regions, the longest waiting first."""
+    check(why_not_moderate(current_user))
+    members = approval.pending_members(current_user)
+    return render_template("moderation/pending.html", pending=members)
+
+
+def _decided(member, message: str):
+    """Commit a decision, tell the member by e-mail (when mail is set up), back to the queue."""
+    db.session.commit()
+    if mail_configured() and not send(approval.decision_mail(member)):
+        flash(_("The e-mail to %(name)s could not be sent.", name=member.display_name), "info")
+    flash(message, "success")
+    return redirect(url_for("moderation.pending"))
+
+
+@bp.route("/mod/users/<username>/approve", methods=["POST"])
+@login_required
+def approve(username: str):
+    member = _member_or_404(username)
+    check(why_not_decide_approval(current_user, member))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    approval.approve(current_user, member)
+    return _decided(member, _("%(name)s is approved.", name=member.display_name))
+
+
+@bp.route("/mod/users/<username>/refuse", methods=["POST"])
+@login_required
+def refuse(username: str):
+    member = _member_or_404(username)
+    check(why_not_decide_approval(current_user, member))
+    form = RefuseForm()
+    if form.validate_on_submit():
+        approval.refuse(current_user, member, form.reason.data)
+        return _decided(member, _("%(name)s is not approved.", name=member.display_name))
+    return render_form("moderation/refuse.html", form, member=member)
 
 
 # --- the log ---------------------------------------------------------------------------

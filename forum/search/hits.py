@@ -123,8 +123,7 @@ def _reply_pages(post_ids: list[int], per_page: int) -> dict[int, int]:
             sa.and_(
                 earlier.thread_id == target.thread_id,
                 earlier.is_opening.is_(False),
-                earlier.hidden.is_(False),
-                earlier.withdrawn_at.is_(None),
+                earlier.is_public,
                 earlier.id <= target.id,
             ),
         )

@@ -131,6 +131,7 @@ def _new_thread(author, kind, title, body, tags, sections, now, client_key) -> T
         kind=kind,
         title=title.strip(),
         author=author,
+        waiting=author.is_waiting,
         library=library,
         regency=library.regency if library else None,
         province=library.province if library else None,
@@ -140,7 +141,14 @@ def _new_thread(author, kind, title, body, tags, sections, now, client_key) -> T
         **section_values(kind, sections or {}),
     )
     store_sections_html(thread)
-    opening = Post(author=author, body=body, is_opening=True, created_at=now, client_key=client_key)
+    opening = Post(
+        author=author,
+        body=body,
+        is_opening=True,
+        created_at=now,
+        client_key=client_key,
+        waiting=author.is_waiting,
+    )
     store_html(opening)
     thread.posts.append(opening)
     db.session.add(thread)
@@ -170,11 +178,17 @@ def create_reply(
         moment = now or utcnow()
         with events.all_or_nothing():
             post = Post(
-                thread=thread, author=author, body=body, created_at=moment, client_key=client_key
+                thread=thread,
+                author=author,
+                body=body,
+                created_at=moment,
+                client_key=client_key,
+                waiting=author.is_waiting,
             )
             store_html(post)
             db.session.add(post)
-            thread.last_activity_at = moment
+            if not post.waiting:  # a waiting reply does not bump the thread
+                thread.last_activity_at = moment
             db.session.flush()
             events.reply_created.send(post)
             events.post_written.send(post, author=author, files=files)
@@ -545,8 +559,7 @@ def page_of_reply(post: Post, per_page: int) -> int:
         sa.select(sa.func.count(Post.id)).where(
             Post.thread_id == post.thread_id,
             Post.is_opening.is_(False),
-            Post.hidden.is_(False),
-            Post.withdrawn_at.is_(None),
+            Post.is_public,
             sa.or_(
                 Post.created_at < post.created_at,
                 sa.and_(Post.created_at == post.created_at, Post.id <= post.id),
@@ -642,8 +655,7 @@ def last_replies(threads) -> dict[int, Post]:
         .where(
             Post.thread_id.in_(ids),
             Post.is_opening.is_(False),
-            Post.hidden.is_(False),
-            Post.withdrawn_at.is_(None),
+            Post.is_public,
         )
         .group_by(Post.thread_id)
     )
