@@ -363,8 +363,8 @@ def why_not_link_practice(user, challenge: Thread):
 
 
 def why_not_verify(user, thread: Thread):
-    """Facilitators mark a practice "Terverifikasi" (and take the mark away)."""
-    return why_not_moderate(user)
+    """Facilitators of its region mark a practice "Terverifikasi" (and take the mark away)."""
+    return why_not_moderate_thread(user, thread)
 
 
 def why_not_compile(user):

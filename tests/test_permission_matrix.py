@@ -460,6 +460,14 @@ CASES = [
             is (ids["as"] == "waiting")
         ),
     ),
+    Case(
+        "verify_practice",
+        "POST",
+        "/threads/{practice}/verify",
+        expect(**MODERATORS),
+        data={"summary": "Pojok baca di posyandu ramai setiap bulan."},
+        changed=lambda s, ids: thread(s, ids, "practice").verification is not None,
+    ),
     Case("pending", "GET", "/mod/pending", expect(**EVERY_FACILITATOR)),
     Case(
         "approve",

@@ -35,8 +35,7 @@ def _public_replies(thread_id_clause, member_id: int):
     return sa.and_(
         thread_id_clause,
         Post.is_opening.is_(False),
-        Post.hidden.is_(False),
-        Post.withdrawn_at.is_(None),
+        Post.is_public,
         Post.author_id != member_id,
     )
 

@@ -77,8 +77,7 @@ class Selection:
         """Public practices posted in the period and region (verified ones, if asked)."""
         conditions = [
             Thread.kind == "practice",
-            Thread.hidden.is_(False),
-            Thread.withdrawn_at.is_(None),
+            Thread.is_public,
             self.region.clause(Thread.regency, Thread.province),
         ]
         if self.start:
@@ -191,7 +190,7 @@ def count(selection: Selection) -> tuple[int, int]:
 
 
 def _shown_opening() -> list:
-    return [Post.is_opening.is_(True), Post.hidden.is_(False), Post.withdrawn_at.is_(None)]
+    return [Post.is_opening.is_(True), Post.is_public]
 
 
 def _visible_photo() -> list:

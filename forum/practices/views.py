@@ -27,7 +27,9 @@ from ..extensions import login_manager
 from ..http import page_arg
 from ..insight.figures import Region
 from ..permissions import check
+from ..permissions import default_region
 from ..permissions import why_not_compile
+from ..permissions import why_not_see_figures
 from ..permissions import why_not_verify
 from ..threads import service as threads
 from ..urls import thread_url
@@ -93,8 +95,12 @@ def _facilitators_only():
 
 
 def _selection(form: CompilationForm) -> Selection:
+    """What the facilitator asked for, within their regions (their own region by default)."""
+    form.region.data = form.region.data or default_region(current_user).param
+    region = Region.parse(form.region.data)
+    check(why_not_see_figures(current_user, region))
     return Selection(
-        Region.parse(form.region.data),
+        region,
         form.date_from.data,
         form.date_to.data,
         bool(form.verified.data),
