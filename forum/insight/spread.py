@@ -36,11 +36,8 @@ def counted(period: Period) -> list:
     return [
         period.within(Adoption.created_at),
         period.region.clause(Adoption.regency, Adoption.province),
-        Thread.hidden.is_(False),
-        Thread.withdrawn_at.is_(None),
-        sa.or_(
-            Adoption.post_id.is_(None), sa.and_(Post.hidden.is_(False), Post.withdrawn_at.is_(None))
-        ),
+        Thread.is_public,
+        sa.or_(Adoption.post_id.is_(None), Post.is_public),
     ]
 
 

@@ -49,8 +49,7 @@ class SupportFigures:
 def _public_challenge(period: Period) -> list:
     return [
         Thread.kind == "challenge",
-        Thread.hidden.is_(False),
-        Thread.withdrawn_at.is_(None),
+        Thread.is_public,
         period.region.clause(Thread.regency, Thread.province),
     ]
 

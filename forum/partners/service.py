@@ -198,8 +198,7 @@ def board(region: Region, kind: str | None, page: int, per_page: int = BOARD_PER
         .join(Thread, Thread.id == SupportRequest.thread_id)
         .where(
             Thread.kind == "challenge",
-            Thread.hidden.is_(False),
-            Thread.withdrawn_at.is_(None),
+            Thread.is_public,
             Thread.locked.is_(False),
             region.clause(Thread.regency, Thread.province),
             open_need_clause(kind if kind in NEED_KINDS else None),
@@ -351,8 +350,7 @@ def offers_at_meeting(meeting: Meeting) -> list[Offer]:
     query = (
         _offers_query()
         .join(Thread, Thread.id == Offer.thread_id)
-        .where(Offer.meeting_id == meeting.id, Thread.hidden.is_(False))
-        .where(Thread.withdrawn_at.is_(None))
+        .where(Offer.meeting_id == meeting.id, Thread.is_public)
         .options(so.contains_eager(Offer.thread).joinedload(Thread.library))
         .order_by(Offer.created_at, Offer.id)
     )

@@ -275,7 +275,7 @@ def _tried(ids: list[int]) -> dict[int, list[Tried]]:
         .where(
             sa.or_(
                 Adoption.post_id.is_(None),
-                sa.and_(Post.hidden.is_(False), Post.withdrawn_at.is_(None)),
+                Post.is_public,
             )
         )
         .options(so.joinedload(Adoption.library))
