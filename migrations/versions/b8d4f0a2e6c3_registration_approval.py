@@ -1,7 +1,7 @@
 """regions: new members vouched for (REGISTRATION_APPROVAL)
 
 Revision ID: b8d4f0a2e6c3
-Revises: b4d6f8a0c2e4
+Revises: a7c3e9f1d2b4
 Create Date: 2026-12-03 10:50:00
 
 Members and posts from before this revision are approved and published. Only columns are
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b8d4f0a2e6c3'
-down_revision = 'b4d6f8a0c2e4'
+down_revision = 'a7c3e9f1d2b4'
 branch_labels = None
 depends_on = None
 
