@@ -185,4 +185,4 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from . import cli
 
-    cli.init_app(app)
+    cli.init_app(app, app_factory=create_app)

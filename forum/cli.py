@@ -308,8 +308,63 @@ def backup_restore(path: str) -> None:
     click.echo(f"Restored from {path}; search index rebuilt with {count} posts.")
 
 
-def init_app(app: Flask) -> None:
-    """Every ``flask`` command group, registered here and nowhere else."""
+@click.command("copy-to")
+@click.argument("target_url")
+@click.option(
+    "--search-backend",
+    type=click.Choice(["whoosh", "postgresql"]),
+    default=None,
+    help="Search on the target (default: SEARCH_BACKEND).",
+)
+@click.option("--batch-size", default=1000, show_default=True, help="Rows per INSERT.")
+def db_copy_to(target_url: str, search_backend: str | None, batch_size: int) -> None:
+    """Copy this install's database into an EMPTY PostgreSQL database, then reindex.
+
+    Stop the forum first: rows written during the copy are not copied. Uploaded
+    files stay in UPLOADS_DIR, which the PostgreSQL install must share.
+    """
+    import time
+
+    from flask import current_app
+
+    from .database_copy import CopyRefused
+    from .database_copy import copy_to
+
+    settings = dict(current_app.config, SQLALCHEMY_DATABASE_URI=target_url)
+    if search_backend is not None:
+        settings["SEARCH_BACKEND"] = search_backend
+    target_app = current_app.extensions["serambi.app_factory"](settings)
+    started = time.monotonic()
+    try:
+        report = copy_to(
+            target_app,
+            batch_size=batch_size,
+            progress=lambda name, rows: click.echo(f"  {name}: {rows} rows", err=True),
+        )
+    except CopyRefused as error:
+        raise click.ClickException(f"Not copied: {error}") from error
+    width = max(len(name) for name in report.source)
+    click.echo(f"{'table':<{width}}  {'source':>8}  {'target':>8}")
+    for name, rows in report.source.items():
+        click.echo(f"{name:<{width}}  {rows:>8}  {report.target[name]:>8}")
+    click.echo(
+        f"Copied {sum(report.source.values())} rows in {len(report.source)} tables "
+        f"in {time.monotonic() - started:.1f} s; not copied: {', '.join(report.skipped)} "
+        f"(the search is rebuilt: {report.indexed} posts indexed, "
+        f"{target_app.config['SEARCH_BACKEND']})."
+    )
+
+
+def init_app(app: Flask, app_factory=None) -> None:
+    """Every ``flask`` command group, registered here and nowhere else.
+
+    ``app_factory`` (``create_app``, passed in to keep the imports one-way) builds the
+    target app of ``flask db copy-to``, which joins Flask-Migrate's ``db`` group.
+    """
+    from flask_migrate.cli import db as migrate_cli
+
+    app.extensions["serambi.app_factory"] = app_factory
+    migrate_cli.add_command(db_copy_to)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(search_cli)

@@ -1,0 +1,131 @@
+"""Moving a SQLite install to PostgreSQL: ``flask db copy-to postgresql://...``."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from forum import create_app
+from forum.attachments.models import Attachment
+from forum.config import TestConfig
+from forum.database_copy import copied_tables
+from forum.demo import DATA_FILE
+from forum.demo import load_demo
+from forum.extensions import db
+from forum.models import Thread
+from tests.attachment_helpers import send
+from tests.attachment_samples import photo
+from tests.helpers import app_db
+from tests.helpers import fresh_postgres_database
+from tests.helpers import login_as
+
+DEMO = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+MEMBER = type("Member", (), {"username": "asep_sukatani"})
+
+
+@pytest.fixture
+def demo_install(tmp_path):
+    """A SQLite install made as an operator makes one: migrations, the demo, a photo."""
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'serambi.sqlite'}",
+        "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
+        "UPLOADS_DIR": str(tmp_path / "uploads"),
+    }
+    app = create_app(type("C", (TestConfig,), settings))
+    with app.app_context():
+        upgrade()
+        load_demo()
+        thread_id = db.session.scalar(sa.select(Thread.id).order_by(Thread.id))
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    login_as(client, MEMBER, password=DEMO["password"])
+    reply = send(
+        client,
+        f"/threads/{thread_id}/replies",
+        [(photo((300, 200)), "pojok-baca.jpg")],
+        page=f"/threads/{thread_id}",
+        body="Foto pojok baca kami.",
+    )
+    assert reply.status_code == 302, reply.get_data(as_text=True)[:300]
+    yield app
+    dispose(app)
+
+
+@pytest.fixture
+def empty_postgres(worker_id):
+    with fresh_postgres_database(f"serambi_copy_{worker_id}_{os.getpid()}") as url:
+        yield url
+
+
+def dispose(app) -> None:
+    with app.app_context():
+        db.engine.dispose()
+
+
+def counts(app) -> dict[str, int]:
+    with app_db(app) as session:
+        return {
+            table.name: session.scalar(sa.select(sa.func.count()).select_from(table))
+            for table in copied_tables()
+        }
+
+
+@pytest.mark.parametrize("search_backend", ["whoosh", "postgresql"])
+def test_a_sqlite_install_moves_to_postgresql_whole(empty_postgres, demo_install, search_backend):
+    result = demo_install.test_cli_runner().invoke(
+        args=["db", "copy-to", empty_postgres, "--search-backend", search_backend]
+    )
+    assert result.exit_code == 0, result.output
+    moved = create_app(
+        dict(
+            demo_install.config,
+            SQLALCHEMY_DATABASE_URI=empty_postgres,
+            SEARCH_BACKEND=search_backend,
+        )
+    )
+    source_counts = counts(demo_install)
+    assert counts(moved) == source_counts
+    assert source_counts["attachments"] == 1 and source_counts["users"] == len(DEMO["members"])
+    assert "attachments" in result.output and f"{source_counts['posts']}" in result.output
+
+    client = moved.test_client()
+    client.set_cookie("lang", "en")
+    login_as(client, MEMBER, password=DEMO["password"])  # the password hash came along
+    with app_db(demo_install) as session:
+        thread = session.get(Thread, session.scalar(sa.select(Thread.id).order_by(Thread.id)))
+        title = thread.title
+        attachment = session.scalars(sa.select(Attachment)).one()
+        stored = (attachment.id, attachment.storage_key, attachment.post_id)
+    page = client.get(f"/threads/{thread.id}", follow_redirects=True)
+    assert page.status_code == 200 and title in page.get_data(as_text=True)
+    with app_db(moved) as session:
+        copied = session.scalars(sa.select(Attachment)).one()
+        assert (copied.id, copied.storage_key, copied.post_id) == stored
+    found = client.get("/search", query_string={"q": title}).get_data(as_text=True)
+    assert title in found
+
+    # A reply written on the new install gets a fresh id (the sequences moved on).
+    with app_db(demo_install) as session:
+        last = session.scalar(sa.text("SELECT max(id) FROM posts"))
+    with app_db(moved) as session:
+        next_id = session.scalar(sa.text("SELECT nextval(pg_get_serial_sequence('posts', 'id'))"))
+    assert next_id == last + 1
+    dispose(moved)
+
+
+def test_a_target_with_rows_is_refused_and_left_alone(empty_postgres, demo_install):
+    runner = demo_install.test_cli_runner()
+    assert runner.invoke(args=["db", "copy-to", empty_postgres]).exit_code == 0
+    moved = create_app(dict(demo_install.config, SQLALCHEMY_DATABASE_URI=empty_postgres))
+    before = counts(moved)
+
+    again = runner.invoke(args=["db", "copy-to", empty_postgres])
+
+    assert again.exit_code != 0
+    assert "not empty" in again.output and "users" in again.output
+    assert counts(moved) == before
+    dispose(moved)
