@@ -75,27 +75,31 @@ def copy_to(target_app: Flask, batch_size: int = BATCH_SIZE, progress=None) -> C
 
     Called in the source app's context; raises :class:`CopyRefused` before any write.
     """
-    source_engine = db.engine
     head = _migrations_head(current_app)
     report = CopyReport()
-    with source_engine.connect() as source:
+    with db.engine.connect() as source:
         _check_source(source, head)
         with target_app.app_context():
-            target_engine = db.engine
-            if target_engine.dialect.name != "postgresql":
-                raise CopyRefused(f"the target must be PostgreSQL, not {target_engine.url!r}")
-            if target_engine.url == source_engine.url:
-                raise CopyRefused("the target is the database being copied")
-            _check_target_is_empty(target_engine)
-            from flask_migrate import upgrade
-
-            upgrade()
-            with target_engine.begin() as target:
-                _copy_rows(source, target, report, batch_size, progress)
-            target_engine.dispose()
-            report.indexed = _rebuild_search()
-            db.engine.dispose()
+            try:
+                _copy_into(db.engine, source, report, batch_size, progress)
+            finally:  # the target app ends here: close its connections, refused or not
+                db.session.remove()
+                db.engine.dispose()
     return report
+
+
+def _copy_into(target_engine: sa.Engine, source: Connection, report, batch_size, progress):
+    if target_engine.dialect.name != "postgresql":
+        raise CopyRefused(f"the target must be PostgreSQL, not {target_engine.url!r}")
+    if target_engine.url == source.engine.url:
+        raise CopyRefused("the target is the database being copied")
+    _check_target_is_empty(target_engine)
+    from flask_migrate import upgrade
+
+    upgrade()
+    with target_engine.begin() as target:
+        _copy_rows(source, target, report, batch_size, progress)
+    report.indexed = _rebuild_search()
 
 
 def _migrations_head(app: Flask) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +17,9 @@ from forum.database_copy import copied_tables
 from forum.demo import DATA_FILE
 from forum.demo import load_demo
 from forum.extensions import db
+from forum.extensions import search
 from forum.models import Thread
+from forum.search_documents import count_documents
 from tests.attachment_helpers import send
 from tests.attachment_samples import photo
 from tests.helpers import app_db
@@ -66,6 +69,14 @@ def dispose(app) -> None:
         db.engine.dispose()
 
 
+def accepted_answers(app) -> set[tuple[int, int]]:
+    with app_db(app) as session:
+        query = sa.select(Thread.id, Thread.accepted_post_id).where(
+            Thread.accepted_post_id.is_not(None)
+        )
+        return {tuple(row) for row in session.execute(query)}
+
+
 def counts(app) -> dict[str, int]:
     with app_db(app) as session:
         return {
@@ -76,6 +87,8 @@ def counts(app) -> dict[str, int]:
 
 @pytest.mark.parametrize("search_backend", ["whoosh", "postgresql"])
 def test_a_sqlite_install_moves_to_postgresql_whole(empty_postgres, demo_install, search_backend):
+    # Whoosh: the target shares SEARCH_INDEX_DIR; only the copy's rebuild may make it.
+    shutil.rmtree(demo_install.config["SEARCH_INDEX_DIR"], ignore_errors=True)
     result = demo_install.test_cli_runner().invoke(
         args=["db", "copy-to", empty_postgres, "--search-backend", search_backend]
     )
@@ -89,9 +102,12 @@ def test_a_sqlite_install_moves_to_postgresql_whole(empty_postgres, demo_install
     )
     source_counts = counts(demo_install)
     assert counts(moved) == source_counts
+    assert accepted_answers(moved) == accepted_answers(demo_install) != set()
     assert source_counts["attachments"] == 1 and source_counts["users"] == len(DEMO["members"])
     assert "attachments" in result.output and f"{source_counts['posts']}" in result.output
 
+    with app_db(moved) as session:  # the copy rebuilt search: the first search needs no wait
+        assert search.status(db.engine)["documents"] == count_documents(session) > 0
     client = moved.test_client()
     client.set_cookie("lang", "en")
     login_as(client, MEMBER, password=DEMO["password"])  # the password hash came along
