@@ -84,10 +84,13 @@ def small_tap_targets(page) -> list[str]:
 
 def assert_phone_friendly(page) -> None:
     """Nothing wider than the screen, and every control at least 44 px high."""
+    # A heading can be visible before the stylesheet has loaded; measure the styled page.
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
         f"{page.url} scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')}px"
     )
-    assert small_tap_targets(page) == [], page.url
+    small = small_tap_targets(page)
+    assert small == [], f"{page.url}: {small}"
 
 
 BOTH = pytest.mark.parametrize("device", ["phone", "desktop"])
