@@ -34,7 +34,7 @@ run: $(VENV)/.installed compile-translations
 	$(FLASK) run
 
 test: $(VENV)/.installed-test compile-translations
-	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --durations=15 $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .

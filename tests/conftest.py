@@ -9,7 +9,9 @@ Helpers that are not fixtures live in tests/helpers.py.
 from __future__ import annotations
 
 import os
+import shutil
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -51,13 +53,48 @@ def postgres_url(worker_id):
         yield url
 
 
-def _truncate_all() -> None:
-    names = [t.name for t in db.metadata.sorted_tables] + list(SEARCH_TABLES)
-    tables = ", ".join(f'"{name}"' for name in names)
+def _empty_all() -> None:
+    """Delete every row and restart every sequence: a clean database for the next test.
+
+    DELETE, not TRUNCATE: a test leaves a few rows in each table, and deleting them
+    takes ~20 ms where TRUNCATE's file work on 40 tables took 300-600 ms a test.
+    """
+    tables = list(reversed(db.metadata.sorted_tables))
+    # A key that closes a cycle (threads -> their accepted post) is emptied first.
+    cycles = [
+        f'UPDATE "{table.name}" SET "{key.parent.name}" = NULL'
+        for table in tables
+        for key in table.foreign_keys
+        if key.constraint.use_alter
+    ]
+    deletes = [f'DELETE FROM "{name}"' for name in [*SEARCH_TABLES, *(t.name for t in tables)]]
     with db.engine.begin() as conn:
-        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        conn.exec_driver_sql("; ".join(cycles + deletes))
+        conn.exec_driver_sql(
+            "SELECT setval(oid::regclass, 1, false) FROM pg_class WHERE relkind = 'S'"
+        )
         # The row the content-version triggers bump (forum/content_version.py).
         conn.exec_driver_sql("INSERT INTO content_version (id, version) VALUES (1, 0)")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file with the schema, made once; each test gets a copy of it.
+
+    Creating the schema takes ~100 ms; copying the file, about one.
+    """
+    path = tmp_path_factory.mktemp("schema") / "template.sqlite"
+    config = type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    schema_app = create_app(config)
+    with schema_app.app_context():
+        db.create_all()
+        db.engine.dispose()  # the last connection closed checkpoints the WAL into the file
+    return path
+
+
+def _sqlite_copy(template: Path, path: Path) -> str:
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -71,7 +108,7 @@ def backend(request) -> str:
 def app(backend, request, tmp_path):
     """The app on a clean database. No app context stays pushed: requests get their own."""
     if backend == "sqlite":
-        uri = f"sqlite:///{tmp_path / 'serambi.sqlite'}"
+        uri = _sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path / "serambi.sqlite")
     else:
         uri = request.getfixturevalue("postgres_url")
     settings = _app_config(tmp_path, uri)
@@ -80,24 +117,21 @@ def app(backend, request, tmp_path):
     config = type("C", (TestConfig,), settings)
     app = create_app(config)
     with app.app_context():
-        if backend == "sqlite":
-            db.create_all()
         search.rebuild([], 0)  # an empty index, as `flask search reindex` makes
     yield app
     with app.app_context():
         db.session.remove()
         if backend != "sqlite":
-            _truncate_all()
+            _empty_all()
         db.engine.dispose()
 
 
 @pytest.fixture
-def sqlite_app(tmp_path):
+def sqlite_app(tmp_path, sqlite_template):
     """An app on SQLite only, for tests about SQLite itself or the browser."""
-    config = type("C", (TestConfig,), _app_config(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}"))
-    app = create_app(config)
+    uri = _sqlite_copy(sqlite_template, tmp_path / "s.sqlite")
+    app = create_app(type("C", (TestConfig,), _app_config(tmp_path, uri)))
     with app.app_context():
-        db.create_all()
         search.rebuild([], 0)
     yield app
     with app.app_context():
