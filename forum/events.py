@@ -24,6 +24,8 @@ Each signal's sender and keywords (they are the listener's arguments):
 - ``offer_made``: the new partners Offer (on a challenge; ``offer.thread``)
 - ``offer_answered``: who accepted or declined it (a User); ``offer=`` the Offer (its ``status``)
 - ``offer_delivered``: who marked it delivered (a User); ``offer=`` the Offer
+- ``library_join_requested``: the new LibraryRequest (a member asks to join a library with members)
+- ``library_join_decided``: who answered (a User); ``request=`` the LibraryRequest (its ``status``)
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ practice_verified = _signals.signal("practice verified")
 offer_made = _signals.signal("offer made")
 offer_answered = _signals.signal("offer answered")
 offer_delivered = _signals.signal("offer delivered")
+library_join_requested = _signals.signal("library join requested")
+library_join_decided = _signals.signal("library join decided")
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import EmailInput
 
 from .libraries import LibraryDetails
+from .libraries import libraries_in
 from .regions import regions
 from .tags import MAX_TAGS_PER_THREAD
 from .tags import parse_tags
@@ -142,6 +143,8 @@ class LibraryFields(FlaskForm):
     library_name = LineField(
         _l("Library name"),
         filters=[strip],
+        # regions.js fills the list with the chosen kabupaten/kota's libraries.
+        render_kw={"list": "library-names", "autocomplete": "off"},
         validators=[Length(max=120, message=_l("At most %(max)d characters."))],
     )
     village = LineField(
@@ -160,23 +163,35 @@ class LibraryFields(FlaskForm):
         validate_choice=False,
         render_kw={"data-narrowed-by": "province"},  # the province field's id: regions.js
     )
+    # A library already registered in the kabupaten/kota, picked from the list the page
+    # shows (its id), so a second librarian of the village joins it instead of a copy.
+    library_pick = SelectField(_l("Libraries already registered here"), validate_choice=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.province.choices = province_choices()
         self.region.choices = regency_choices()
+        self.library_pick.choices = []
+
+    @property
+    def picked_library_id(self) -> int | None:
+        value = self.library_pick.data or ""
+        return int(value) if value.isdigit() and len(value) < 10 else None
 
     def library_details(self):
-        """The library as the member described it."""
+        """The library as the member described it (or picked it from the list)."""
         return LibraryDetails(
             name=self.library_name.data or "",
             village=self.village.data or "",
             district=self.district.data or "",
             regency=self.region.data or "",
             province=self.province.data or "",
+            library_id=self.picked_library_id,
         )
 
     def _required(self, field, label) -> None:
+        if self.picked_library_id is not None:  # the list's library has its name and place
+            return
         if self.library_required and not field.data:
             raise ValidationError(_l("Please fill in %(field)s.", field=label))
 
@@ -185,6 +200,13 @@ class LibraryFields(FlaskForm):
 
     def validate_village(self, field):
         self._required(field, _l("the village"))
+
+    def validate_library_pick(self, field):
+        picked = self.picked_library_id
+        if picked is not None and picked not in {lib.id for lib in libraries_in(self.region.data)}:
+            raise ValidationError(
+                _l("Choose a library of the chosen kabupaten/kota, or type your library's name.")
+            )
 
     def validate_district(self, field):
         self._required(field, _l("the district"))
@@ -197,7 +219,7 @@ class LibraryFields(FlaskForm):
     def validate_region(self, field):
         self._required(field, _l("the kabupaten/kota"))
         if not field.data:
-            if self.library_name.data:
+            if self.library_name.data or self.picked_library_id is not None:
                 raise ValidationError(_l("A library needs its kabupaten/kota."))
             return
         regency = regions().regencies.get(field.data)

@@ -83,6 +83,47 @@ class Library(db.Model):
         return f"<Library {self.id} {self.name!r}>"
 
 
+JOIN_STATUSES = ("waiting", "confirmed", "declined")
+
+
+class LibraryRequest(db.Model):
+    """A member asks to join a library that already has members (forum/libraries.py).
+
+    Until a member of that library or a facilitator of its region confirms, the
+    member's ``library`` stays what it was (none, at registration): they cannot act
+    for the library, appear among its members or be counted for it. Decided rows
+    stay, saying who decided and when.
+    """
+
+    __tablename__ = "library_requests"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    library_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("libraries.id", ondelete="CASCADE"), index=True
+    )
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="waiting", index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    decided_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    decided_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    user: so.Mapped[User] = so.relationship(
+        foreign_keys=[user_id], back_populates="library_requests"
+    )
+    library: so.Mapped[Library] = so.relationship()
+    decided_by: so.Mapped[User | None] = so.relationship(foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in JOIN_STATUSES) + ")", name="status"
+        ),
+    )
+
+
 class User(UserMixin, db.Model):
     """A member: a librarian, a facilitator, an admin, or a partner organisation's member."""
 
@@ -128,6 +169,13 @@ class User(UserMixin, db.Model):
         cascade="all, delete-orphan", order_by="FacilitatorScope.region"
     )
     partner: so.Mapped[Partner | None] = so.relationship(lazy="joined")
+    # Requests to join a library (the waiting one: ``requested_library``).
+    library_requests: so.Mapped[list[LibraryRequest]] = so.relationship(
+        foreign_keys=[LibraryRequest.user_id],
+        back_populates="user",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     __table_args__ = (
         sa.CheckConstraint("role IN ('librarian', 'facilitator', 'admin', 'partner')", name="role"),
@@ -176,6 +224,12 @@ class User(UserMixin, db.Model):
     def is_facilitator(self) -> bool:
         """Facilitators and admins moderate."""
         return self.role in ("facilitator", "admin")
+
+    @property
+    def requested_library(self) -> Library | None:
+        """The library this member asked to join, waiting for a member's confirmation."""
+        waiting = [r for r in self.library_requests if r.status == "waiting"]
+        return waiting[-1].library if waiting else None
 
     @property
     def is_waiting(self) -> bool:

@@ -258,8 +258,9 @@ def scope_clause(user, regency_column, province_column):
 
 
 def member_place(member: User) -> tuple[str | None, str | None]:
-    """A member's place: their library's kabupaten/kota and province (none without one)."""
-    library = member.library
+    """A member's place: their library's kabupaten/kota and province (none without one);
+    while a request to join one waits, that library's (its facilitators look after them)."""
+    library = member.library or member.requested_library
     return (library.regency, library.province) if library is not None else (None, None)
 
 
@@ -439,6 +440,25 @@ def why_not_decide_approval(user, member: User):
     if refusal is None and not member.is_waiting:
         refusal = _l("This member is not waiting for approval.")
     return refusal
+
+
+def why_not_decide_join(user, request):
+    """Confirm or decline a request to join a library: a member of that library (who may
+    post), or a facilitator whose scope covers it; never the one asking."""
+    member = _member(user)
+    if member is None:
+        return _l("Please log in first.")
+    if request.status != "waiting":
+        return _l("This request was already answered.")
+    if member.id == request.user_id:
+        return _l("Another member of the library confirms your request.")
+    confirmed_member = member.library_id == request.library_id and not member.is_waiting
+    if confirmed_member and why_not_post(member) is None:
+        return None
+    library = request.library
+    if member.is_facilitator:
+        return why_not_moderate_in(member, library.regency, library.province)
+    return _l("Only members of this library, or a facilitator of its region, can answer.")
 
 
 def why_not_set_scope(user, member: User):

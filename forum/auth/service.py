@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 from ..extensions import db
 from ..libraries import LibraryDetails
 from ..libraries import find_or_create_library
+from ..libraries import join_library
 from ..models import ROLES
 from ..models import FacilitatorScope
 from ..models import User
@@ -118,10 +119,13 @@ def create_user(
     role: str = "librarian",
     library: LibraryDetails | None = None,
     waiting: bool = False,
+    ask_to_join: bool = False,
 ) -> User:
     """Create a member (registration form, CLI and demo alike). The caller commits.
 
     ``waiting``: their posts wait for a facilitator's approval (REGISTRATION_APPROVAL).
+    ``ask_to_join``: a library that has members is joined by a request they confirm
+    (the registration form); otherwise (CLI, demo) the member belongs to it at once.
     """
     username = username.strip().lower()
     if role not in ROLES:
@@ -138,12 +142,14 @@ def create_user(
         role=role,
         approval="waiting" if waiting else None,
     )
-    if library is not None and library.name:
+    if library is not None and library.name and not ask_to_join:
         user.library = find_or_create_library(library)
     if role == "facilitator":  # as every facilitator had before regions: narrow it later
         user.scopes = [FacilitatorScope(region=NATIONAL)]
     db.session.add(user)
     db.session.flush()
+    if library is not None and ask_to_join:
+        join_library(user, library)
     return user
 
 

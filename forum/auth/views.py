@@ -24,6 +24,8 @@ from ..http import client_address
 from ..http import render_form
 from ..http import render_slowed
 from ..http import safe_next
+from ..libraries import join_notice
+from ..libraries import offered_libraries
 from ..limits import forgot_limit
 from ..limits import login_account_limit
 from ..limits import login_address_limit
@@ -68,15 +70,18 @@ def register():
             display_name=form.display_name.data,
             library=form.library_details(),
             waiting=current_app.config["REGISTRATION_APPROVAL"],
+            ask_to_join=True,
         )
         confirmation = recovery.start_confirmation(user, user.email) if mail_configured() else None
         db.session.commit()
         _start_session(user, remember=False)
         flash(_("Welcome to Serambi, %(name)s!", name=user.display_name), "success")
+        if join_notice(user):
+            flash(join_notice(user), "info")
         if confirmation is not None:
             flash(*recovery.sent_message(send(confirmation), user.email))
         return redirect(url_for("threads.home"))
-    return render_form("auth/register.html", form)
+    return render_form("auth/register.html", form, offered=offered_libraries(form))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -34,6 +34,7 @@ from ..models import utcnow
 from ..urls import external_url
 from .models import Notification
 from .texts import describe
+from .texts import library_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,9 @@ def _message(user: User, items: list[Notification]) -> EmailMessage:
         lines.append(_("This happened on Serambi since your last digest:"))
         lines.append("")
         for item in items:
+            if item.thread is None:  # about a library: the page where it is answered
+                lines += [f"- {describe(item)}", f"  {external_url(library_endpoint(item))}"]
+                continue
             anchor = f"post-{item.post_id}" if item.post_id else None
             link = external_url("threads.detail", thread_id=item.thread_id, _anchor=anchor)
             kind = _("Best practice") if item.thread.kind == "practice" else _("Challenge")

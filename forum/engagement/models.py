@@ -31,6 +31,7 @@ NOTIFICATION_KINDS = (
     "support",
     "reply",
     "new_thread",
+    "library",  # someone asks to join the member's library, or hears the answer
 )
 # Kinds about other people's public posts: these disappear when that post is
 # hidden or withdrawn. A moderator's action on your own post is always shown.
@@ -124,7 +125,8 @@ class Notification(db.Model):
     actor_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
-    thread_id: so.Mapped[int] = so.mapped_column(
+    # None for a notification about a library (a join request), not a thread.
+    thread_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("threads.id", ondelete="CASCADE"), index=True
     )
     post_id: so.Mapped[int | None] = so.mapped_column(
@@ -139,7 +141,7 @@ class Notification(db.Model):
 
     user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
     actor: so.Mapped[User | None] = so.relationship(foreign_keys=[actor_id])
-    thread: so.Mapped[Thread] = so.relationship()
+    thread: so.Mapped[Thread | None] = so.relationship()
     post: so.Mapped[Post | None] = so.relationship()
 
     __table_args__ = (

@@ -420,7 +420,7 @@ def _notify(
     candidates: dict[int, set[str]],
     *,
     actor_id: int | None,
-    thread: Thread,
+    thread: Thread | None,
     post: Post | None = None,
     action: str | None = None,
 ) -> list[Notification]:
@@ -449,7 +449,7 @@ def _notify(
                     user_id=user_id,
                     kind=kind,
                     actor_id=actor_id,
-                    thread_id=thread.id,
+                    thread_id=thread.id if thread is not None else None,
                     post_id=post.id if post is not None else None,
                     action=action,
                     in_app=in_app,
@@ -491,7 +491,7 @@ def _shown_clause():
 
 def _shown(query):
     return (
-        query.join(Thread, Thread.id == Notification.thread_id)
+        query.outerjoin(Thread, Thread.id == Notification.thread_id)
         .outerjoin(Post, Post.id == Notification.post_id)
         .where(_shown_clause())
     )
@@ -662,6 +662,21 @@ def moderated(
     return _notify(candidates, actor_id=actor.id, thread=thread, post=post, action=action)
 
 
+def library_join_requested(request) -> list[Notification]:
+    """Someone asks to join a library: its members hear, and answer on the requests page."""
+    members = db.session.scalars(
+        sa.select(User.id).where(User.library_id == request.library_id, User.deleted_at.is_(None))
+    )
+    candidates = _candidates((members, "library"))
+    return _notify(candidates, actor_id=request.user_id, thread=None, action="join_request")
+
+
+def library_join_decided(actor: User, *, request) -> list[Notification]:
+    """The member who asked hears whether they now belong to the library."""
+    candidates = _candidates(([request.user_id], "library"))
+    return _notify(candidates, actor_id=actor.id, thread=None, action=f"join_{request.status}")
+
+
 def offer_made(offer) -> list[Notification]:
     """The challenge's author hears that a partner offers support."""
     thread = offer.thread
@@ -694,6 +709,8 @@ def subscribe() -> None:
     events.offer_answered.connect(offer_answered, weak=False)
     events.offer_delivered.connect(offer_delivered, weak=False)
     events.post_moderated.connect(moderated, weak=False)
+    events.library_join_requested.connect(library_join_requested, weak=False)
+    events.library_join_decided.connect(library_join_decided, weak=False)
 
 
 MENTION_SUGGESTIONS = 8  # names offered while typing "@": a phone screen's worth

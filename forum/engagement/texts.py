@@ -15,6 +15,13 @@ KIND_LABELS = {
     "mention": _l("Mentions of me (@username)"),
     "moderation": _l("A facilitator's action on my posts"),
     "support": _l("Offers of support on my challenges, and answers to my offers"),
+    "library": _l("Requests to join my library, and answers to mine"),
+}
+
+_LIBRARY = {
+    "join_request": _l("%(actor)s asks to join your library. Confirm if you know them."),
+    "join_confirmed": _l("%(actor)s confirmed you as a member of your library."),
+    "join_declined": _l("%(actor)s did not confirm your request to join the library."),
 }
 
 _SUPPORT = {
@@ -38,11 +45,20 @@ _MODERATION = {
 }
 
 
+def library_endpoint(notification: Notification) -> str:
+    """Where a notification about a library leads: the requests to answer, or one's profile."""
+    if notification.action == "join_request":
+        return "users.library_requests"
+    return "users.settings"
+
+
 def describe(notification: Notification) -> str:
     """One sentence: who did what, where (plain text; templates escape it)."""
-    thread = notification.thread.title
     actor = notification.actor.display_name if notification.actor else _("A former member")
     kind = notification.kind
+    if kind == "library":
+        return str(_LIBRARY[notification.action]) % {"actor": actor}
+    thread = notification.thread.title
     if kind == "reply":
         return _("%(actor)s replied in “%(thread)s”.", actor=actor, thread=thread)
     if kind == "new_thread":

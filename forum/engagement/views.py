@@ -40,6 +40,7 @@ from .mail import mail_configured
 from .models import NOTIFICATION_KINDS
 from .texts import KIND_LABELS
 from .texts import describe
+from .texts import library_endpoint
 
 bp = Blueprint("engagement", __name__)
 
@@ -192,6 +193,8 @@ def notifications():
 
 
 def _target_url(notification) -> str:
+    if notification.thread_id is None:
+        return url_for(library_endpoint(notification))
     if notification.post is not None and notification.kind != "new_thread":
         return post_url(notification.post)
     return thread_url(notification.thread)

@@ -26,6 +26,7 @@ from ..extensions import db
 from ..mail import build_message
 from ..mail import recipient
 from ..models import Library
+from ..models import LibraryRequest
 from ..models import Post
 from ..models import User
 from ..models import utcnow
@@ -52,13 +53,23 @@ def pending_members(viewer: User, *, now: datetime | None = None) -> list[Pendin
     members = list(
         db.session.scalars(
             sa.select(User)
-            .outerjoin(Library, Library.id == User.library_id)
+            # A member's place: their library's, or the one they asked to join.
+            .outerjoin(
+                LibraryRequest,
+                sa.and_(LibraryRequest.user_id == User.id, LibraryRequest.status == "waiting"),
+            )
+            .outerjoin(
+                Library, Library.id == sa.func.coalesce(User.library_id, LibraryRequest.library_id)
+            )
             .where(
                 User.approval == "waiting",
                 User.deleted_at.is_(None),
                 scope_clause(viewer, Library.regency, Library.province),
             )
-            .options(so.contains_eager(User.library))
+            .options(
+                so.joinedload(User.library),
+                so.selectinload(User.library_requests).joinedload(LibraryRequest.library),
+            )
             .order_by(User.created_at, User.id)
             .limit(QUEUE_LIMIT)
         )

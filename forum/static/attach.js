@@ -37,31 +37,77 @@
 })();
 // Optional: once a post form is sent, its buttons wait and say so (a photo on a slow
 // connection takes a while; a second tap would send the post twice). Disabled only after
-// the submit event, so the pressed button's name still goes with the form.
+// the submit event, so the pressed button's name still goes with the form. With photos
+// the form goes by XMLHttpRequest, whose upload events give a real percentage (fetch has none).
 (function () {
+  function buttons(form, off) {
+    Array.prototype.forEach.call(form.querySelectorAll("button, input[type=submit]"), function (b) { b.disabled = off; });
+  }
+  function status(form, text) {
+    var line = form.querySelector(".sending");
+    if (!line) {
+      line = document.createElement("p");
+      line.className = "sending hint";
+      line.setAttribute("role", "status");
+      form.appendChild(line);
+    }
+    line.textContent = text;
+    return line;
+  }
+  function upload(form, pressed, line) {
+    var data = new FormData(form), xhr = new XMLHttpRequest();
+    var bar = document.createElement("progress"), percent = document.createElement("span");
+    if (pressed && pressed.name) data.append(pressed.name, pressed.value);
+    bar.max = 100;
+    bar.value = 0;
+    line.appendChild(bar);
+    line.appendChild(percent);
+    xhr.upload.onprogress = function (e) {
+      if (!e.lengthComputable) return;
+      bar.value = Math.floor((e.loaded * 100) / e.total);
+      percent.textContent = bar.value + "%";
+    };
+    xhr.onload = function () {
+      var url = xhr.responseURL || form.action, sent = url.split("#")[0] !== form.action.split("#")[0];
+      if (sent && xhr.status < 400) {
+        // Redirected to the post (its #anchor is not part of responseURL): the edited post, or
+        // the newest on the page for a new reply.
+        var edited = /\/posts\/(\d+)\//.exec(form.action), newest = 0;
+        xhr.responseText.replace(/id="post-(\d+)"/g, function (m, id) { newest = Math.max(newest, +id); });
+        var id = edited ? edited[1] : newest;
+        return window.location.replace(url + (id ? "#post-" + id : ""));
+      }
+      // A form with its errors, or an error page: shown as if sent without JavaScript.
+      window.history.replaceState(null, "", url);
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+    };
+    xhr.onerror = function () {
+      buttons(form, false);
+      status(form, form.getAttribute("data-failed") || "");
+    };
+    xhr.open("POST", form.action);
+    xhr.send(data);
+  }
   Array.prototype.forEach.call(document.querySelectorAll("form[enctype='multipart/form-data']"), function (form) {
     form.addEventListener("submit", function (event) {
       var pressed = event.submitter;
-      // After every listener: a form kept in the offline outbox (offline.js) is not being sent.
+      var files = Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (i) { return i.files && i.files.length; });
+      // Offline, the outbox (offline.js) keeps the post: the form is not being sent.
+      var xhr = files && navigator.onLine && form.hasAttribute("data-failed");
+      if (xhr) event.preventDefault();
       setTimeout(function () {
-        if (event.defaultPrevented) return;
-        var status = form.querySelector(".sending");
-        if (!status) {
-          status = document.createElement("p");
-          status.className = "sending hint";
-          status.setAttribute("role", "status");
-          form.appendChild(status);
-        }
-        var files = Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (i) { return i.files && i.files.length; });
-        status.textContent = files ? form.getAttribute("data-sending-files") || "" : form.getAttribute("data-sending") || "";
-        Array.prototype.forEach.call(form.querySelectorAll("button, input[type=submit]"), function (b) { b.disabled = true; });
+        if (event.defaultPrevented && !xhr) return;
+        var line = status(form, files ? form.getAttribute("data-sending-files") || "" : form.getAttribute("data-sending") || "");
+        buttons(form, true);
         if (pressed) pressed.setAttribute("aria-busy", "true");
+        if (xhr) upload(form, pressed, line);
       }, 0);
       // If the page is still here after a long while (the connection dropped), let them try again.
-      setTimeout(function () {
-        Array.prototype.forEach.call(form.querySelectorAll("button, input[type=submit]"), function (b) { b.disabled = false; });
-        var status = form.querySelector(".sending");
-        if (status) status.textContent = "";
+      if (!xhr) setTimeout(function () {
+        buttons(form, false);
+        status(form, "");
       }, 120000);
     });
   });

@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..libraries import LibraryDetails
-from ..libraries import find_or_create_library
+from ..libraries import join_library
+from ..models import LibraryRequest
 from ..models import Post
 from ..models import User
 from ..permissions import Refused
@@ -17,7 +18,8 @@ from ..refusals import Refusal
 
 
 def library_details_of(user: User) -> LibraryDetails:
-    library = user.library
+    """The member's library as the form shows it (the one they asked to join, while it waits)."""
+    library = user.library or user.requested_library
     if library is None:
         return LibraryDetails(name="")
     return LibraryDetails(
@@ -67,7 +69,7 @@ def update_profile(
     user.display_name = display_name
     user.timezone = timezone
     user.locale = locale or None
-    user.library = find_or_create_library(library) if library.name.strip() else None
+    join_library(user, library)
 
 
 def load_member(username: str) -> User:
@@ -75,7 +77,10 @@ def load_member(username: str) -> User:
     user = db.session.scalar(
         sa.select(User)
         .where(User.username == username.lower()[:30])
-        .options(sa.orm.joinedload(User.library))
+        .options(
+            sa.orm.joinedload(User.library),
+            sa.orm.selectinload(User.library_requests).joinedload(LibraryRequest.library),
+        )
     )
     if user is None or user.is_deleted:
         raise Refused("not found", status=404)

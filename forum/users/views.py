@@ -17,6 +17,7 @@ from flask_login import current_user
 from flask_login import login_required
 from flask_login import logout_user
 
+from .. import libraries
 from ..auth import recovery
 from ..auth.service import LoginSlowedDown
 from ..auth.service import check_current_password
@@ -69,6 +70,7 @@ def profile(username: str):
 
 def _settings_context(user) -> dict:
     return {
+        "join_notice": libraries.join_notice(user),
         "pending": recovery.pending_confirmation(user),
         "mail_configured": mail_configured(),
         "resend_form": EmptyForm(formdata=None),
@@ -76,7 +78,8 @@ def _settings_context(user) -> dict:
 
 
 def _settings_page(form):
-    return render_form("users/settings.html", form, **_settings_context(form.user))
+    offered = libraries.offered_libraries(form)
+    return render_form("users/settings.html", form, offered=offered, **_settings_context(form.user))
 
 
 def _profile_data(user) -> dict:
@@ -122,6 +125,8 @@ def _refuse_email_change(user, form):
 def _profile_saved(user, form, messages):
     refresh()
     flash(_("Your profile is saved."), "success")
+    if libraries.join_notice(user):
+        flash(libraries.join_notice(user), "info")
     if messages:
         # One answer whether or not another member uses the address (no lookup here).
         sent = all([send(message) for message in messages])
@@ -233,3 +238,42 @@ def delete_account():
             flash(_('Your account is deleted. Your posts stay, under "former member".'), "info")
             return redirect(url_for("threads.home"))
     return render_form("users/account_delete.html", form)
+
+
+# --- joining a library that has members (forum/libraries.py) ------------------------------
+
+
+@bp.route("/libraries/registered")
+def libraries_in_region():
+    """The libraries of a kabupaten/kota (``?regency=``) as JSON, offered while registering."""
+    found = libraries.libraries_in(request.args.get("regency", "")[:60])
+    return {
+        "libraries": [
+            {"name": lib.name, "village": lib.village, "district": lib.district} for lib in found
+        ]
+    }
+
+
+@bp.route("/libraries/requests")
+@login_required
+def library_requests():
+    """Requests to join the member's library (and, for a facilitator, their regions')."""
+    waiting = libraries.requests_to_decide(current_user)
+    return render_template("users/library_requests.html", waiting=waiting)
+
+
+@bp.route("/libraries/requests/<id:request_id>/<any(confirm, decline):answer>", methods=["POST"])
+@login_required
+def answer_library_request(request_id: int, answer: str):
+    """Confirm that a member belongs to the library, or decline; they are told."""
+    join = libraries.load_request(request_id)
+    if join is None or not EmptyForm().validate_on_submit():
+        abort(404 if join is None else 400)
+    libraries.decide(current_user, join, confirmed=answer == "confirm")
+    db.session.commit()
+    name, library = join.user.display_name, join.library.name
+    if answer == "confirm":
+        flash(_("%(name)s is now a member of %(library)s.", name=name, library=library), "success")
+    else:
+        flash(_("%(name)s was not added to %(library)s.", name=name, library=library), "info")
+    return redirect(url_for("users.library_requests"))
