@@ -413,6 +413,32 @@ def list_threads(
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
+def home_lists(viewer, place: tuple[str | None, str | None], per_list: int = 5) -> dict:
+    """The home page's lists, each thread in one of them only: ``near`` the member (their
+    kabupaten/kota first, then the rest of its province), then the latest practices and
+    challenges."""
+    regency, province = place
+    near: list[Thread] = []
+    if province:
+        mine_first = sa.case((Thread.regency == regency, 1), else_=0).desc()
+        near = list(
+            db.session.scalars(
+                filtered_threads(viewer)
+                .where(Thread.province == province)
+                .order_by(mine_first, Thread.last_activity_at.desc(), Thread.id.desc())
+                .limit(per_list)
+            )
+        )
+    shown = [thread.id for thread in near]
+
+    def latest(kind: str) -> list[Thread]:
+        query = filtered_threads(viewer, kind=kind).where(Thread.id.not_in(shown))
+        order = (column.desc() for column in list_keys("activity"))
+        return list(db.session.scalars(query.order_by(*order).limit(per_list)))
+
+    return {"near": near, "practices": latest("practice"), "challenges": latest("challenge")}
+
+
 def list_filters(args) -> dict:
     """A thread list's filters from a query string; anything unknown is no filter.
 

@@ -36,6 +36,7 @@ from ..partners import service as partners
 from ..permissions import can_moderate_thread
 from ..permissions import can_read_redacted
 from ..permissions import check
+from ..permissions import member_place
 from ..permissions import why_not_edit
 from ..permissions import why_not_reply
 from ..permissions import why_not_solve
@@ -72,14 +73,14 @@ def offers_redaction(post) -> bool:
 @bp.route("/")
 @visitor_etag
 def home():
-    # Each list once: the latest activity of both kinds is one tap away ("All threads").
-    practices = service.list_threads(current_user, kind="practice", per_page=5)
-    challenges = service.list_threads(current_user, kind="challenge", per_page=5)
+    # A member's region first; each thread in one list only ("All threads" has the rest).
+    place = member_place(current_user) if current_user.is_authenticated else (None, None)
+    lists = service.home_lists(current_user, place)
     return render_template(
         "threads/home.html",
-        practices=practices,
-        challenges=challenges,
-        **_list_extras([*practices.items, *challenges.items]),
+        place=place,
+        **lists,
+        **_list_extras([*lists["near"], *lists["practices"], *lists["challenges"]]),
     )
 
 
