@@ -143,6 +143,10 @@ class LibraryFields(FlaskForm):
     library_name = LineField(
         _l("Library name"),
         filters=[strip],
+        description=_l(
+            "If your library is already on Serambi, choose its name from the list: "
+            "one library, one entry."
+        ),
         # regions.js fills the list with the chosen kabupaten/kota's libraries.
         render_kw={"list": "library-names", "autocomplete": "off"},
         validators=[Length(max=120, message=_l("At most %(max)d characters."))],

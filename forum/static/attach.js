@@ -60,6 +60,7 @@
     if (pressed && pressed.name) data.append(pressed.name, pressed.value);
     bar.max = 100;
     bar.value = 0;
+    line.appendChild(document.createElement("br"));
     line.appendChild(bar);
     line.appendChild(percent);
     xhr.upload.onprogress = function (e) {
@@ -74,8 +75,13 @@
         // the newest on the page for a new reply.
         var edited = /\/posts\/(\d+)\//.exec(form.action), newest = 0;
         xhr.responseText.replace(/id="post-(\d+)"/g, function (m, id) { newest = Math.max(newest, +id); });
-        var id = edited ? edited[1] : newest;
-        return window.location.replace(url + (id ? "#post-" + id : ""));
+        var anchor = "#post-" + (edited ? edited[1] : newest);
+        // Loaded afresh (going to the same page with an #anchor would only scroll), and
+        // taken to the post by the code below, since a reload keeps the old scroll position.
+        store.setItem("serambi-sent", anchor);
+        window.history.scrollRestoration = "manual";
+        window.history.replaceState(null, "", url + anchor);
+        return window.location.reload();
       }
       // A form with its errors, or an error page: shown as if sent without JavaScript.
       window.history.replaceState(null, "", url);
@@ -90,12 +96,20 @@
     xhr.open("POST", form.action);
     xhr.send(data);
   }
+  var store = null;
+  try { store = window.sessionStorage; } catch (e) {} // off in some private modes
+  var sent = store && store.getItem("serambi-sent");
+  if (sent) {
+    store.removeItem("serambi-sent");
+    var post = sent === location.hash && document.getElementById(sent.slice(1));
+    if (post) post.scrollIntoView();
+  }
   Array.prototype.forEach.call(document.querySelectorAll("form[enctype='multipart/form-data']"), function (form) {
     form.addEventListener("submit", function (event) {
       var pressed = event.submitter;
       var files = Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (i) { return i.files && i.files.length; });
       // Offline, the outbox (offline.js) keeps the post: the form is not being sent.
-      var xhr = files && navigator.onLine && form.hasAttribute("data-failed");
+      var xhr = files && navigator.onLine && store && form.hasAttribute("data-failed");
       if (xhr) event.preventDefault();
       setTimeout(function () {
         if (event.defaultPrevented && !xhr) return;

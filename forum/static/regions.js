@@ -32,11 +32,11 @@
     var asked = region.value;
     if (!asked) return (list.innerHTML = "");
     fetch(list.getAttribute("data-url") + "?regency=" + encodeURIComponent(asked))
-      .then(function (r) { return r.ok ? r.json() : []; })
-      .then(function (libraries) {
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (answer) {
         if (asked !== region.value) return;
         list.innerHTML = "";
-        libraries.forEach(function (library) {
+        (answer.libraries || []).forEach(function (library) {
           var option = document.createElement("option");
           option.value = library.name;
           option.textContent = library.village;
