@@ -40,5 +40,5 @@ def test_a_newcomer_reads_what_serambi_is_who_runs_it_and_how_to_start(client):
     html = main_text(client.get("/"))
     intro = html.split('<section class="intro">', 1)[1].split("</section>", 1)[0]
     assert "Perpustakaan desa saling belajar" in intro
-    assert "TPBIS, program Perpustakaan Nasional" in intro and "fasilitator" in intro
+    assert "program TPBIS Perpustakaan Nasional" in intro and "fasilitator" in intro
     assert intro.count("<li>") == 3 and 'href="/auth/register"' in intro
