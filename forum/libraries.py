@@ -117,8 +117,7 @@ def join_notice(user: User):
     if request is None:
         return None
     return _l(
-        "You asked to join %(library)s. A member of it confirms that you belong; "
-        "until then you write as yourself, not for the library.",
+        "You asked to join %(library)s: waiting for one of its members to confirm.",
         library=request.library.name,
     )
 

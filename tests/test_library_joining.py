@@ -81,7 +81,7 @@ def test_the_first_member_of_a_library_belongs_to_it_at_once(app, client):
 def test_a_join_request_waits_for_a_member_who_confirms_it(app, yanti):
     newcomer = app.test_client()
     response = register(newcomer, library_name="Perpus Desa Cibatu", village="Sukamaju")
-    assert "Anggota perpustakaan itu akan mengonfirmasi" in newcomer.get("/").get_data(as_text=True)
+    assert "menunggu konfirmasi dari anggotanya" in newcomer.get("/").get_data(as_text=True)
     profile = newcomer.get("/users/siti_cibatu").get_data(as_text=True)
     assert CIBATU in profile and "menunggu konfirmasi" in profile
     siti = member(app, "siti_cibatu")
