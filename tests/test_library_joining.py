@@ -181,3 +181,22 @@ def test_the_kabupaten_libraries_are_offered_as_data_without_members(client, yan
     found = client.get("/libraries/registered?regency=purwakarta").json["libraries"]
     assert found == [{"name": CIBATU, "village": "Sukamaju", "district": "Sukatani"}]
     assert client.get("/libraries/registered?regency=aceh-barat").json == {"libraries": []}
+
+
+def test_a_join_request_in_the_email_digest_links_to_the_requests_page(app, runner, yanti):
+    from forum.engagement import service as engagement
+    from tests.smtp import smtp_sink
+
+    with app_db(app) as session:
+        engagement.save_settings(session.get(User, yanti.id), {"library": (True, True)})
+        session.commit()
+    register(app.test_client(), library_name=CIBATU, village="Sukamaju")
+    with smtp_sink() as sink:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.server_address[1])
+        result = runner.invoke(args=["notifications", "send-digest"])
+        assert result.exit_code == 0, result.output
+        (_sender, recipients, message), *_ = sink.messages
+    text = message.get_body(("plain",)).get_content()
+    assert recipients == [yanti.email]
+    assert "Siti Aminah meminta bergabung dengan perpustakaan Anda" in text
+    assert "http://localhost/libraries/requests" in text
