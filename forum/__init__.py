@@ -49,6 +49,13 @@ MODELS = (
     "tokens.models",
     "partners.models",
     "content_version",  # bumped by triggers on every table visitors' pages read
+    "jobs.models",  # background work (forum/jobs/)
+)
+# Modules that register job kinds (``@job_kind``), where the work lives.
+JOB_KINDS = (
+    "search.jobs",  # index updates: drain the search outbox
+    "engagement.jobs",  # the e-mail digest
+    "practices.jobs",  # large books of good practices
 )
 
 
@@ -153,6 +160,8 @@ def register_blueprints(app: Flask) -> None:
         import_module(f"{__name__}.{name}")
     for name in AREAS:
         app.register_blueprint(import_module(f"{__name__}.{name}").bp)
+    for name in JOB_KINDS:
+        import_module(f"{__name__}.{name}")
     errors.init_app(app)
 
 
@@ -161,11 +170,13 @@ def register_listeners(app: Flask) -> None:
     from .adoptions import service as adoptions
     from .attachments import service as attachments
     from .engagement import service as engagement
+    from .jobs import runner as jobs_runner
 
     engagement.subscribe()  # follows, mentions, notifications
     attachments.subscribe()  # files posted with a thread, reply or edit
     attachments.install_hooks()  # files of rolled-back posts are removed
     adoptions.subscribe()  # a challenge solved by a linked practice
+    jobs_runner.init_app(app)  # background jobs: wake or start the in-process runner
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -14,6 +14,8 @@ from .attachments.cli import attachments_cli
 from .database import writing
 from .engagement.mail import notifications_cli
 from .extensions import db
+from .jobs.cli import jobs_cli
+from .jobs.cli import worker_command
 from .models import ROLES
 
 demo_cli = AppGroup("demo", help="The Indonesian demo community.")
@@ -372,3 +374,5 @@ def init_app(app: Flask, app_factory=None) -> None:
     app.cli.add_command(posts_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(attachments_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(worker_command)

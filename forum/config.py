@@ -37,6 +37,17 @@ class Config:
     # A long reply written on a slow phone must not be refused for an old token.
     WTF_CSRF_TIME_LIMIT = None
 
+    # Background jobs (forum/jobs/): with JOBS_IN_PROCESS each web process runs them in a
+    # thread (one machine, nothing else to start); false when `flask worker` runs them.
+    JOBS_IN_PROCESS = _env_bool("JOBS_IN_PROCESS", True)
+    # A running job's worker renews its claim every third of this; a job whose worker
+    # died is claimed again once it runs out.
+    JOBS_LEASE_SECONDS = float(os.environ.get("JOBS_LEASE_SECONDS", 60))
+    JOBS_POLL_SECONDS = float(os.environ.get("JOBS_POLL_SECONDS", 2))
+    JOBS_BACKOFF_SECONDS = float(os.environ.get("JOBS_BACKOFF_SECONDS", 10))  # doubles per try
+    JOBS_BACKOFF_MAX = float(os.environ.get("JOBS_BACKOFF_MAX", 3600))
+    JOBS_KEEP_DONE_DAYS = float(os.environ.get("JOBS_KEEP_DONE_DAYS", 7))
+
     # Attachments (forum/attachments/): checked in the form, so a too-large file is
     # a form error; MAX_CONTENT_LENGTH sits just above a full post (files + text).
     UPLOADS_DIR = os.environ.get("UPLOADS_DIR")  # None: instance/uploads
@@ -181,6 +192,7 @@ class TestConfig(Config):
     BASE_URL = "http://localhost"  # the test client's host: links in tests can be followed
     # Tests call drain() themselves; no background threads.
     SEARCH_BACKGROUND_DRAIN = False
+    JOBS_IN_PROCESS = False  # tests run jobs with forum.jobs.runner.Runner(app).run_until_idle()
     MAIL_SERVER = None  # a test that sends mail starts its own SMTP sink
 
 

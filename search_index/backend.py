@@ -57,6 +57,14 @@ class SearchBackend(Protocol):
 
     def drain(self, db: Engine, timeout: float = 2.0) -> int: ...
 
+    def drain_pending(self, db: Engine, timeout: float = 2.0) -> int:
+        """Like ``drain``, but raises when it cannot finish (a job retries it)."""
+        ...
+
+    def pending(self, db: Engine) -> int:
+        """Changes written but not yet searchable (the outbox backlog; 0 on PostgreSQL)."""
+        ...
+
     def rebuild(
         self,
         documents: Documents,

@@ -166,6 +166,22 @@ class SearchEngine:
             self._kick(db)  # the drainer merges segments off the request path
         return applied
 
+    def drain_pending(self, db: Engine, timeout: float = BACKOFF_MAX) -> int:
+        """Apply every pending outbox row, or raise (index busy or missing, database
+        error): the forum's job worker retries it with backoff (forum/search/jobs.py)."""
+        applied = 0
+        while True:
+            result = drain_batch(db, self.store, timeout)
+            applied += result.applied
+            if not result.more:
+                break
+        self.maintain()
+        return applied
+
+    def pending(self, db: Engine) -> int:
+        """Outbox rows waiting to be applied to this index."""
+        return backlog(db)
+
     def _drain_all(self, db: Engine, timeout: float) -> tuple[int, bool]:
         applied = 0
         try:

@@ -684,6 +684,13 @@ class PostgresEngine:
                 connection.execute(sa.delete(outbox).where(outbox.c.id.in_([r.id for r in rows])))
         return len(rows)
 
+    def drain_pending(self, db: Engine, timeout: float = 2.0) -> int:
+        """The same as :meth:`drain`, which raises what goes wrong."""
+        return self.drain(db, timeout)
+
+    def pending(self, db: Engine) -> int:
+        return backlog(db)
+
     def rebuild(
         self,
         documents: Documents,

@@ -126,6 +126,13 @@ def app_db(app):
         db.session.remove()
 
 
+def run_jobs(app) -> int:
+    """Run the background jobs that are due, here and now (tests keep JOBS_IN_PROCESS off)."""
+    from forum.jobs.runner import Runner
+
+    return Runner(app, "test-runner").run_until_idle()
+
+
 def count_rows(app, model) -> int:
     """How many rows a table has now."""
     with app_db(app) as session:

@@ -13,7 +13,6 @@ from forum.attachments.models import Attachment
 from forum.models import Library
 from forum.models import Thread
 from forum.practices import compilation
-from forum.practices import jobs
 from forum.practices.models import Compilation
 from tests.attachment_helpers import THREAD_FIELDS
 from tests.attachment_helpers import send
@@ -22,6 +21,7 @@ from tests.attachment_samples import photo
 from tests.helpers import app_db
 from tests.helpers import at
 from tests.helpers import client_for
+from tests.helpers import run_jobs
 from tests.helpers import send_form
 
 
@@ -120,13 +120,13 @@ def test_malformed_choices_get_400(book, query):
     assert response.status_code == 400
 
 
-def test_a_large_book_is_made_in_the_background(book, monkeypatch):
+def test_a_large_book_is_made_in_the_background(app, book, monkeypatch):
     monkeypatch.setitem(compilation.INLINE_MAX_PRACTICES, "pdf", 1)
     response = book.get("/practices/compilation?region=&format=pdf")
     assert response.status_code == 302
     status_url = response.headers["Location"]
     assert "/practices/compilations/" in status_url
-    jobs.wait_for_background_compilations()
+    assert run_jobs(app) == 1
     page = book.get(status_url).get_data(as_text=True)
     assert "The book is ready." in page
     download = book.get(status_url + "/download")
@@ -153,10 +153,10 @@ def test_a_waiting_book_says_so_and_refreshes(app, book, facilitator, make_user)
     assert book.get("/practices/compilations/999999").status_code == 404
 
 
-def test_a_background_html_book_stands_alone(book, monkeypatch):
+def test_a_background_html_book_stands_alone(app, book, monkeypatch):
     monkeypatch.setitem(compilation.INLINE_MAX_PHOTOS, "html", 0)  # one photo is too many
     status_url = book.get("/practices/compilation?region=").headers["Location"]
-    jobs.wait_for_background_compilations()
+    assert run_jobs(app) == 1
     download = book.get(status_url + "/download")
     html = download.get_data(as_text=True)
     download.close()

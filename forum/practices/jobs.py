@@ -1,16 +1,16 @@
-"""Compilations made in the background, as :mod:`forum.mail` sends mail: a thread in this process.
+"""Compilations made in the background: a ``practices.compilation`` job (forum/jobs/).
 
 A large book takes seconds to draw, so the request only records a
-:class:`Compilation` row ("waiting") and starts a daemon thread; the thread marks
-it "working", makes the file under ``COMPILATIONS_DIR`` (default
-``instance/compilations``), and marks it "ready" (or "failed"). The status page
+:class:`Compilation` row ("waiting") and, in the same transaction, its job; the
+job marks it "working", makes the file under ``COMPILATIONS_DIR`` (default
+``instance/compilations``), and marks it "ready". A job whose worker died runs
+again; after its last failed attempt the row is "failed". The status page
 refreshes itself until the file can be downloaded. A row left "waiting" or
-"working" by a process that stopped counts as failed after ``STALE_AFTER``.
+"working" longer than ``STALE_AFTER`` counts as failed.
 """
 
 from __future__ import annotations
 
-import logging
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -18,20 +18,19 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from .. import background
 from ..database import writing
 from ..extensions import db
+from ..jobs import enqueue
+from ..jobs import job_kind
 from ..models import utcnow
 from . import book
 from .compilation import Selection
 from .models import Compilation
 
-log = logging.getLogger(__name__)
-
 STALE_AFTER = timedelta(minutes=15)
 REUSE_WITHIN = timedelta(minutes=10)  # the same request again gets the same file
 
-BACKGROUND_NAME = "serambi-compilation"
+JOB_KIND = "practices.compilation"
 
 
 def compilations_dir() -> Path:
@@ -48,7 +47,7 @@ def is_stale(row: Compilation) -> bool:
 
 
 def request(actor, selection: Selection, fmt: str, practices: int) -> tuple[Compilation, bool]:
-    """The row for this request, and whether it is new (the caller commits, then starts it)."""
+    """The row for this request, and whether it is new (its job is queued; the caller commits)."""
     recent = db.session.scalars(
         sa.select(Compilation)
         .where(
@@ -64,12 +63,19 @@ def request(actor, selection: Selection, fmt: str, practices: int) -> tuple[Comp
             return row, False
     row = Compilation(requested_by_id=actor.id, params=wanted, format=fmt, practices=practices)
     db.session.add(row)
+    db.session.flush()  # its id names the job
+    enqueue(JOB_KIND, {"id": row.id}, key=f"compilation:{row.id}")
     return row, True
 
 
-def _make(row_id: int) -> None:
+@job_kind(JOB_KIND, max_attempts=3, on_give_up=lambda payload: _fail(payload["id"]))
+def make(payload: dict) -> None:
+    """Make the book of one request (again, if a worker died while making it)."""
+    row_id = payload["id"]
     with writing():
         row = db.session.get(Compilation, row_id)
+        if row is None or row.status == "ready":
+            return
         row.status = "working"
         db.session.commit()
     selection = Selection.from_params(row.params, row.params.get("timezone", "Asia/Jakarta"))
@@ -86,32 +92,8 @@ def _make(row_id: int) -> None:
 
 
 def _fail(row_id: int) -> None:
-    db.session.rollback()
     with writing():
         row = db.session.get(Compilation, row_id)
-        if row is not None:
+        if row is not None and row.status != "ready":
             row.status, row.finished_at = "failed", utcnow()
             db.session.commit()
-
-
-def start(row_id: int) -> None:
-    """Make the compilation in a thread (after the request committed its row)."""
-    app = current_app._get_current_object()
-    base_url = app.config.get("BASE_URL") or "http://localhost/"
-
-    def work() -> None:
-        with app.test_request_context("/", base_url=base_url):
-            try:
-                _make(row_id)
-            except Exception:
-                log.exception("compilation %s failed", row_id)
-                _fail(row_id)
-            finally:
-                db.session.remove()
-
-    background.run_later(BACKGROUND_NAME, work)
-
-
-def wait_for_background_compilations(timeout: float = 60) -> None:
-    """Wait until every started compilation is made (tests, shutdown)."""
-    background.wait(BACKGROUND_NAME, timeout)

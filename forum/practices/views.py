@@ -128,10 +128,8 @@ def compile_book():
 
 
 def _in_background(selection: Selection, fmt: str, practices: int):
-    row, new = jobs.request(current_user, selection, fmt, practices)
+    row, _new = jobs.request(current_user, selection, fmt, practices)
     db.session.commit()
-    if new:
-        jobs.start(row.id)
     return redirect(url_for(".compilation_status", compilation_id=row.id))
 
 
