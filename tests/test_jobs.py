@@ -19,15 +19,23 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from forum.engagement import service as engagement
 from forum.extensions import db
+from forum.extensions import search
 from forum.jobs import enqueue
 from forum.jobs import queue
 from forum.jobs.models import Job
+from forum.jobs.runner import Runner
 from forum.jobs.runner import stop_in_process
+from forum.models import User
 from forum.models import utcnow
 from tests import job_kinds
 from tests.helpers import app_db
+from tests.helpers import client_for
+from tests.helpers import hit_titles
+from tests.helpers import post_form
 from tests.helpers import run_jobs
+from tests.smtp import smtp_sink
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT_CAP = 90  # seconds for one step on a loaded machine
@@ -181,3 +189,44 @@ def test_a_worker_killed_in_the_middle_of_a_job_leaves_it_to_be_done_once(app, t
     [job] = jobs(app)
     assert (job.attempts, job.claimed_by) == (2, survivor)
     assert f"the lease of {dead} ran out" in job.last_error
+
+
+def test_index_updates_left_in_the_outbox_are_applied_by_a_job(app, client, make_thread):
+    make_thread(title="Utas pertama")  # creates the index
+    with app.app_context():
+        with search.engine.store.write_lock(timeout=5):  # busy: the commit cannot drain
+            make_thread(title="Ditulis saat indeks terkunci", body="kata unik gajahbiru")
+            Runner(app).chores()  # the worker sees the outbox rows and queues a drain
+            assert run_jobs(app) == 1  # still busy: it waits for a retry
+        [job] = jobs(app)
+        assert (job.kind, job.state) == ("search.drain", "waiting") and "Timeout" in job.last_error
+        assert hit_titles(client.get("/search?q=gajahbiru")) == []
+        with app_db(app) as session:
+            session.execute(sa.update(Job).values(run_after=utcnow()))
+            session.commit()
+    assert run_jobs(app) == 1
+    assert [job.state for job in jobs(app)] == ["done"]
+    assert hit_titles(client.get("/search?q=gajahbiru")) == ["Ditulis saat indeks terkunci"]
+
+
+def test_the_digest_queued_on_two_servers_under_one_key_is_sent_once(app, make_user, make_thread):
+    member = make_user()
+    with app_db(app) as session:
+        settings = {"reply": (True, True)}
+        engagement.save_settings(session.get(User, member.id), settings)
+        session.commit()
+    thread = make_thread(member)
+    replier = client_for(app, make_user())
+    assert (
+        post_form(replier, f"/threads/{thread.id}/replies", {"body": "Kami juga."}).status_code
+        == 302
+    )
+    for _server in range(2):  # cron on each server
+        result = app.test_cli_runner().invoke(
+            args=["jobs", "enqueue", "notifications.digest", "--key", "digest-2026-12-03"]
+        )
+        assert result.exit_code == 0, result.output
+    with smtp_sink() as sink:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.server_address[1])
+        assert run_jobs(app) == 1
+        assert [rcpts for _sender, rcpts, _message in sink.messages] == [[member.email]]
