@@ -56,6 +56,7 @@ JOB_KINDS = (
     "search.jobs",  # index updates: drain the search outbox
     "engagement.jobs",  # the e-mail digest
     "practices.jobs",  # large books of good practices
+    "attachments.jobs",  # thumbnails and PDF previews drawn again
 )
 
 

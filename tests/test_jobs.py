@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from forum.attachments.storage import get_storage
 from forum.engagement import service as engagement
 from forum.extensions import db
 from forum.extensions import search
@@ -30,6 +31,11 @@ from forum.jobs.runner import stop_in_process
 from forum.models import User
 from forum.models import utcnow
 from tests import job_kinds
+from tests.attachment_helpers import attachments_of
+from tests.attachment_helpers import new_thread_with
+from tests.attachment_helpers import uploads  # noqa: F401 - a fixture
+from tests.attachment_samples import pdf
+from tests.attachment_samples import photo
 from tests.helpers import app_db
 from tests.helpers import client_for
 from tests.helpers import hit_titles
@@ -221,12 +227,39 @@ def test_the_digest_queued_on_two_servers_under_one_key_is_sent_once(app, make_u
         post_form(replier, f"/threads/{thread.id}/replies", {"body": "Kami juga."}).status_code
         == 302
     )
+    said = []
     for _server in range(2):  # cron on each server
         result = app.test_cli_runner().invoke(
             args=["jobs", "enqueue", "notifications.digest", "--key", "digest-2026-12-03"]
         )
         assert result.exit_code == 0, result.output
+        said.append(result.output)
+    assert "was queued before: nothing queued" in said[1]
     with smtp_sink() as sink:
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.server_address[1])
         assert run_jobs(app) == 1
         assert [rcpts for _sender, rcpts, _message in sink.messages] == [[member.email]]
+
+
+def test_a_lost_thumbnail_and_pdf_preview_are_drawn_again_once(app, uploads, make_user):  # noqa: F811
+    client = client_for(app, make_user())
+    files = [(photo((600, 400), seed=3), "rak-buku.jpg"), (pdf(), "laporan.pdf")]
+    assert new_thread_with(client, files).status_code == 302
+    before = attachments_of(app)
+    with app.app_context():
+        for attachment in before:
+            get_storage().delete(attachment.thumb_key)  # lost, e.g. a restore without them
+
+    def check() -> str:
+        return app.test_cli_runner().invoke(args=["attachments", "check", "--remake-previews"])
+
+    assert "2 preview(s) queued" in check().output
+    assert "0 preview(s) queued" in check().output  # the same lost files: queued once
+    assert run_jobs(app) == 2
+    after = attachments_of(app)
+    assert all(new.thumb_key != old.thumb_key for new, old in zip(after, before, strict=True))
+    assert [(a.thumb_width, a.thumb_height) for a in after] == [
+        (a.thumb_width, a.thumb_height) for a in before
+    ]
+    result = check()
+    assert result.exit_code == 0 and "0 missing" in result.output

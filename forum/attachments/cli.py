@@ -26,11 +26,20 @@ def purge() -> None:
 @click.option(
     "--delete-orphans", is_flag=True, help="Delete stored files no row names (older than an hour)."
 )
-def check(delete_orphans: bool) -> None:
+@click.option(
+    "--remake-previews", is_flag=True, help="Queue jobs that draw lost thumbnails and previews."
+)
+def check(delete_orphans: bool, remake_previews: bool) -> None:
     """Find rows whose file is missing and files no row names (exit 1 when any)."""
+    from . import jobs
     from . import service
 
     report = service.check_storage(delete_orphans=delete_orphans)
+    if remake_previews:
+        with writing():
+            queued = jobs.queue_lost_previews(report.missing)
+            db.session.commit()
+        click.echo(f"{queued} preview(s) queued to be drawn again (`flask jobs status`).")
     for attachment_id, key in report.missing:
         click.echo(f"missing file for attachment {attachment_id}: {key}")
     for key in report.orphans:

@@ -13,12 +13,14 @@ runs in a child process with a CPU, memory and wall-clock limit
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from PIL import Image
 
 from . import bounded
 from . import images
@@ -146,3 +148,13 @@ def check_and_encode(data: bytes, filename: str | None, caption: str, rules: Rul
         text=text,
         upload_size=len(data),
     )
+
+
+def draw_preview(data: bytes, is_pdf: bool, side: int) -> images.Encoded | None:
+    """A stored file's preview again (forum/attachments/jobs.py), also in a bounded child:
+    a photo is already re-encoded and upright when stored; a PDF page can be costly."""
+    if is_pdf:
+        return read_pdf(data, preview_side=side).preview
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        return images.thumbnail(image, side)

@@ -159,6 +159,9 @@ def enqueue_command(kind: str, key: str | None, payload: str) -> None:
     if kind not in KINDS:
         raise click.BadParameter(f"unknown kind; known: {', '.join(sorted(KINDS))}")
     with writing():
-        queue.enqueue(kind, data, key=key)
+        queued = queue.enqueue(kind, data, key=key)
         db.session.commit()
+    if not queued:
+        click.echo(f"{kind} under {key} was queued before: nothing queued.")
+        return
     click.echo(f"{kind} queued" + (f" under {key} (once)" if key else "") + ".")

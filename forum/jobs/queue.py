@@ -57,8 +57,8 @@ def enqueue(
     key: str | None = None,
     delay: float = 0,
     session: Session | None = None,
-) -> None:
-    """Queue ``kind`` in the current transaction; nothing if ``key`` is already queued."""
+) -> bool:
+    """Queue ``kind`` in the current transaction; False (nothing queued) if ``key`` is taken."""
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
     session = session or db.session
@@ -75,8 +75,9 @@ def enqueue(
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(Job).values(**values).on_conflict_do_nothing())
+    result = session.execute(insert(Job).values(**values).on_conflict_do_nothing())
     session.info[ENQUEUED] = True
+    return result.rowcount == 1
 
 
 @dataclass(frozen=True)
