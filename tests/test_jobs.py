@@ -93,23 +93,31 @@ def test_a_job_is_queued_with_the_write_that_causes_it_and_once_per_key(app):
 def test_two_workers_never_claim_the_same_job(app):
     for n in range(30):
         queue_job(app, job_kinds.RECORD, {"n": n})
-    claimed: dict[str, list[int]] = {"a": [], "b": []}
+    claimed: dict[str, list] = {"a": [], "b": []}
     start = threading.Barrier(2)
 
     def claim_all(worker: str) -> None:
         with app.app_context():
             start.wait()
             while (job := queue.claim(db.engine, worker, lease=60)) is not None:
-                claimed[worker].append(job.id)
+                claimed[worker].append(job)
 
     threads = [threading.Thread(target=claim_all, args=(name,)) for name in claimed]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(WAIT_CAP)
-    assert not set(claimed["a"]) & set(claimed["b"])
-    assert sorted(claimed["a"] + claimed["b"]) == list(range(1, 31))
-    assert {job.claimed_by for job in jobs(app) if job.id in claimed["a"]} <= {"a"}
+    ids = {name: [job.id for job in got] for name, got in claimed.items()}
+    assert not set(ids["a"]) & set(ids["b"])
+    assert sorted(ids["a"] + ids["b"]) == list(range(1, 31))
+    assert {job.claimed_by for job in jobs(app) if job.id in ids["a"]} <= {"a"}
+    job = (claimed["a"] or claimed["b"])[0]
+    holder, other = ("a", "b") if claimed["a"] else ("b", "a")
+    with app.app_context():  # only the worker holding a job renews or finishes it, once
+        assert queue.renew(db.engine, job, holder, lease=60)
+        assert not queue.renew(db.engine, job, other, lease=60)
+        assert not queue.finish(db.engine, job, other)
+        assert queue.finish(db.engine, job, holder) and not queue.finish(db.engine, job, holder)
 
 
 def test_a_failing_job_is_retried_later_then_shown_as_failed(app):
@@ -234,6 +242,7 @@ def test_the_digest_queued_on_two_servers_under_one_key_is_sent_once(app, make_u
         )
         assert result.exit_code == 0, result.output
         said.append(result.output)
+    assert "queued under digest-2026-12-03 (once)" in said[0]
     assert "was queued before: nothing queued" in said[1]
     with smtp_sink() as sink:
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.server_address[1])

@@ -75,9 +75,11 @@ def enqueue(
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(Job).values(**values).on_conflict_do_nothing())
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT here.
+    statement = insert(Job).values(**values).on_conflict_do_nothing().returning(Job.id)
+    inserted = session.execute(statement).first() is not None
     session.info[ENQUEUED] = True
-    return result.rowcount == 1
+    return inserted
 
 
 @dataclass(frozen=True)
