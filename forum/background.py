@@ -1,8 +1,9 @@
-"""Work done after the response, in a daemon thread of this process (mail, compilations).
+"""Best-effort work done after the response, in a daemon thread of this process.
 
+Only mail a page sends at once uses it (forum/mail.py ``send_later``). Work that
+must survive a crash or run once across servers is a job instead (forum/jobs/).
 Each kind of work has a name; :func:`wait` joins the threads of one name that are
-still running (tests, and a clean shutdown). Work that must survive a restart
-records its state in the database itself (see forum/practices/jobs.py).
+still running (tests, and a clean shutdown).
 """
 
 from __future__ import annotations

@@ -152,11 +152,15 @@ def test_without_a_worker_the_web_process_runs_jobs_itself(app):
     app.config["JOBS_IN_PROCESS"] = True
     job_kinds.RECORDED.clear()
     try:
-        queue_job(app, job_kinds.RECORD, {"in": "process"})  # the commit wakes the runner
+        queue_job(app, job_kinds.RECORD, {"in": "process"})  # no request yet: no runner
+        assert [job.state for job in jobs(app)] == ["waiting"]
+        assert app.test_client().get("/healthz").status_code == 200  # a first request starts it
         wait_until(lambda: [job.state for job in jobs(app)] == ["done"], "the in-process runner")
+        queue_job(app, job_kinds.RECORD, {"in": "again"})  # a commit wakes it
+        wait_until(lambda: len(job_kinds.RECORDED) == 2, "the runner to be woken")
     finally:
         stop_in_process(app)
-    assert job_kinds.RECORDED == [{"in": "process"}]
+    assert job_kinds.RECORDED == [{"in": "process"}, {"in": "again"}]
     assert jobs(app)[0].claimed_by.endswith(":web")
 
 

@@ -189,10 +189,16 @@ def stop_in_process(app: Flask) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    """Wake this process's runner, if it has one: web processes start theirs on the first
+    request; a CLI command never does (it would leave with a job half done)."""
     if session.in_nested_transaction() or not session.info.pop(queue.ENQUEUED, False):
         return
-    if has_app_context() and current_app.config.get("JOBS_IN_PROCESS"):
-        in_process_runner(current_app._get_current_object()).wake.set()
+    if not has_app_context():
+        return
+    with _lock:
+        entry = _in_process.get(id(current_app._get_current_object()))
+    if entry is not None and entry[0] == os.getpid():
+        entry[1].wake.set()
 
 
 def _after_rollback(session: Session) -> None:
@@ -201,12 +207,12 @@ def _after_rollback(session: Session) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Wake (and start) the in-process runner; with a separate worker, do nothing here."""
+    """Start the in-process runner on a first request, wake it on commits that queue work."""
     if not event.contains(db.session, "after_commit", _after_commit):
         event.listen(db.session, "after_commit", _after_commit)
         event.listen(db.session, "after_rollback", _after_rollback)
-    if app.config.get("JOBS_IN_PROCESS"):
 
-        @app.before_request
-        def _start_jobs_runner() -> None:
+    @app.before_request
+    def _start_jobs_runner() -> None:
+        if app.config["JOBS_IN_PROCESS"]:
             in_process_runner(app)
