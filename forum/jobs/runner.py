@@ -102,7 +102,8 @@ class Runner:
         engine = db.engine
         kind = KINDS[job.kind]
         if job.attempt > job.max_attempts:  # its workers kept dying while running it
-            queue.fail(engine, job, self.name, f"gave up after {job.max_attempts} attempts")
+            stopped = f"gave up: its worker stopped during each of {job.max_attempts} attempts"
+            queue.fail(engine, job, self.name, stopped)
             self._gave_up(kind, job)
             return
         heartbeat = _Heartbeat(engine, job, self.name, self.lease)
