@@ -276,3 +276,25 @@ def test_a_lost_thumbnail_and_pdf_preview_are_drawn_again_once(app, uploads, mak
     ]
     result = check()
     assert result.exit_code == 0 and "0 missing" in result.output
+
+
+def test_a_job_whose_workers_keep_dying_is_given_up(app):
+    queue_job(app, job_kinds.RECORD, {"n": 1})
+    with app_db(app) as session:  # its last allowed attempt's worker died: the lease ran out
+        session.execute(
+            sa.update(Job).values(
+                state="running",
+                attempts=Job.max_attempts,
+                claimed_by="gone",
+                claimed_until=utcnow() - timedelta(seconds=1),
+            )
+        )
+        session.commit()
+    job_kinds.RECORDED.clear()
+    assert run_jobs(app) == 1
+    assert job_kinds.RECORDED == []  # not run a sixth time
+    [job] = jobs(app)
+    assert (
+        job.state == "failed" and "its worker stopped during each of 5 attempts" in job.last_error
+    )
+    assert "its worker stopped during each of 5 attempts" in status(app)
