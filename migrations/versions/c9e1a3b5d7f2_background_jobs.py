@@ -1,7 +1,7 @@
 """background jobs: the jobs table (forum/jobs/)
 
 Revision ID: c9e1a3b5d7f2
-Revises: b8d4f0a2e6c3
+Revises: c9e1a3b5d7f0
 Create Date: 2026-12-03 14:10:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "c9e1a3b5d7f2"
-down_revision = "b8d4f0a2e6c3"
+down_revision = "c9e1a3b5d7f0"
 branch_labels = None
 depends_on = None
 
