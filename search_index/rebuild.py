@@ -16,12 +16,14 @@ import secrets
 import shutil
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
 from whoosh.writing import MERGE_SMALL
 
+from .bulk import write_index
 from .documents import SearchDocument
 from .schema import DIGEST
 from .schema import KEY
@@ -49,6 +51,15 @@ def _documents(documents: Documents) -> Iterable[SearchDocument]:
     return documents  # type: ignore[return-value]
 
 
+def _unique(documents: Iterable[SearchDocument]) -> Iterator[SearchDocument]:
+    """Each key once (the first version seen)."""
+    seen: set[str] = set()
+    for doc in documents:
+        if doc.key not in seen:
+            seen.add(doc.key)
+            yield doc
+
+
 def _report(progress: Progress | None, done: int) -> None:
     if progress is not None:
         progress(done)
@@ -74,8 +85,8 @@ def rebuild(
     """Build a complete new index from ``documents`` and swap it in; returns the count.
 
     ``progress(n_done)`` is called every few hundred documents and at the end;
-    ``total`` is only for the caller's progress bar. ``procs > 1`` uses
-    Whoosh's multiprocessing writer (CLI reindex on a machine with spare cores).
+    ``total`` is only for the caller's progress bar. ``procs > 1`` writes one
+    segment per process (:mod:`.bulk`; CLI reindex on a machine with spare cores).
     """
     live = store.path
     live.parent.mkdir(parents=True, exist_ok=True)
@@ -84,21 +95,9 @@ def rebuild(
     try:
         with store.write_lock(REBUILD_LOCK_TIMEOUT):
             ix = create_index(temporary)
-            writer = ix.writer(procs=procs, limitmb=limitmb)
-            seen: set[str] = set()
-            try:
-                for doc in _documents(documents):
-                    if doc.key in seen:
-                        continue
-                    seen.add(doc.key)
-                    writer.add_document(**document_fields(doc))
-                    done += 1
-                    if done % PROGRESS_EVERY == 0:
-                        _report(progress, done)
-                writer.commit(optimize=True)
-            except BaseException:
-                writer.cancel()
-                raise
+            done = write_index(
+                ix, _unique(_documents(documents)), procs, limitmb, progress, PROGRESS_EVERY
+            )
             ix.close()
             swap_in(temporary, live)
             store.invalidate()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import pickle
+from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime
 from typing import Any
@@ -22,8 +24,13 @@ from whoosh.fields import TEXT
 from whoosh.fields import FieldType
 from whoosh.fields import Schema
 from whoosh.formats import Existence
+from whoosh.formats import Positions
+from whoosh.system import pack_uint
 
+from .analysis import IndonesianAnalyzer
+from .analysis import analyze
 from .analysis import exact_analyzer
+from .analysis import pair
 from .analysis import pairs_analyzer
 from .analysis import stemmed_analyzer
 from .documents import SearchDocument
@@ -56,17 +63,59 @@ EXTRA = "extra"
 DIGEST = "digest"
 
 
-def pairs_field(analyzer) -> FieldType:
+class WordsField(TEXT):
+    """A TEXT field of our analyzer, indexed in one pass over the analyzed words.
+
+    Gives exactly what Whoosh's generic path gives (the Positions format's
+    terms, frequencies, weights and encoded positions) without a Token object
+    and three generators per word, a fifth of a rebuild's time.
+    """
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if (
+            not isinstance(value, str)
+            or type(self.format) is not Positions
+            or not isinstance(self.analyzer, IndonesianAnalyzer)
+            or kwargs
+        ):
+            yield from super().index(value, **kwargs)
+            return
+        which = 1 if self.analyzer.stem else 0
+        positions: dict[str, list[int]] = {}
+        for position, word in enumerate(analyze(value)):
+            positions.setdefault(word[which], []).append(position)
+        boost = self.format.field_boost
+        for term, found in positions.items():
+            deltas = [found[0], *(b - a for a, b in zip(found, found[1:], strict=False))]
+            yield (
+                term.encode("utf-8"),
+                len(found),
+                float(len(found)) * boost,
+                pack_uint(len(found)) + pickle.dumps(deltas, 2),
+            )
+
+
+class PairsField(FieldType):
     """Which posts hold a word pair, nothing more: no frequencies, positions or lengths
     (a pair is scored as its two words in the exact fields), so it costs little to write."""
-    return FieldType(Existence(), analyzer=analyzer, scorable=False)
+
+    def __init__(self) -> None:
+        super().__init__(Existence(), analyzer=pairs_analyzer(), scorable=False)
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str) or kwargs:
+            yield from super().index(value, **kwargs)
+            return
+        words = analyze(value)
+        boost = self.format.field_boost
+        for term in {pair(a[0], b[0]) for a, b in zip(words, words[1:], strict=False)}:
+            yield term.encode("utf-8"), 1, boost, b""
 
 
 def build_schema() -> Schema:
     """A fresh schema object (analyzers are not shared between indexes)."""
     stemmed = stemmed_analyzer()
     exact = exact_analyzer()
-    pairs = pairs_analyzer()
     return Schema(
         **{
             KEY: ID(unique=True, stored=True, sortable=True),
@@ -74,23 +123,23 @@ def build_schema() -> Schema:
             THREAD_ID: ID(stored=True, sortable=True),
             IS_OPENING: BOOLEAN(stored=True),
             KIND: ID(stored=True),
-            TITLE: TEXT(analyzer=stemmed, stored=True),
-            TITLE_EXACT: TEXT(analyzer=exact),
-            TITLE_PAIRS: pairs_field(pairs),
-            BODY: TEXT(analyzer=stemmed, stored=True),
-            BODY_EXACT: TEXT(analyzer=exact),
-            BODY_PAIRS: pairs_field(pairs),
+            TITLE: WordsField(analyzer=stemmed, stored=True),
+            TITLE_EXACT: WordsField(analyzer=exact),
+            TITLE_PAIRS: PairsField(),
+            BODY: WordsField(analyzer=stemmed, stored=True),
+            BODY_EXACT: WordsField(analyzer=exact),
+            BODY_PAIRS: PairsField(),
             TAGS: KEYWORD(commas=True, lowercase=True, scorable=True, stored=True),
             AUTHOR: ID(stored=True),
-            AUTHOR_NAME: TEXT(analyzer=exact, stored=True),
-            LIBRARY: TEXT(analyzer=exact, stored=True),
+            AUTHOR_NAME: WordsField(analyzer=exact, stored=True),
+            LIBRARY: WordsField(analyzer=exact, stored=True),
             REGION: ID(stored=True),
             PROVINCE: ID(stored=True),
             CREATED: DATETIME(stored=True, sortable=True),
             LAST_ACTIVITY: DATETIME(stored=True, sortable=True),
             SOLVED: BOOLEAN(stored=True),
             VERIFIED: BOOLEAN(stored=True),
-            EXTRA: TEXT(analyzer=stemmed, stored=True),
+            EXTRA: WordsField(analyzer=stemmed, stored=True),
             # A hash of the whole document, so `check` can find stale entries.
             DIGEST: ID(stored=True, sortable=True),
         }
@@ -138,9 +187,13 @@ def document_fields(doc: SearchDocument) -> dict[str, Any]:
     }
 
 
+FIELD_NAMES = tuple(field.name for field in dataclasses.fields(SearchDocument))
+
+
 def document_to_json(doc: SearchDocument) -> str:
     """A canonical JSON form (outbox payloads and digests)."""
-    data = dataclasses.asdict(doc)
+    # Not dataclasses.asdict: it deep-copies every value (a tenth of a rebuild).
+    data = {name: getattr(doc, name) for name in FIELD_NAMES}
     data["created"] = doc.created.isoformat()
     data["last_activity"] = doc.last_activity.isoformat()
     data["tags"] = list(doc.tags)
@@ -153,7 +206,7 @@ def document_from_json(payload: str) -> SearchDocument:
     data["created"] = datetime.fromisoformat(data["created"])
     data["last_activity"] = datetime.fromisoformat(data["last_activity"])
     data["tags"] = tuple(data.get("tags", ()))
-    names = {f.name for f in dataclasses.fields(SearchDocument)}
+    names = set(FIELD_NAMES)
     return SearchDocument(**{k: v for k, v in data.items() if k in names})
 
 

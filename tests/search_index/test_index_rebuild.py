@@ -173,3 +173,111 @@ def test_a_documents_factory_is_read_under_the_write_lock(engine):
     assert engine.check(lambda: (iter([make_doc(1, body="Benih padi.")]), 1)).clean
     assert calls == ["read"]
     assert found(engine, "benih") == [1]
+
+
+SENTENCES = [
+    "Pelatihan relawan perpustakaan desa tiap Sabtu, yg datang makin banyak.",
+    "Buku tidak dikembalikan? Kami catat di buku besar dan kunjungi rumahnya.",
+    "Minat baca anak-anak naik setelah pojok baca dibuka di balai desa.",
+    "Café literasi: mendongeng, menulis, dan membaca bersama warga.",
+    "Motor pustaka keliling ke grumbul atas dua kali seminggu.",
+]
+
+
+def varied_docs(count: int, start: int = 1) -> list:
+    """Posts of several threads with overlapping words (shared terms, repeated words)."""
+    return [
+        make_doc(
+            i,
+            thread_id=start + (i - start) // 3 * 3,
+            body=" ".join(SENTENCES[(i + k) % len(SENTENCES)] for k in range(1 + i % 4)),
+            tags=("literasi",) if i % 2 else (),
+            extra="Laporan: hasil kegiatan." if i % 5 == 0 else "",
+        )
+        for i in range(start, start + count)
+    ]
+
+
+def index_contents(ix) -> tuple:
+    """Every posting (with its positions and its block's lengths), stored field, column, length."""
+    with ix.reader() as reader:
+        schema = reader.schema
+        postings = {}
+        for name in schema.names():
+            if schema[name].indexed:
+                for term in reader.lexicon(name):
+                    matcher = reader.postings(name, term)
+                    items = []
+                    while matcher.is_active():
+                        block = (matcher.block_min_length(), matcher.block_max_length())
+                        items.append((matcher.id(), matcher.weight(), matcher.value(), block))
+                        matcher.next()
+                    postings[name, term] = items
+        docs = range(reader.doc_count_all())
+        stored = [reader.stored_fields(d) for d in docs]
+        columns = {n: list(reader.column_reader(n)) for n in schema.names() if reader.has_column(n)}
+        lengths = {n: [reader.doc_field_length(d, n) for d in docs] for n in schema.names()}
+    return postings, stored, columns, lengths
+
+
+def test_the_rebuild_writes_what_whoosh_writes(tmp_path, monkeypatch):
+    """The rebuild's writer (one-pass analysis, chunked runs, listed lengths) changes no byte
+    of what is indexed: the same as Whoosh's own writer, also when its pool spills to disk."""
+    from whoosh.fields import FieldType
+
+    from search_index.bulk import write_index
+    from search_index.schema import PairsField
+    from search_index.schema import WordsField
+    from search_index.schema import document_fields
+    from search_index.store import create_index
+
+    docs = varied_docs(120)
+    ours = create_index(tmp_path / "ours")
+    assert write_index(ours, iter(docs), procs=1, limitmb=1) == 120  # 1 MB: runs spill
+    monkeypatch.setattr(WordsField, "index", FieldType.index)  # Whoosh's generic analysis
+    monkeypatch.setattr(PairsField, "index", FieldType.index)
+    whoosh = create_index(tmp_path / "whoosh")
+    with whoosh.writer(limitmb=1) as writer:
+        for doc in docs:
+            writer.add_document(**document_fields(doc))
+    assert index_contents(whoosh) == index_contents(ours)
+
+
+def test_two_writer_processes_find_and_rank_as_one(engine, tmp_path, monkeypatch):
+    """``procs=2`` (one segment per process, no merge) answers every query as one process."""
+    from search_index import bulk
+
+    monkeypatch.setattr(bulk, "BATCH", 10)  # both processes get posts
+    docs = varied_docs(90)
+    single = SearchEngine(tmp_path / "single", background=False)
+    single.rebuild(iter(docs))
+    seen: list[int] = []
+    assert engine.rebuild(iter(docs + docs[:5]), progress=seen.append, procs=2) == 90
+    assert seen[-1] == 90
+    assert engine.store.segment_count() == 2
+    for query in ["pelatihan relawan", '"pojok baca"', "buku dikembalikan", "literasi", "laporan"]:
+        ours, theirs = engine.search(query), single.search(query)
+        assert ours.total == theirs.total > 0
+        assert [(h.thread_id, h.post_id) for h in ours.hits] == [
+            (h.thread_id, h.post_id) for h in theirs.hits
+        ]
+    assert engine.check(docs).clean
+    single.close()
+
+
+def test_a_failed_writer_process_fails_the_rebuild_and_keeps_the_index(engine, monkeypatch):
+    from search_index import bulk
+
+    engine.rebuild(iter([make_doc(1, body="Pupuk lama.")]))
+    fields = bulk.document_fields
+
+    def broken(doc):
+        if doc.post_id == 50:
+            raise ValueError("damaged post")
+        return fields(doc)
+
+    monkeypatch.setattr(bulk, "BATCH", 10)
+    monkeypatch.setattr(bulk, "document_fields", broken)  # forked workers inherit it
+    with pytest.raises(RuntimeError, match="index writer process failed"):
+        engine.rebuild(iter(varied_docs(90, start=2)), procs=2)
+    assert found(engine, "pupuk") == [1]
