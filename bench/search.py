@@ -18,6 +18,7 @@ import math
 import os
 import random
 import re
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -236,6 +237,13 @@ def quality(
     }
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the writer processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def directory_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -330,6 +338,26 @@ def measure_latency(report, engine, connection, docs, args, bare_run) -> None:
         )
 
 
+def merged_latency(report, engine, docs, args) -> None:
+    """Merge the rebuild's segments into one (as before issue 18's rebuild) and measure
+    our latency again on the same queries: the segments' cost, side by side."""
+    start, cpu = time.perf_counter(), cpu_seconds()
+    writer = engine.store.writer(timeout=5)
+    writer.commit(optimize=True)
+    engine.store.invalidate()
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    report["build"]["merge_after"] = {"seconds": seconds, "cpu_seconds": cpu}
+    queries = make_queries(docs, random.Random(args.seed), args.queries_per_kind)
+    merged = latencies(ours(engine), queries)
+    several = report["latency_ms"]["ours"]
+    report["latency_ms"]["ours_one_segment"] = merged
+    print(f"\nmerged into one segment in {seconds:.1f}s ({cpu:.1f} CPU s)")
+    print("latency ms          segments p50/p95   one segment p50/p95")
+    for kind in KINDS:
+        a, b = several[kind], merged[kind]
+        print(f"  {kind:10} {a['p50']:8.1f} {a['p95']:8.1f}   {b['p50']:8.1f} {b['p95']:8.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=100_000)
@@ -340,6 +368,11 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--quality-only", action="store_true", help="skip latency and adds")
+    parser.add_argument(
+        "--then-merged",
+        action="store_true",
+        help="after the latency run, merge the segments into one and measure ours again",
+    )
     parser.add_argument(
         "--half",
         choices=["both", "tuning"],
@@ -366,19 +399,22 @@ def main() -> None:
     index_dir = workdir / "whoosh"
     shutil.rmtree(index_dir, ignore_errors=True)
     engine = SearchEngine(index_dir, background=False)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     engine.rebuild(iter(docs), total=len(docs), procs=args.procs)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     report["build"] = {
         "ours": {
             "seconds": seconds,
             "docs_per_s": len(docs) / seconds,
+            "cpu_seconds": cpu,  # all processes: compare builds on a busy machine
             "bytes": directory_size(index_dir),
+            "segments": engine.store.segment_count(),
         },
     }
     print(
         f"build ours: {seconds:.1f}s, {len(docs) / seconds:.0f} docs/s, "
-        f"{directory_size(index_dir) / 1e6:.1f} MB",
+        f"{cpu:.1f} CPU s, {engine.store.segment_count()} segments, "
+        f"{directory_size(index_dir) / 1e6:.1f} MB; load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
 
@@ -401,6 +437,10 @@ def main() -> None:
     bare_run, bare_close = bare_whoosh(engine)
     if not args.quality_only:
         measure_latency(report, engine, connection, docs, args, bare_run)
+        if args.then_merged and engine.store.segment_count() > 1:
+            bare_close()
+            merged_latency(report, engine, docs, args)
+            bare_run, bare_close = bare_whoosh(engine)
 
     relevant: dict[str, set[int]] = {}
     for thread_id, label in labels.items():
