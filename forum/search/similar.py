@@ -45,6 +45,11 @@ def refresh_all(progress=None) -> int:
     """
     thread_ids = db.session.scalars(sa.select(Thread.id).order_by(Thread.id)).all()
     db.session.rollback()  # no transaction held open while the lists are computed
+    # From an index that holds every committed post: a fresh install's index is still
+    # being built (a drain starts that), and the outbox may hold the last writes.
+    search.drain(db.engine)
+    search.engine.join_recovery()
+    search.drain(db.engine)
     return search.refresh_similar(db.engine, thread_ids, complete=True, progress=progress)
 
 
