@@ -715,6 +715,13 @@ def compare(
             a, b = base.latencies.get(kind), new.latencies.get(kind)
             line += f" | {statistics.median(b) / statistics.median(a):.2f}" if a and b else " | -"
         lines.append(line + " |")
+    total = sum(sum(values) for values in new.latencies.values())
+    shares = sorted(((sum(v), k) for k, v in new.latencies.items()), reverse=True)[:4]
+    lines += [
+        "",
+        f"where {new_name}'s members waited (share of all response time): "
+        + ", ".join(f"{kind} {seconds / total:.0%}" for seconds, kind in shares),
+    ]
     return "\n".join(lines)
 
 
