@@ -16,6 +16,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 TABLE_NAME = "similar_threads"
 SIMILAR_LIMIT = 5  # suggestions kept per thread
 BATCH = 100  # threads computed between two writes of the table
+RETRIES = 4  # tries of a background write the database was too busy for (1, 2, 4 s apart)
 
 similar_table = sa.table(
     TABLE_NAME,
@@ -157,8 +159,15 @@ class Refresher:
         while True:
             db, thread_ids = self._queue.get()
             try:
-                with self.app_context():
-                    self._compute(db, thread_ids)
+                for attempt in range(RETRIES):
+                    try:
+                        with self.app_context():
+                            self._compute(db, thread_ids)
+                        break
+                    except sa.exc.OperationalError:  # SQLite busy with a long write: later
+                        if attempt == RETRIES - 1:
+                            raise
+                        time.sleep(2**attempt)
             except Exception:  # never let the thread die; the job catches up
                 log.exception("search: similar threads not computed for %s", sorted(thread_ids))
             finally:
