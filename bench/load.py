@@ -451,12 +451,14 @@ class Instance:
         raise RuntimeError("gunicorn did not start; see " + str(self.tmp / "gunicorn.log"))
 
     def health(self) -> dict | None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
             conn.request("GET", "/healthz")
             return json.loads(conn.getresponse().read())
         except (OSError, ValueError, http.client.HTTPException):
             return None
+        finally:
+            conn.close()  # a timed-out answer must not leave the socket to the collector
 
     def wait_for_index(self, seconds: float = 20) -> None:
         """Let the background drainers empty the outbox, as they would on a live site."""
