@@ -741,6 +741,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bare", type=float, default=15.0, help="seconds of bare Flask")
     parser.add_argument("--write-results", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args(argv)
+    # Stopped early (SIGTERM): still stop the servers and drop the databases (finally blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.short:
         args.duration, args.rounds, args.threads, args.baseline = 20.0, 1, SHORT_THREADS, "none"
     backend = "postgresql" if (args.database or "").startswith("postgresql") else "sqlite"
