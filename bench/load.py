@@ -1,26 +1,38 @@
-"""Load test: 30 members browse, search, post and reply against gunicorn for 60 s.
+"""Load test: 30 members browse many threads, search, post and reply against gunicorn.
 
-    .venv/bin/python bench/load.py                       # SQLite, 60 s, 30 members
+    .venv/bin/python bench/load.py                       # SQLite, 60 s, new code beside e3d15b9
     .venv/bin/python bench/load.py --database postgresql://postgres@127.0.0.1:5432/postgres
-    .venv/bin/python bench/load.py --short               # ~20 s, for CI (tests/test_load_short.py)
+    .venv/bin/python bench/load.py --baseline none       # this checkout only
+    .venv/bin/python bench/load.py --short               # ~20 s, this checkout only (CI)
     .venv/bin/python bench/load.py --write-results       # append the figures to bench/RESULTS.md
 
-It makes a fresh instance in a temporary directory (for PostgreSQL a fresh
-database ``serambi_load_<pid>`` on the given server, dropped afterwards), runs
-``flask db upgrade``, ``flask demo load``, adds the simulated members and
-builds the index, then starts ``gunicorn --workers 2`` on 127.0.0.1 with request
-rate limits lifted (``RATELIMIT_ENABLED=false``: Flask-Limiter would otherwise
-refuse a load generator that posts 30 times a minute from one address).
+For this checkout and, unless ``--baseline none``, a ``git archive`` of the
+baseline commit (default e3d15b9, the code the issue-15 figures came from; its
+catalogues compiled), it makes a fresh instance in a temporary directory (for
+PostgreSQL a fresh database ``serambi_load_<pid>_<n>`` on the given server,
+dropped afterwards): ``flask db upgrade``, ``flask demo load``, the simulated
+members, the same ``--threads`` generated threads with their replies written
+through each code base's own services (bench/corpus.py text), ``flask search
+reindex`` (and ``flask search similar --refresh`` where the code has it). Each
+is served by ``gunicorn --workers 2`` on 127.0.0.1 with request rate limits
+lifted (``RATELIMIT_ENABLED=false``: Flask-Limiter would otherwise refuse a load
+generator that posts 30 times a minute from one address).
 
-Traffic goes only to 127.0.0.1, bounded by ``--duration`` and a per-member
-request cap. Afterwards every acknowledged post (a POST answered with its
-redirect to the thread) is looked up in the database and in the search index.
-Exit status 1 if any response was a 5xx or any acknowledged post is missing.
+The same members (same seed, same think time) then drive the code bases in
+turn, in ``--rounds`` slices of ``--duration / --rounds`` seconds each, ABBA
+order, so a machine getting busier or quieter weighs on both alike. Half of the
+thread views pick any of the generated threads (mostly first views: each one
+writes the member's read position), half a thread the member saw linked (the
+home page's hot threads: repeats). Where the baseline has no
+``/threads/<id>/unread`` (e3d15b9), the member opens the thread page instead.
 
-Baseline: before the forum, the same members with the same think time request
-a bare Flask page ("hello") from the same gunicorn setup for ``--baseline``
-seconds; the report gives each page kind's median as a ratio to the bare
-page's, so figures from a busy machine stay comparable.
+Afterwards every acknowledged post (a POST answered with its redirect to the
+thread) is looked up in the database and in the search index. Exit status 1 if
+any response was a 5xx, any request failed, or any acknowledged post is missing.
+
+Bare page: before the forums, the same members with the same think time
+request a bare Flask page ("hello") from the same gunicorn setup for ``--bare``
+seconds; it shows what the members' think time alone allows.
 """
 
 from __future__ import annotations
@@ -48,6 +60,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))  # bench.* and this checkout, run as a script or imported
+
+from bench.corpus import generate  # noqa: E402
+from bench.thread_page import code_of  # noqa: E402
+
 PASSWORD = "serambi-beban-123"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 THREAD_LINK_RE = re.compile(r'href="/threads/(\d+)"')
@@ -65,6 +82,10 @@ SEARCH_WORDS = [
     "tag:literasi-anak",
 ]
 MAX_REQUESTS_PER_MEMBER = 5_000  # a hard bound besides the duration
+BASELINE = "e3d15b9"  # the code the issue-15 figures came from
+THREADS = 400  # generated threads for a full run
+SHORT_THREADS = 60  # for --short and tests/test_load_short.py: cheap to write
+ANY_THREAD = 0.5  # share of thread views and replies that pick any generated thread
 
 # What a member does next, and how often.
 ACTIONS = [
@@ -86,7 +107,16 @@ class Stats:
     server_errors: list[str] = field(default_factory=list)
     acknowledged: list[str] = field(default_factory=list)  # markers of posts that got their 302
     failures: list[str] = field(default_factory=list)  # connection errors and the like
+    seen: set[tuple[str, int]] = field(default_factory=set)  # (member, thread) pages opened
+    first_views: int = 0  # thread pages a member opened for the first time
+    seconds: float = 0.0  # how long members were driving this code base
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def viewed(self, member: str, thread_id: int) -> None:
+        with self.lock:
+            if (member, thread_id) not in self.seen:
+                self.seen.add((member, thread_id))
+                self.first_views += 1
 
     def record(self, kind: str, status: int, seconds: float, url: str) -> None:
         with self.lock:
@@ -103,11 +133,20 @@ class Stats:
 class Member:
     """One simulated member: a connection, a cookie, a CSRF token."""
 
-    def __init__(self, port: int, username: str, stats: Stats, rng: random.Random):
+    def __init__(
+        self,
+        port: int,
+        username: str,
+        stats: Stats,
+        rng: random.Random,
+        everyone: list[int] | None = None,
+    ):
         self.port, self.username, self.stats, self.rng = port, username, stats, rng
         self.cookies: dict[str, str] = {}
         self.token = ""
-        self.thread_ids: list[int] = []
+        self.thread_ids: list[int] = []  # threads linked from pages the member saw
+        self.everyone = everyone or []  # every generated thread
+        self.logged_in = False
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def request(self, kind: str, method: str, url: str, form: dict | None = None):
@@ -145,32 +184,45 @@ class Member:
             "/auth/login",
             {"username": self.username, "password": password, "csrf_token": self.token},
         )
-        return response is not None and response.status == 302
+        self.logged_in = response is not None and response.status == 302
+        return self.logged_in
+
+    def pick_thread(self) -> int:
+        """Any generated thread (mostly a first view) or one seen linked (often a repeat)."""
+        if self.everyone and (not self.thread_ids or self.rng.random() < ANY_THREAD):
+            return self.rng.choice(self.everyone)
+        return self.rng.choice(self.thread_ids)
+
+    def thread_page(self, kind: str, path: str) -> None:
+        self.request(kind, "GET", path)
+        self.stats.viewed(self.username, int(path.split("/")[2].split("?")[0]))
 
     def act(self) -> None:
         kinds, weights = zip(*ACTIONS, strict=True)
         kind = self.rng.choices(kinds, weights)[0]
-        if kind in ("thread", "unread", "reply") and not self.thread_ids:
+        if kind in ("thread", "unread", "reply") and not (self.thread_ids or self.everyone):
             kind = "home"
         if kind == "home":
             self.request(kind, "GET", "/")
         elif kind == "list":
             self.request(kind, "GET", f"/threads?page={self.rng.randint(1, 3)}")
         elif kind == "thread":
-            self.request(kind, "GET", f"/threads/{self.rng.choice(self.thread_ids)}")
+            self.thread_page(kind, f"/threads/{self.pick_thread()}")
         elif kind == "unread":
-            thread_id = self.rng.choice(self.thread_ids)
+            thread_id = self.pick_thread()
             response, _ = self.request(kind, "GET", f"/threads/{thread_id}/unread")
             location = response.getheader("Location", "") if response is not None else ""
             if location.startswith("/threads/"):  # the page; its read position is written after
-                self.request("unread_page", "GET", location.split("#", 1)[0])
+                self.thread_page("unread_page", location.split("#", 1)[0])
+            elif response is not None and response.status == 404:  # no such link (baseline)
+                self.thread_page("unread_page", f"/threads/{thread_id}")
         elif kind == "search":
             query = urllib.parse.quote(self.rng.choice(SEARCH_WORDS))
             self.request(kind, "GET", f"/search?q={query}")
         elif kind == "profile":
             self.request(kind, "GET", f"/users/{self.username}")
         elif kind == "reply":
-            thread_id = self.rng.choice(self.thread_ids)
+            thread_id = self.pick_thread()
             marker = f"beban{secrets.token_hex(6)}"
             self.post(
                 kind,
@@ -207,8 +259,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def run(cmd: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, env=env, cwd=ROOT, check=True, **kwargs)
+def run(cmd: list[str], env: dict, cwd: Path = ROOT, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, env=env, cwd=cwd, **{"check": True, **kwargs})
 
 
 PREPARE = """
@@ -224,15 +276,47 @@ with app.app_context():
     db.session.commit()
 """
 
+# Writes the generated threads (JSON on stdin) through the code base's own services,
+# by the demo's librarians; prints the new thread ids.
+SEED = """
+import json, sys
+import sqlalchemy as sa
+from forum import create_app
+from forum.extensions import db
+from forum.models import User
+from forum.threads import service
+plan = json.load(sys.stdin)
+app = create_app()
+with app.app_context():
+    authors = [u for u in db.session.scalars(sa.select(User).where(User.role == "librarian")
+                                             .order_by(User.id))
+               if getattr(u, "approval", None) in (None, "approved")]  # published at once
+    ids = []
+    for n, item in enumerate(plan):
+        thread = service.create_thread(authors[item["author"] % len(authors)], item["kind"],
+                                       item["title"], item["body"], item["tags"])
+        for m, body in enumerate(item["replies"]):
+            service.create_reply(authors[(item["author"] + m + 1) % len(authors)], thread, body)
+        db.session.flush()
+        ids.append(thread.id)
+        if n % 20 == 19:
+            db.session.commit()
+    db.session.commit()
+    print(json.dumps(ids))
+"""
+
 VERIFY = """
 import json, sys
 import sqlalchemy as sa
 from forum import create_app
 from forum.extensions import db, search
-from forum.engagement.models import ThreadRead
 from forum.models import Post
 from forum.search_documents import all_documents
 from search_index import document_key
+try:
+    from forum.engagement.models import ThreadRead
+except ImportError:  # a baseline from before read positions
+    ThreadRead = None
 markers = json.load(sys.stdin)
 app = create_app()
 with app.app_context():
@@ -250,23 +334,58 @@ with app.app_context():
     missing = set(report.missing) | set(report.stale)
     in_index = [m for m, pid in found.items() if document_key(pid) not in missing]
     backlog = search.status(db.engine).get("outbox_backlog")
-    reads = db.session.scalar(sa.select(sa.func.count()).select_from(ThreadRead))
+    reads = None
+    if ThreadRead is not None:
+        reads = db.session.scalar(sa.select(sa.func.count()).select_from(ThreadRead))
     print(json.dumps({"in_db": len(found), "in_index": len(in_index), "read_positions": reads,
                       "missing_from_db": sorted(set(markers) - set(found))[:10],
                       "backlog": backlog}))
 """
 
 
-class Instance:
-    """A fresh Serambi instance (database, index, uploads) served by gunicorn."""
+def thread_plan(threads: int, seed: int) -> list[dict]:
+    """``threads`` generated threads with their replies (bench/corpus.py), the same every run."""
+    rng = random.Random(seed)
+    plan: list[dict] = []
+    for doc, _label in generate(threads * 12, seed=seed, low=30, high=120):
+        if doc.is_opening:
+            if len(plan) == threads:
+                break
+            plan.append(
+                {
+                    "kind": doc.kind,
+                    "title": doc.title[:120],
+                    "body": doc.body,
+                    "tags": list(doc.tags),
+                    "author": rng.randrange(1000),
+                    "replies": [],
+                }
+            )
+        else:
+            plan[-1]["replies"].append(doc.body)
+    return plan
 
-    def __init__(self, database: str | None, tmp: Path, workers: int):
+
+class Instance:
+    """A fresh Serambi instance (database, index, uploads) of one code base, served by gunicorn."""
+
+    def __init__(
+        self,
+        database: str | None,
+        tmp: Path,
+        workers: int,
+        code: Path = ROOT,
+        name: str = "this checkout",
+        number: int = 0,
+    ):
         self.tmp, self.workers, self.admin_url, self.pg_name = tmp, workers, None, None
+        self.code, self.name = code, name
+        self.thread_ids: list[int] = []
         if database and database.startswith("postgresql"):
             import sqlalchemy as sa
             from sqlalchemy.engine import make_url
 
-            self.pg_name = f"serambi_load_{os.getpid()}"
+            self.pg_name = f"serambi_load_{os.getpid()}_{number}"
             self.admin_url = database
             engine = sa.create_engine(database, isolation_level="AUTOCOMMIT")
             with engine.connect() as conn:
@@ -287,17 +406,33 @@ class Instance:
             "SERAMBI_BASE_URL": "http://127.0.0.1",  # required in production
             "SESSION_COOKIE_SECURE": "false",  # plain HTTP on the loopback
             "RATELIMIT_ENABLED": "false",  # the bench posts far faster than any member
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": str(code),
         }
         self.port = free_port()
         self.server: subprocess.Popen | None = None
 
-    def prepare(self, members: int) -> None:
+    def flask(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        return run([str(BIN / "flask"), *args], self.env, self.code, **kwargs)
+
+    def prepare(self, members: int, threads: int = SHORT_THREADS, seed: int = 8) -> None:
         quiet = {"stdout": subprocess.DEVNULL}
-        run([str(BIN / "flask"), "db", "upgrade"], self.env, **quiet, stderr=subprocess.DEVNULL)
-        run([str(BIN / "flask"), "demo", "load"], self.env, **quiet)
-        run([sys.executable, "-c", PREPARE, str(members), PASSWORD], self.env)
-        run([str(BIN / "flask"), "search", "reindex"], self.env, **quiet, stderr=subprocess.DEVNULL)
+        self.flask("db", "upgrade", **quiet, stderr=subprocess.DEVNULL)
+        self.flask("demo", "load", **quiet)
+        run([sys.executable, "-c", PREPARE, str(members), PASSWORD], self.env, self.code)
+        if threads:
+            written = run(
+                [sys.executable, "-c", SEED],
+                self.env,
+                self.code,
+                input=json.dumps(thread_plan(threads, seed)),
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            self.thread_ids = json.loads(written.stdout.strip().splitlines()[-1])
+        self.flask("search", "reindex", **quiet, stderr=subprocess.DEVNULL)
+        has_similar = self.flask("search", "similar", "--help", capture_output=True, check=False)
+        if has_similar.returncode == 0:  # stored similar threads (issue 15)
+            self.flask("search", "similar", "--refresh", **quiet)
 
     def start(self) -> None:
         self.server = gunicorn(
@@ -305,10 +440,10 @@ class Instance:
             self.port,
             self.workers,
             env=self.env,
-            cwd=ROOT,
+            cwd=self.code,
             stderr=open(self.tmp / "gunicorn.log", "w"),  # noqa: SIM115
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.health() is not None:
                 return
@@ -316,12 +451,14 @@ class Instance:
         raise RuntimeError("gunicorn did not start; see " + str(self.tmp / "gunicorn.log"))
 
     def health(self) -> dict | None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
             conn.request("GET", "/healthz")
             return json.loads(conn.getresponse().read())
         except (OSError, ValueError, http.client.HTTPException):
             return None
+        finally:
+            conn.close()  # a timed-out answer must not leave the socket to the collector
 
     def wait_for_index(self, seconds: float = 20) -> None:
         """Let the background drainers empty the outbox, as they would on a live site."""
@@ -345,6 +482,7 @@ class Instance:
         result = run(
             [sys.executable, "-c", VERIFY],
             self.env,
+            self.code,
             input=json.dumps(markers),
             capture_output=True,
             text=True,
@@ -361,29 +499,47 @@ class Instance:
             engine.dispose()
 
 
-def drive(port: int, members: int, duration: float, seed: int) -> Stats:
-    stats = Stats()
-    stop_at = time.monotonic() + duration
+class Crowd:
+    """The members of one code base; they keep their logins from one slice to the next."""
 
-    def member_loop(n: int) -> None:
-        member = Member(port, f"beban_{n:02d}", stats, random.Random(seed + n))
-        if not member.log_in():
-            with stats.lock:
-                stats.failures.append(f"login beban_{n:02d}")
-            return
-        member.request("home", "GET", "/")
-        for _ in range(MAX_REQUESTS_PER_MEMBER):
-            if time.monotonic() >= stop_at:
-                break
-            member.act()
-            time.sleep(member.rng.uniform(0.0, 0.2))  # a member reads a little between clicks
+    def __init__(self, port: int, members: int, seed: int, everyone: list[int] | None = None):
+        self.stats = Stats()
+        self.members = [
+            Member(port, f"beban_{n:02d}", self.stats, random.Random(seed + n), everyone)
+            for n in range(members)
+        ]
 
-    threads = [threading.Thread(target=member_loop, args=(n,)) for n in range(members)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return stats
+    def drive(self, duration: float) -> Stats:
+        stop_at = time.monotonic() + duration
+
+        def member_loop(member: Member) -> None:
+            if not member.logged_in:
+                if not member.log_in():
+                    with self.stats.lock:
+                        self.stats.failures.append(f"login {member.username}")
+                    return
+                member.request("home", "GET", "/")
+            for _ in range(MAX_REQUESTS_PER_MEMBER):
+                if time.monotonic() >= stop_at:
+                    break
+                member.act()
+                time.sleep(member.rng.uniform(0.0, 0.2))  # a member reads a little between clicks
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=member_loop, args=(m,)) for m in self.members]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.stats.seconds += time.monotonic() - started
+        return self.stats
+
+
+def drive(
+    port: int, members: int, duration: float, seed: int, everyone: list[int] | None = None
+) -> Stats:
+    """``members`` members against one server for ``duration`` seconds."""
+    return Crowd(port, members, seed, everyone).drive(duration)
 
 
 BARE_APP = """from flask import Flask
@@ -415,7 +571,7 @@ def gunicorn(app: str, port: int, workers: int, **kwargs) -> subprocess.Popen:
     )
 
 
-def baseline(members: int, duration: float, workers: int, seed: int) -> Stats:
+def bare_page(members: int, duration: float, workers: int, seed: int) -> Stats:
     """The same members and think time against a bare Flask page on the same gunicorn."""
     stats = Stats()
     with tempfile.TemporaryDirectory(prefix="serambi-bare-") as tmp:
@@ -440,11 +596,13 @@ def baseline(members: int, duration: float, workers: int, seed: int) -> Stats:
                     member.request("bare", "GET", "/")
                     time.sleep(member.rng.uniform(0.0, 0.2))
 
+            started = time.monotonic()
             threads = [threading.Thread(target=member_loop, args=(n,)) for n in range(members)]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
+            stats.seconds = time.monotonic() - started
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(15)
@@ -456,21 +614,37 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
+def page_views(stats: Stats) -> list[float]:
+    """Every latency but the logins (scrypt on purpose, once per member)."""
+    return [v for kind, values in stats.latencies.items() if kind != "login" for v in values]
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:.0f} / {percentile(values, 95) * 1000:.0f}"
+
+
+def errors(stats: Stats) -> int:
+    return len(stats.server_errors) + len(stats.failures)
+
+
 def report(
     stats: Stats, check: dict, backend: str, duration: float, members: int, bare: Stats | None
 ) -> str:
+    """One code base's figures (tests/test_load_short.py prints it)."""
     bare_median = statistics.median(bare.latencies["bare"]) if bare else None
+    seconds = stats.seconds or duration
     lines = [
-        f"backend {backend}, {members} members, {duration:.0f} s, gunicorn 2 workers",
-        f"requests served: {stats.requests} ({stats.requests / duration:.1f}/s); "
+        f"backend {backend}, {members} members, {seconds:.0f} s, gunicorn 2 workers",
+        f"requests served: {stats.requests} ({stats.requests / seconds:.1f}/s); "
         f"5xx: {len(stats.server_errors)}; connection errors: {len(stats.failures)}",
         f"acknowledged posts: {len(stats.acknowledged)}; in the database: {check['in_db']}; "
         f"in the search index: {check['in_index']} (outbox backlog {check['backlog']})",
-        f"read positions recorded after responses (members x threads): {check['read_positions']}",
+        f"thread pages: {len(stats.seen)} member x thread pairs, {stats.first_views} first views; "
+        f"read positions recorded after responses: {check['read_positions']}",
     ]
     if bare:
         lines.append(
-            f"baseline, bare Flask page on the same gunicorn: {bare.requests} requests, "
+            f"bare Flask page on the same gunicorn: {bare.requests} requests, "
             f"p50 {bare_median * 1000:.0f} ms, "
             f"p95 {percentile(bare.latencies['bare'], 95) * 1000:.0f} ms"
         )
@@ -489,55 +663,146 @@ def report(
     return "\n".join(lines)
 
 
+def compare(
+    runs: list[tuple[str, Stats, dict]], backend: str, members: int, bare: Stats | None
+) -> str:
+    """The code bases side by side: throughput, errors, p50/p95 per page kind, ratios."""
+    (base_name, base, _), (new_name, new, _) = runs[0], runs[-1]
+    lines = [f"backend {backend}, {members} members, gunicorn 2 workers each", ""]
+    if bare:
+        lines.append(
+            f"bare Flask page, same members and think time: {bare.requests / bare.seconds:.1f} "
+            f"requests/s, p50 {statistics.median(bare.latencies['bare']) * 1000:.0f} ms "
+            "(the ceiling the think time allows)"
+        )
+        lines.append("")
+    lines += [
+        "| | " + " | ".join(name for name, _, _ in runs) + " |",
+        "|---" * (len(runs) + 1) + "|",
+    ]
+    rows = [
+        ("seconds driven", lambda s, c: f"{s.seconds:.0f}"),
+        ("requests", lambda s, c: str(s.requests)),
+        ("requests/s", lambda s, c: f"{s.requests / s.seconds:.1f}"),
+        ("errors (5xx + failed)", lambda s, c: str(errors(s))),
+        ("page views p50 / p95 ms", lambda s, c: spread(page_views(s))),
+        ("thread pages: first views", lambda s, c: f"{s.first_views} of {len(s.seen)} pairs"),
+        ("acknowledged posts / in db / in index",
+         lambda s, c: f"{len(s.acknowledged)} / {c['in_db']} / {c['in_index']}"),
+        ("read positions recorded", lambda s, c: str(c["read_positions"] or "-")),
+    ]  # fmt: skip
+    for label, value in rows:
+        lines.append(f"| {label} | " + " | ".join(value(s, c) for _, s, c in runs) + " |")
+    if len(runs) > 1:
+        ratio = (new.requests / new.seconds) / (base.requests / base.seconds)
+        lines += ["", f"throughput {new_name} / {base_name}: {ratio:.2f}x", ""]
+    kinds = sorted({kind for _, s, _ in runs for kind in s.latencies})
+    lines += [
+        "| page kind | " + " | ".join(f"{name}: n, p50, p95 ms" for name, _, _ in runs)
+        + (" | p50 new / baseline |" if len(runs) > 1 else " |"),
+        "|---" * (len(runs) + 1 + (len(runs) > 1)) + "|",
+    ]  # fmt: skip
+    for kind in kinds:
+        cells = []
+        for _, s, _ in runs:
+            values = s.latencies.get(kind)
+            cells.append(
+                f"{len(values)}, {statistics.median(values) * 1000:.0f}, "
+                f"{percentile(values, 95) * 1000:.0f}"
+                if values
+                else "-"
+            )
+        line = f"| {kind} | " + " | ".join(cells)
+        if len(runs) > 1:
+            a, b = base.latencies.get(kind), new.latencies.get(kind)
+            line += f" | {statistics.median(b) / statistics.median(a):.2f}" if a and b else " | -"
+        lines.append(line + " |")
+    total = sum(sum(values) for values in new.latencies.values())
+    shares = sorted(((sum(v), k) for k, v in new.latencies.items()), reverse=True)[:4]
+    lines += [
+        "",
+        f"where {new_name}'s members waited (share of all response time): "
+        + ", ".join(f"{kind} {seconds / total:.0%}" for seconds, kind in shares),
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", help="postgresql://... server (a fresh database is made)")
-    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--database", help="postgresql://... server (fresh databases are made)")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds per code base")
+    parser.add_argument("--rounds", type=int, default=2, help="slices per code base, ABBA order")
     parser.add_argument("--members", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--short", action="store_true", help="20 s with 30 members (CI)")
+    parser.add_argument("--threads", type=int, default=THREADS, help="generated threads")
+    parser.add_argument("--short", action="store_true", help="20 s, this checkout only (CI)")
     parser.add_argument("--seed", type=int, default=8)
-    parser.add_argument("--baseline", type=float, default=15.0, help="seconds of bare Flask")
+    parser.add_argument("--baseline", default=BASELINE, help="a git ref beside this checkout")
+    parser.add_argument("--bare", type=float, default=15.0, help="seconds of bare Flask")
     parser.add_argument("--write-results", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args(argv)
-    duration = 20.0 if args.short else args.duration
+    # Stopped early (SIGTERM): still stop the servers and drop the databases (finally blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.short:
+        args.duration, args.rounds, args.threads, args.baseline = 20.0, 1, SHORT_THREADS, "none"
     backend = "postgresql" if (args.database or "").startswith("postgresql") else "sqlite"
     bare = None
-    if args.baseline > 0:
-        bare = baseline(args.members, 5.0 if args.short else args.baseline, args.workers, args.seed)
-    with tempfile.TemporaryDirectory(prefix="serambi-load-") as tmp:
-        instance = Instance(args.database, Path(tmp), args.workers)
+    if args.bare > 0:
+        bare = bare_page(args.members, 5.0 if args.short else args.bare, args.workers, args.seed)
+    runs: list[tuple[str, Stats, dict]] = []
+    with tempfile.TemporaryDirectory(prefix="serambi-load-") as tmp_name:
+        tmp = Path(tmp_name)
+        codes = [] if args.baseline == "none" else [(f"baseline {args.baseline}", None)]
+        codes.append(("this checkout", ROOT))
+        instances = []
         try:
-            instance.prepare(args.members)
-            instance.start()
-            stats = drive(instance.port, args.members, duration, args.seed)
-            instance.wait_for_index()
+            for n, (name, code) in enumerate(codes):
+                (tmp / f"i{n}").mkdir()
+                if code is None:  # git archive of the baseline (no worktree to clean up)
+                    (tmp / f"code{n}").mkdir()
+                    code = code_of(args.baseline, tmp / f"code{n}")
+                instance = Instance(args.database, tmp / f"i{n}", args.workers, code, name, n)
+                instances.append(instance)
+                instance.prepare(args.members, args.threads, args.seed)
+                instance.start()
+            crowds = [
+                Crowd(i.port, args.members, args.seed, i.thread_ids) for i in instances
+            ]  # fmt: skip
+            for r in range(args.rounds):
+                for crowd in crowds if r % 2 == 0 else crowds[::-1]:  # ABBA
+                    crowd.drive(args.duration / args.rounds)
+            for instance in instances:
+                instance.wait_for_index()
         finally:
-            instance.stop()
+            for instance in instances:
+                instance.stop()
         try:
-            check = instance.verify(stats.acknowledged)
+            for instance, crowd in zip(instances, crowds, strict=True):
+                runs.append((instance.name, crowd.stats, instance.verify(crowd.stats.acknowledged)))
+                if crowd.stats.server_errors:
+                    log = (instance.tmp / "gunicorn.log").read_text()[-3000:]
+                    print(f"{instance.name}: 5xx responses:", *crowd.stats.server_errors[:10],
+                          log, sep="\n", file=sys.stderr)  # fmt: skip
         finally:
-            instance.drop()
-        if stats.server_errors:
-            log = (Path(tmp) / "gunicorn.log").read_text()[-3000:]
-            print("5xx responses:", *stats.server_errors[:10], log, sep="\n", file=sys.stderr)
-    text = report(stats, check, backend, duration, args.members, bare)
+            for instance in instances:
+                instance.drop()
+    text = compare(runs, backend, args.members, bare)
     print(text)
     if args.write_results:
         command = "bench/load.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        load = os.getloadavg()
         with open(ROOT / "bench" / "RESULTS.md", "a") as out:
             out.write(
-                f"\n### Load, {backend} ({time.strftime('%Y-%m-%d')})\n\n"
+                f"\n### Load, {backend} ({time.strftime('%Y-%m-%d %H:%M')} UTC, "
+                f"load average {load[0]:.2f} at the end)\n\n"
                 f"`.venv/bin/python {command.replace('--write-results', '').strip()}`"
                 f"\n\n{text}\n"
             )
-    lost = len(stats.acknowledged) - min(check["in_db"], check["in_index"])
-    ok = (
-        not stats.server_errors
-        and lost == 0
-        and stats.requests > 0
-        and len(stats.failures) <= len(stats.acknowledged) // 100
-    )
+    ok = True
+    for _name, stats, check in runs:
+        lost = len(stats.acknowledged) - min(check["in_db"], check["in_index"])
+        ok = ok and not stats.server_errors and lost == 0 and stats.requests > 0
+        ok = ok and len(stats.failures) <= len(stats.acknowledged) // 100
     return 0 if ok else 1
 
 

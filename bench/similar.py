@@ -13,6 +13,13 @@ the same sample of threads, times:
 Prints medians and p95 of each and the ratio of the medians. Also reports how
 often a thread's own topic dominates its suggestions (a sanity check that the
 suggestions are related, not only fast).
+
+Since issue 15 a thread page no longer makes the lookup: the lists are stored
+(``similar_threads``) when a thread is written and by ``flask search similar
+--refresh``. The bench also times that job's work on the same sample (lookup
+by thread id and the table write, in a SQLite file: threads per second, so the
+time for every thread) and the stored read a thread page makes instead (the
+table's rows for one thread, by primary key).
 """
 
 from __future__ import annotations
@@ -25,9 +32,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
 from corpus import generate
 
 from search_index import SearchEngine
+from search_index.similar_store import SIMILAR_LIMIT
+from search_index.similar_store import define_similar_table
+from search_index.similar_store import refresh
 
 
 def timed(fn) -> tuple[float, object]:
@@ -81,12 +92,41 @@ def main() -> None:
         ms, _ = timed(lambda doc=doc: engine.search(doc.title))
         search_ms.append(ms)
 
+    db = sa.create_engine(f"sqlite:///{workdir / 'similar.sqlite'}")
+    table = define_similar_table(sa.MetaData())
+    table.drop(db, checkfirst=True)
+    table.create(db)
+    ids = [doc.thread_id for doc, _ in sample]
+    start = time.perf_counter()
+    refresh(lambda t: [hit.thread_id for hit in engine.similar(t, limit=SIMILAR_LIMIT)], db, ids)
+    job_s = time.perf_counter() - start
+    read_ms = []
+    with db.connect() as connection:
+        for thread_id in ids:
+            ms, _ = timed(
+                lambda t=thread_id: connection.execute(
+                    sa.select(table.c.similar_id)
+                    .where(table.c.thread_id == t)
+                    .order_by(table.c.rank)
+                ).all()
+            )
+            read_ms.append(ms)
+
     sim, plain = statistics.median(similar_ms), statistics.median(search_ms)
     print(f"\n{len(sample)} threads, {args.posts} posts")
     print(f"similar threads  median {sim:6.1f} ms  p95 {percentile(similar_ms, 95):6.1f} ms")
     print(f"plain search     median {plain:6.1f} ms  p95 {percentile(search_ms, 95):6.1f} ms")
     print(f"ratio similar / search (medians): {sim / plain:.2f}")
     print(f"suggestions sharing the thread's topic: {statistics.mean(same_topic):.0%}")
+    rate = len(ids) / job_s
+    print(
+        f"refresh job: {rate:.1f} threads/s (lookup by id + table write), "
+        f"every thread ({len(openings)}) in {len(openings) / rate / 60:.1f} min on one core"
+    )
+    print(
+        f"stored read, as the thread page makes it: median {statistics.median(read_ms):.2f} ms"
+        f"  p95 {percentile(read_ms, 95):.2f} ms"
+    )
     print(f"command: {Path(sys.executable).name} {' '.join(sys.argv)}")
     engine.close()
 

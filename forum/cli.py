@@ -223,6 +223,23 @@ def search_status() -> None:
         click.echo(f"{key}: {value}")
 
 
+@search_cli.command("similar")
+@click.option("--refresh", is_flag=True, help="Recompute every thread's list.")
+def search_similar(refresh: bool) -> None:
+    """Each thread's stored similar threads (a scheduled job; never in a request)."""
+    import sqlalchemy as sa
+
+    from .models import Thread
+    from .search.similar import refresh_all
+
+    if not refresh:
+        raise click.UsageError("say --refresh to recompute every thread's similar threads")
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Thread))
+    with click.progressbar(length=total, label="Similar threads", show_pos=True) as bar:
+        count = refresh_all(progress=lambda done: bar.update(done - bar.pos))
+    click.echo(f"Similar threads computed for {count} threads.")
+
+
 @search_cli.command("optimize")
 def search_optimize() -> None:
     """Merge the index into one segment (a scheduled job; never in a request)."""

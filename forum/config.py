@@ -32,7 +32,6 @@ class Config:
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR")  # None: instance/search_index
     SEARCH_BACKGROUND_DRAIN = True  # retry busy index writes in a per-process thread
     SEARCH_PER_PAGE = 20
-    SIMILAR_CACHE_SECONDS = int(os.environ.get("SIMILAR_CACHE_SECONDS", "600"))
 
     # A long reply written on a slow phone must not be refused for an old token.
     WTF_CSRF_TIME_LIMIT = None

@@ -23,6 +23,7 @@ from .models import User
 from .models import utcnow
 from .partners import service as partners
 from .practices import service as practices
+from .search.similar import refresh_all
 from .threads import service as threads
 
 DATA_FILE = Path(__file__).parent / "data" / "demo_community.json"
@@ -132,6 +133,7 @@ def load_demo(path: Path = DATA_FILE) -> dict:
             practices.verify(members[facilitator], practice, summary)
     _load_support(data, members, by_title, now)
     db.session.commit()
+    refresh_all()  # older threads' similar threads include the ones loaded after them
     return {
         "members": len(members),
         "libraries": len(libraries),

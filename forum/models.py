@@ -18,6 +18,7 @@ from flask_login import UserMixin
 from markupsafe import Markup
 from sqlalchemy.ext.hybrid import hybrid_property
 
+from search_index import define_similar_table
 from search_index import define_table
 
 from . import search_changes as index_changes
@@ -543,3 +544,5 @@ class SearchLogEntry(db.Model):
 
 # Pending index work, written in the same transaction as the rows it describes.
 search_outbox = define_table(db.metadata)
+# Each thread's similar threads, computed when it is written and by `flask search similar`.
+similar_threads = define_similar_table(db.metadata)

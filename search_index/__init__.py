@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
@@ -59,10 +60,16 @@ from .postgres_backend import PostgresEngine
 from .rebuild import Documents
 from .rebuild import DriftReport
 from .rebuild import Progress
+from .similar_store import SIMILAR_LIMIT
+from .similar_store import Refresher
+from .similar_store import define_similar_table
+from .similar_store import refresh as refresh_similar
+from .similar_store import similar_table
 from .store import open_or_create
 from .syntax import SearchFilters
 
 EXTENSION = "search_index"
+REFRESHER = "search_index.similar"
 
 __all__ = [
     "DriftReport",
@@ -75,9 +82,11 @@ __all__ = [
     "SearchIndex",
     "SearchNote",
     "SearchResults",
+    "define_similar_table",
     "define_table",
     "document_key",
     "open_or_create",
+    "similar_table",
 ]
 
 
@@ -120,7 +129,19 @@ class SearchIndex:
                 background=app.config.get("SEARCH_BACKGROUND_DRAIN", True),
             )
         app.extensions[EXTENSION] = engine
+        app.extensions[REFRESHER] = Refresher(
+            self._similar_ids_of(engine),
+            background=app.config.get("SEARCH_BACKGROUND_DRAIN", True),
+            app_context=app.app_context,
+        )
         self._last = engine
+
+    @staticmethod
+    def _similar_ids_of(engine: SearchBackend) -> Callable[[int], list[int]]:
+        def similar_ids(thread_id: int) -> list[int]:
+            return [hit.thread_id for hit in engine.similar(thread_id, limit=SIMILAR_LIMIT)]
+
+        return similar_ids
 
     @property
     def engine(self) -> SearchBackend:
@@ -130,7 +151,9 @@ class SearchIndex:
     def install_hooks(self, session_target: object, table: object = None) -> None:
         """On flush: write the documents (PostgreSQL) or outbox rows (Whoosh, drained
         after commit). ``table`` is not needed."""
-        _install_hooks(session_target, self._after_commit, self._in_transaction)
+        _install_hooks(
+            session_target, self._after_commit, self._in_transaction, self._after_openings
+        )
 
     def _current(self) -> SearchBackend | None:
         return current_app.extensions.get(EXTENSION) if has_app_context() else self._last
@@ -143,6 +166,27 @@ class SearchIndex:
         engine = self._current()
         if engine is not None:
             engine.after_commit(db)
+
+    def _after_openings(self, db: Engine, thread_ids: set[int]) -> None:
+        """Threads whose opening post was committed: their similar threads, off the request."""
+        if has_app_context():
+            current_app.extensions[REFRESHER].add(db, thread_ids)
+
+    def refresh_similar(
+        self,
+        db: Engine,
+        thread_ids: Iterable[int],
+        *,
+        complete: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Recompute and store the similar threads of ``thread_ids`` (the job's work)."""
+        similar_ids = self._similar_ids_of(self.engine)
+        return refresh_similar(similar_ids, db, thread_ids, complete=complete, progress=progress)
+
+    def join_similar(self) -> None:
+        """Wait for this process's queued similar-thread lists (tests and tools)."""
+        current_app.extensions[REFRESHER].join()
 
     def search(
         self,

@@ -14,6 +14,7 @@ therefore never re-applies an older version over a newer one.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -42,6 +43,7 @@ TABLE_NAME = "search_outbox"
 UPSERT = "upsert"
 DELETE = "delete"
 PENDING = "search_index.pending"  # session.info key: the engine with rows to drain
+OPENINGS = "search_index.openings"  # session.info key: threads whose opening post was written
 BATCH_SIZE = 500
 
 # A table *clause* (no MetaData): the drain works on any engine, whoever owns the schema.
@@ -114,6 +116,18 @@ def collect_rows(session: Session) -> list[dict[str, Any]]:
     return rows
 
 
+def opening_threads(rows: Iterable[dict[str, Any]]) -> set[int]:
+    """Threads whose opening post's document these outbox rows write."""
+    found = set()
+    for row in rows:
+        # Canonical JSON (document_to_json): only opening posts' payloads are parsed.
+        if row["op"] == UPSERT and '"is_opening":true' in (row["payload"] or ""):
+            data = json.loads(row["payload"])
+            if data.get("is_opening"):
+                found.add(int(data["thread_id"]))
+    return found
+
+
 _installed: dict[int, tuple[object, list[tuple[str, Callable[..., None]]]]] = {}
 
 
@@ -124,6 +138,7 @@ def install_hooks(
     session_target: object,
     on_commit: Callable[[Engine], None],
     in_transaction: InTransaction | None = None,
+    on_openings: Callable[[Engine, set[int]], None] | None = None,
 ) -> None:
     """Listen on ``session_target`` (a Session class, sessionmaker or scoped_session).
 
@@ -132,13 +147,18 @@ def install_hooks(
     (or, when ``in_transaction(connection, rows)`` returns True, the backend
     has applied them there itself);
     ``after_commit`` calls ``on_commit(engine)``, which must not raise. Calling
-    this again for the same target replaces the earlier hooks.
+    this again for the same target replaces the earlier hooks. After the
+    commit, ``on_openings(engine, thread_ids)`` hears which threads' opening
+    posts were written (their similar threads are due), whichever backend.
     """
 
     def after_flush(session: Session, flush_context: object) -> None:
         rows = collect_rows(session)
         if rows:
             connection = session.connection()
+            if on_openings is not None and (threads := opening_threads(rows)):
+                engine, known = session.info.get(OPENINGS, (connection.engine, set()))
+                session.info[OPENINGS] = (engine, known | threads)
             if in_transaction is not None and in_transaction(connection, rows):
                 return  # the backend wrote them in this transaction (PostgreSQL search)
             connection.execute(outbox.insert(), rows)
@@ -148,16 +168,22 @@ def install_hooks(
         if session.in_nested_transaction():  # a savepoint: nothing is committed yet
             return
         engine = session.info.pop(PENDING, None)
-        if engine is None:
-            return
-        try:
-            on_commit(engine)
-        except Exception:  # the commit happened; indexing catches up later
-            log.exception("search: draining after commit failed")
+        openings = session.info.pop(OPENINGS, None)
+        if engine is not None:
+            try:
+                on_commit(engine)
+            except Exception:  # the commit happened; indexing catches up later
+                log.exception("search: draining after commit failed")
+        if openings is not None and on_openings is not None:
+            try:
+                on_openings(*openings)
+            except Exception:  # the commit happened; the refresh job catches up
+                log.exception("search: similar threads after commit failed")
 
     def after_rollback(session: Session) -> None:
         if not session.in_transaction():  # a savepoint rollback keeps the outer rows
             session.info.pop(PENDING, None)
+            session.info.pop(OPENINGS, None)
 
     previous = _installed.pop(id(session_target), None)
     if previous is not None:

@@ -1,4 +1,5 @@
-"""Similar threads: under every thread, and while a new one is written."""
+"""Similar threads: under every thread (stored when it is written, refreshed by a job), and
+while a new one is written."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import re
 
 import pytest
 
+from tests.helpers import ON_EVERY_SEARCH_BACKEND
+from tests.helpers import app_db
 from tests.helpers import login_as
 from tests.helpers import post_form
 
@@ -17,9 +20,17 @@ def similar_titles(html: str) -> list[str]:
     return re.findall(r'<a href="/threads/\d+">(.*?)</a>', block)
 
 
+def refresh_job(app) -> None:
+    """What the scheduled `flask search similar --refresh` does."""
+    from forum.search.similar import refresh_all
+
+    with app.app_context():
+        refresh_all()
+
+
 @pytest.fixture
-def library_threads(make_thread):
-    return {
+def library_threads(app, make_thread):
+    threads = {
         "dongeng": make_thread(
             title="Mendongeng untuk anak di balai desa",
             body="Relawan mendongeng setiap Sabtu, anak-anak membawa buku cerita.",
@@ -33,8 +44,11 @@ def library_threads(make_thread):
             body="Petani belajar membuat pupuk kompos dari buku pertanian.",
         ),
     }
+    refresh_job(app)
+    return threads
 
 
+@ON_EVERY_SEARCH_BACKEND
 def test_a_thread_page_suggests_similar_threads_but_not_itself(client, library_threads):
     html = client.get(f"/threads/{library_threads['dongeng'].id}").get_data(as_text=True)
     titles = similar_titles(html)
@@ -42,6 +56,7 @@ def test_a_thread_page_suggests_similar_threads_but_not_itself(client, library_t
     assert "Mendongeng untuk anak di balai desa" not in titles
 
 
+@ON_EVERY_SEARCH_BACKEND
 def test_hidden_and_withdrawn_threads_are_never_suggested(client, make_thread, library_threads):
     from datetime import UTC
     from datetime import datetime
@@ -93,7 +108,6 @@ def test_a_suggestion_hidden_after_it_was_remembered_disappears_at_once(
     app, client, library_threads
 ):
     from forum.models import Thread
-    from tests.helpers import app_db
 
     page = f"/threads/{library_threads['dongeng'].id}"
     assert "Kelas mendongeng bersama relawan" in similar_titles(client.get(page).get_data(True))
@@ -103,3 +117,77 @@ def test_a_suggestion_hidden_after_it_was_remembered_disappears_at_once(
     assert "Kelas mendongeng bersama relawan" not in similar_titles(
         client.get(page).get_data(as_text=True)
     )
+
+
+@ON_EVERY_SEARCH_BACKEND
+def test_a_new_thread_gets_its_similar_threads_when_written_older_ones_at_the_job(
+    app, client, library_threads, make_thread
+):
+    newest = make_thread(
+        title="Mendongeng dengan boneka tangan",
+        body="Relawan mendongeng untuk anak-anak dengan boneka tangan dan buku cerita.",
+    )
+    assert "Kelas mendongeng bersama relawan" in similar_titles(
+        client.get(f"/threads/{newest.id}").get_data(as_text=True)
+    )
+    older = f"/threads/{library_threads['dongeng2'].id}"
+    assert newest.title not in similar_titles(client.get(older).get_data(as_text=True))
+    refresh_job(app)
+    assert newest.title in similar_titles(client.get(older).get_data(as_text=True))
+
+
+@ON_EVERY_SEARCH_BACKEND
+def test_editing_the_opening_post_recomputes_the_threads_similar_threads(
+    app, client, library_threads
+):
+    from forum.models import Thread
+    from forum.models import User
+    from forum.threads import service
+
+    page = f"/threads/{library_threads['dongeng'].id}"
+    with app_db(app) as session:
+        thread = session.get(Thread, library_threads["dongeng"].id)
+        service.edit_thread(
+            session.get(User, thread.author_id),
+            thread,
+            "Pupuk kompos untuk kebun baca",
+            "Petani dan relawan membuat pupuk kompos organik di kebun perpustakaan.",
+            ["literasi-anak"],
+        )
+        session.commit()
+    assert similar_titles(client.get(page).get_data(as_text=True))[0] == (
+        "Pelatihan pupuk organik untuk petani"
+    )
+
+
+@ON_EVERY_SEARCH_BACKEND
+def test_a_thread_page_never_asks_the_search_engine(app, client, library_threads, monkeypatch):
+    from forum.extensions import search
+
+    with app.app_context():
+        engine = search.engine
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a page view asked the search engine for similar threads")
+
+    monkeypatch.setattr(type(engine), "similar", refuse)
+    html = client.get(f"/threads/{library_threads['dongeng'].id}").get_data(as_text=True)
+    assert similar_titles(html)[0] == "Kelas mendongeng bersama relawan"
+
+
+@ON_EVERY_SEARCH_BACKEND
+def test_the_refresh_command_forgets_deleted_threads(app, runner, library_threads):
+    import sqlalchemy as sa
+
+    from forum.models import Thread
+    from forum.models import similar_threads
+
+    with app_db(app) as session:
+        session.execute(sa.delete(Thread).where(Thread.id == library_threads["pupuk"].id))
+        session.commit()
+    result = runner.invoke(args=["search", "similar", "--refresh"])
+    assert result.exit_code == 0, result.output
+    with app_db(app) as session:
+        stored = set(session.scalars(sa.select(similar_threads.c.thread_id)))
+    assert library_threads["pupuk"].id not in stored
+    assert library_threads["dongeng"].id in stored

@@ -1,20 +1,16 @@
-"""Similar threads: for the thread page (remembered a few minutes) and while a title is typed."""
+"""Similar threads: stored for the thread page, looked up while a new thread is written."""
 
 from __future__ import annotations
 
-import threading
-
 import sqlalchemy as sa
-from cachetools import TTLCache
-from flask import current_app
 
 from ..extensions import db
 from ..extensions import search
 from ..models import Thread
+from ..models import similar_threads as similar_threads_table
 from ..permissions import visible_threads_clause
 
 SIMILAR_LIMIT = 5
-_similar_lock = threading.Lock()
 
 
 def similar_threads(text: str, viewer, *, exclude_thread: int | None = None) -> list[Thread]:
@@ -23,27 +19,38 @@ def similar_threads(text: str, viewer, *, exclude_thread: int | None = None) -> 
     return _visible_in_order([hit.thread_id for hit in hits], viewer)
 
 
-def similar_to_thread(thread: Thread, text: str, viewer) -> list[Thread]:
-    """:func:`similar_threads` for a thread page, remembered for a few minutes per worker.
+def similar_to_thread(thread: Thread, viewer) -> list[Thread]:
+    """The thread's stored similar threads the viewer may see, best first (one query).
 
-    The lookup costs more than a plain search on a large index (bench/similar.py)
-    and its answer barely changes from one view to the next. Only thread ids are
-    kept: who may see them is decided on every view.
+    Computed when the thread was written and by the refresh job
+    (:func:`refresh_all`), never on a view: the lookup costs a few hundred
+    milliseconds on a large index (bench/similar.py).
     """
-    cache = current_app.extensions.get("serambi.similar")
-    if cache is None:
-        cache = current_app.extensions.setdefault(
-            "serambi.similar",
-            TTLCache(maxsize=4096, ttl=current_app.config["SIMILAR_CACHE_SECONDS"]),
+    stored = similar_threads_table.c
+    return list(
+        db.session.scalars(
+            sa.select(Thread)
+            .join(similar_threads_table, stored.similar_id == Thread.id)
+            .where(stored.thread_id == thread.id, visible_threads_clause(viewer))
+            .order_by(stored.rank)
         )
-    with _similar_lock:
-        ids = cache.get(thread.id)
-    if ids is None:
-        hits = search.similar(text, limit=SIMILAR_LIMIT, exclude_thread=thread.id)
-        ids = [hit.thread_id for hit in hits]
-        with _similar_lock:
-            cache[thread.id] = ids
-    return _visible_in_order(ids, viewer)
+    )
+
+
+def refresh_all(progress=None) -> int:
+    """Recompute every thread's similar threads; a plain function a job can call.
+
+    Needs an app context. Threads the index does not hold (hidden, withdrawn)
+    get an empty list; lists of deleted threads are removed.
+    """
+    thread_ids = db.session.scalars(sa.select(Thread.id).order_by(Thread.id)).all()
+    db.session.rollback()  # no transaction held open while the lists are computed
+    # From an index that holds every committed post: a fresh install's index is still
+    # being built (a drain starts that), and the outbox may hold the last writes.
+    search.drain(db.engine)
+    search.engine.join_recovery()
+    search.drain(db.engine)
+    return search.refresh_similar(db.engine, thread_ids, complete=True, progress=progress)
 
 
 def _visible_in_order(thread_ids: list[int], viewer) -> list[Thread]:

@@ -218,7 +218,7 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None, r
         support=partners.thread_support(thread),
         flagged_ids=flagged_post_ids(current_user, shown_ids),
         reply_form=reply_form,
-        similar=similar_to_thread(thread, f"{thread.title} {opening.body}", current_user),
+        similar=similar_to_thread(thread, current_user),
         share=thread_share(thread, opening),
         solve_error=solve_error,
         read_up_to=read_up_to,
