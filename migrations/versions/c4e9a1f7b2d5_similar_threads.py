@@ -1,7 +1,7 @@
 """similar_threads: each thread's similar threads, stored when it is written
 
 Revision ID: c4e9a1f7b2d5
-Revises: c9e1a3b5d7f0
+Revises: c9e1a3b5d7f2
 Create Date: 2026-12-03 14:10:00
 
 Empty at first: run `flask search similar --refresh` once after upgrading (and nightly).
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e9a1f7b2d5'
-down_revision = 'c9e1a3b5d7f0'
+down_revision = 'c9e1a3b5d7f2'
 branch_labels = None
 depends_on = None
 
