@@ -7,10 +7,13 @@ import re
 
 import pytest
 
+from forum.extensions import db
+from forum.jobs import enqueue
 from tests.helpers import ON_EVERY_SEARCH_BACKEND
 from tests.helpers import app_db
 from tests.helpers import login_as
 from tests.helpers import post_form
+from tests.helpers import run_jobs
 
 
 def similar_titles(html: str) -> list[str]:
@@ -21,11 +24,11 @@ def similar_titles(html: str) -> list[str]:
 
 
 def refresh_job(app) -> None:
-    """What the scheduled `flask search similar --refresh` does."""
-    from forum.search.similar import refresh_all
-
+    """The nightly job (`flask jobs enqueue search.similar_refresh --key similar-DAY`)."""
     with app.app_context():
-        refresh_all()
+        enqueue("search.similar_refresh")
+        db.session.commit()
+    assert run_jobs(app) == 1
 
 
 @pytest.fixture
