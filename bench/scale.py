@@ -15,6 +15,9 @@ million posts in Python takes longer than this machine's budget: the figures
 say which. Then p50/p95 of the five query kinds of bench/search.py (with
 snippets) on PostgreSQL, and on Whoosh at ``--whoosh-posts`` in the same run.
 Needs TEST_DATABASE_URL (an admin URL; a scratch database is made and dropped).
+``--database NAME`` keeps the PostgreSQL database instead: a later run with the
+same name and ``--posts`` reuses it (no build; its build time is the first run's)
+so that query changes can be measured again in minutes. Drop it by hand after.
 """
 
 from __future__ import annotations
@@ -48,14 +51,27 @@ from search_index.postgres_backend import create_schema
 SPAN = "3 years"  # the generator's posts lie within two years: copies never overlap
 
 
-def scratch_database(name: str) -> tuple[sa.Engine, sa.Engine]:
+def scratch_database(name: str, keep: bool = False) -> tuple[sa.Engine, sa.Engine]:
+    """A new database ``name`` (an existing one is kept with ``keep``)."""
     base = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).scalar()
+        if not (keep and exists):
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
     return admin, sa.create_engine(url)
+
+
+def built_posts(db: sa.Engine) -> int:
+    """Rows already in a kept database's search_documents (0 when it is new)."""
+    with db.connect() as conn:
+        if conn.execute(sa.text("SELECT to_regclass('search_documents')")).scalar() is None:
+            return 0
+        return int(conn.execute(sa.text("SELECT count(*) FROM search_documents")).scalar_one())
 
 
 def drop_database(admin: sa.Engine, db: sa.Engine, name: str) -> None:
@@ -167,17 +183,15 @@ def run_scale(args) -> dict:
     rng = random.Random(args.seed)
     queries = make_queries(docs, rng, args.queries_per_kind)
     report: dict = {"posts": args.posts, "analysed": analysed, "candidates": CANDIDATES}
-    name = f"serambi_bench_scale_{os.getpid()}"
-    admin, db = scratch_database(name)
+    name = args.database or f"serambi_bench_scale_{os.getpid()}"
+    admin, db = scratch_database(name, keep=bool(args.database))
     workdir = Path(tempfile.mkdtemp(prefix="serambi-scale-"))
     try:
-        postgres, seconds = build_postgres(db, docs)
-        report["pg_build_s"] = seconds
-        report["pg_posts_per_s"] = analysed / seconds
-        print(f"postgresql build of {analysed} posts: {seconds:.1f}s", flush=True)
-        if args.posts > analysed:
-            report["pg_copy_s"] = amplify(db, analysed, args.posts)
-            print(f"copied up to {args.posts} posts: {report['pg_copy_s']:.1f}s", flush=True)
+        if built_posts(db) == args.posts:
+            postgres = PostgresEngine(db)
+            print(f"reusing database {name} ({args.posts} posts)", flush=True)
+        else:
+            postgres = build_pg_corpus(db, docs, args.posts, report)
         report["pg_bytes"] = table_bytes(db)
         report["pg_ms"] = latencies(ours(postgres), queries)
         print_latency(f"postgresql at {args.posts} posts", report["pg_ms"])
@@ -189,8 +203,24 @@ def run_scale(args) -> dict:
             whoosh.close()
         return report
     finally:
-        drop_database(admin, db, name)
+        if args.database:
+            db.dispose()
+            admin.dispose()
+        else:
+            drop_database(admin, db, name)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def build_pg_corpus(db: sa.Engine, docs, posts: int, report: dict) -> PostgresEngine:
+    """The analysed posts through ``rebuild``, then copies up to ``posts`` (timed)."""
+    postgres, seconds = build_postgres(db, docs)
+    report["pg_build_s"] = seconds
+    report["pg_posts_per_s"] = len(docs) / seconds
+    print(f"postgresql build of {len(docs)} posts: {seconds:.1f}s", flush=True)
+    if posts > len(docs):
+        report["pg_copy_s"] = amplify(db, len(docs), posts)
+        print(f"copied up to {posts} posts: {report['pg_copy_s']:.1f}s", flush=True)
+    return postgres
 
 
 def print_latency(title: str, figures: dict) -> None:
@@ -215,6 +245,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--database", default=None, help="keep (and reuse) this database")
     args = parser.parse_args()
     report = run_quality(args) if args.mode == "quality" else run_scale(args)
     report["command"] = " ".join([Path(sys.executable).name, *sys.argv])

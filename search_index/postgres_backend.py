@@ -58,6 +58,7 @@ from .pg_query import all_of
 from .pg_query import any_of
 from .pg_query import filter_sql
 from .pg_query import filter_tsquery
+from .pg_query import match_query
 from .pg_query import weighted
 from .query_builder import MAX_CANDIDATES
 from .rebuild import PROGRESS_EVERY
@@ -382,29 +383,34 @@ class PostgresEngine:
             if excluded:
                 query = f"({query} & !{any_of(excluded)})"
             conditions.append("tsv @@ CAST(:q AS tsquery)")
-            params["q"] = query
+            params["q"] = match_query(query)
         elif excluded:
             conditions.append("NOT (tsv @@ CAST(:neg AS tsquery))")
-            params["neg"] = any_of(excluded)
+            params["neg"] = match_query(any_of(excluded))
         return " AND ".join(conditions) or "TRUE", params
 
     def _candidates(
         self,
         connection: Connection,
         compiled: PgCompiled,
-        limit: int = CANDIDATES,
+        limit: int | None = None,
         extra: str = "",
     ) -> Found:
+        limit = CANDIDATES if limit is None else limit
         where, params = self._where(compiled)
         columns = []
         for n, clause in enumerate(compiled.clauses):
             params[f"c{n}"] = clause.query
-            columns.append(f"tsv @@ CAST(:c{n} AS tsquery)")
+            columns.append(f"v @@ CAST(:c{n} AS tsquery)")
             if clause.title is not None:
                 params[f"t{n}"] = clause.title
-                columns.append(f"tsv @@ CAST(:t{n} AS tsquery)")
+                columns.append(f"v @@ CAST(:t{n} AS tsquery)")
             else:
                 columns.append("FALSE")
+        cheap = (
+            "post_id, thread_id, is_opening, lifted, verified, last_activity, created, "
+            "title_len, body_len, extra_len, tags_len"
+        )
         select = ", ".join(
             [
                 "post_id, thread_id, is_opening, lifted, verified, "
@@ -413,10 +419,14 @@ class PostgresEngine:
                 *columns,
             ]
         )
+        # The newest matches first (only their row pointers: no tsvector is read),
+        # then each candidate's tsvector read once (``v``) for every clause's test.
         rows = connection.execute(
             sa.text(
-                f"SELECT {select} FROM {DOCUMENTS} WHERE {where}{extra} "
-                f"ORDER BY created DESC, post_id DESC LIMIT {int(limit)}"
+                f"SELECT {select} FROM (SELECT {cheap}, tsv || ''::tsvector AS v "
+                f"FROM (SELECT {cheap}, tsv FROM {DOCUMENTS} WHERE {where}{extra} "
+                f"ORDER BY created DESC, post_id DESC LIMIT {int(limit)}) AS newest "
+                "OFFSET 0) AS candidates ORDER BY created DESC, post_id DESC"
             ),
             params,
         ).all()
