@@ -27,7 +27,9 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -99,6 +101,8 @@ TABLES = (DOCUMENTS, TERMS)
 # these (the README says what that costs); totals count their threads.
 CANDIDATES = 2000
 STATEMENT_TIMEOUT_MS = 3000
+# The newest CANDIDATES × these posts are looked in first (see PostgresEngine._windows).
+WINDOWS = (20, 200)
 TRIGRAM_SIMILARITY = 0.2  # pg_trgm's first cut for "did you mean"; edit distance decides
 STATS_SECONDS = 60.0  # document count and field lengths, cached per process above:
 STATS_FRESH_BELOW = 50_000  # ... this many posts (below it they are counted every time)
@@ -265,6 +269,7 @@ class PostgresEngine:
     def __init__(self, database: Callable[[], Engine] | Engine) -> None:
         self._database = database
         self._stats: Stats | None = None
+        self._since: dict[int, tuple[datetime, float]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -419,17 +424,28 @@ class PostgresEngine:
                 *columns,
             ]
         )
-        # The newest matches first (only their row pointers: no tsvector is read),
-        # then each candidate's tsvector read once (``v``) for every clause's test.
-        rows = connection.execute(
-            sa.text(
-                f"SELECT {select} FROM (SELECT {cheap}, tsv || ''::tsvector AS v "
-                f"FROM (SELECT {cheap}, tsv FROM {DOCUMENTS} WHERE {where}{extra} "
-                f"ORDER BY created DESC, post_id DESC LIMIT {int(limit)}) AS newest "
-                "OFFSET 0) AS candidates ORDER BY created DESC, post_id DESC"
-            ),
-            params,
-        ).all()
+
+        def newest(window: str) -> list[Any]:
+            # The newest matches first (only their row pointers: no tsvector is read),
+            # then each candidate's tsvector read once (``v``) for every clause's test.
+            return connection.execute(
+                sa.text(
+                    f"SELECT {select} FROM (SELECT {cheap}, tsv || ''::tsvector AS v "
+                    f"FROM (SELECT {cheap}, tsv FROM {DOCUMENTS} WHERE {where}{extra}{window} "
+                    f"ORDER BY created DESC, post_id DESC LIMIT {int(limit)}) AS newest "
+                    "OFFSET 0) AS candidates ORDER BY created DESC, post_id DESC"
+                ),
+                params,
+            ).all()
+
+        rows: list[Any] = []
+        for since in self._windows(connection, limit):
+            params["since"] = since
+            rows = newest(" AND created >= :since")
+            if len(rows) >= limit:
+                break
+        else:
+            rows = newest("")
         candidates = [
             Candidate(
                 row[0],
@@ -445,6 +461,35 @@ class PostgresEngine:
             for row in rows
         ]
         return Found(candidates, len(rows) >= limit)
+
+    def _windows(self, connection: Connection, limit: int) -> Iterator[datetime]:
+        """The creation times of the ``limit * WINDOWS``-th newest posts, newest first.
+
+        The newest ``limit`` matches of a common word lie among the newest few
+        thousand posts: looking there first (GIN and ``created`` indexes together)
+        visits a bounded number of posts, where the whole table's matches of the
+        word are hundreds of thousands. A window holding fewer than ``limit``
+        matches gives way to the next, then to the whole table, so the candidates
+        are always the newest matches. Cached like :meth:`stats`.
+        """
+        documents = self.stats(connection).documents
+        for multiple in WINDOWS:
+            rank = multiple * limit
+            if rank >= documents:
+                return
+            cached = self._since.get(rank)
+            if cached is None or time.monotonic() - cached[1] >= STATS_SECONDS:
+                since = connection.execute(
+                    sa.text(
+                        f"SELECT created FROM {DOCUMENTS} "
+                        "ORDER BY created DESC, post_id DESC OFFSET :rank LIMIT 1"
+                    ),
+                    {"rank": rank},
+                ).scalar()
+                if since is None:
+                    return
+                cached = self._since[rank] = (since, time.monotonic())
+            yield cached[0]
 
     def _page(
         self, connection: Connection, compiled: PgCompiled, page: int, per_page: int, sort: str
@@ -729,6 +774,7 @@ class PostgresEngine:
             done += self._insert(connection, batch, words)
             self._replace_terms(connection, words)
         self._stats = None
+        self._since.clear()
         if progress is not None:
             progress(done)
         return done
@@ -833,6 +879,7 @@ class PostgresEngine:
 
     def close(self) -> None:
         self._stats = None
+        self._since.clear()
 
     def join_recovery(self, timeout: float | None = None) -> None:
         """Nothing rebuilds itself here (the tables are the database's)."""
