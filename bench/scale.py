@@ -4,7 +4,9 @@
     .venv/bin/python bench/scale.py scale --posts 1000000 --analysed 300000 --whoosh-posts 100000
 
 ``quality``: the judged queries of bench/search.py (bench/judged/) on one
-generated corpus, each backend's recall@10, NDCG@10, MRR and P@1.
+generated corpus, each backend's recall@10, NDCG@10, MRR and P@1, and
+PostgreSQL's again with every match ranked (``pg-unbound``: what the
+candidate bound costs).
 
 ``scale``: ``--analysed`` generated posts are indexed into PostgreSQL through
 ``PostgresEngine.rebuild`` (what ``flask search reindex`` runs: the Python
@@ -45,6 +47,7 @@ from sqlalchemy.engine import make_url
 
 from search_index import PostgresEngine
 from search_index import SearchEngine
+from search_index import postgres_backend
 from search_index.postgres_backend import CANDIDATES
 from search_index.postgres_backend import DOCUMENTS
 from search_index.postgres_backend import create_schema
@@ -169,11 +172,18 @@ def run_quality(args) -> dict:
             "tuning": [j for j in JUDGED if not j.held_out],
             "held_out": [j for j in JUDGED if j.held_out],
         }
+        backends = (
+            ("whoosh", whoosh, CANDIDATES),
+            ("postgresql", postgres, CANDIDATES),
+            ("pg-unbound", postgres, 10**9),  # every match ranked: what the bound costs
+        )
         for half, judged in halves.items():
             report[half] = {}
-            for name_, engine in (("whoosh", whoosh), ("postgresql", postgres)):
+            for name_, engine, bound in backends:
+                postgres_backend.CANDIDATES = bound
                 run = lambda q, e=engine: [h.thread_id for h in e.search(q, per_page=10).hits]  # noqa: E731
                 report[half][name_] = quality(run, relevant, judged)
+        postgres_backend.CANDIDATES = CANDIDATES
         print("half       backend      recall@10  ndcg@10  mrr    p@1")
         for half in halves:
             for name_, v in report[half].items():
