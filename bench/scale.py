@@ -20,6 +20,8 @@ Needs TEST_DATABASE_URL (an admin URL; a scratch database is made and dropped).
 ``--database NAME`` keeps the PostgreSQL database instead: a later run with the
 same name and ``--posts`` reuses it (no build; its build time is the first run's)
 so that query changes can be measured again in minutes. Drop it by hand after.
+``--whoosh-dir`` does the same for the Whoosh index (``--no-postgres`` only
+builds it); both backends' latencies are then measured back to back.
 """
 
 from __future__ import annotations
@@ -160,14 +162,15 @@ def run_quality(args) -> dict:
     relevant: dict[str, set[int]] = {}
     for _, label in pairs:
         relevant.setdefault(label.topic, set()).add(label.thread_id)
-    workdir = Path(tempfile.mkdtemp(prefix="serambi-scale-"))
+    workdir = args.whoosh_dir or Path(tempfile.mkdtemp(prefix="serambi-scale-"))
     name = f"serambi_bench_quality_{os.getpid()}"
     admin, db = scratch_database(name)
     try:
-        whoosh, whoosh_s = build_whoosh(workdir, docs, args.procs)
+        report: dict = {"posts": args.posts}
+        whoosh = kept_or_built_whoosh(workdir, docs, args, report)
         postgres, postgres_s = build_postgres(db, docs)
-        print(f"build: whoosh {whoosh_s:.1f}s, postgresql {postgres_s:.1f}s", flush=True)
-        report: dict = {"posts": args.posts, "build_s": {"whoosh": whoosh_s, "pg": postgres_s}}
+        report["pg_build_s"] = postgres_s
+        print(f"postgresql build of {len(docs)} posts: {postgres_s:.1f}s", flush=True)
         halves = {
             "tuning": [j for j in JUDGED if not j.held_out],
             "held_out": [j for j in JUDGED if j.held_out],
@@ -195,7 +198,8 @@ def run_quality(args) -> dict:
         return report
     finally:
         drop_database(admin, db, name)
-        shutil.rmtree(workdir, ignore_errors=True)
+        if not args.whoosh_dir:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def run_scale(args) -> dict:
@@ -207,19 +211,19 @@ def run_scale(args) -> dict:
     report: dict = {"posts": args.posts, "analysed": analysed, "candidates": CANDIDATES}
     name = args.database or f"serambi_bench_scale_{os.getpid()}"
     admin, db = scratch_database(name, keep=bool(args.database))
-    workdir = Path(tempfile.mkdtemp(prefix="serambi-scale-"))
+    workdir = args.whoosh_dir or Path(tempfile.mkdtemp(prefix="serambi-scale-"))
     try:
-        if built_posts(db) == args.posts:
-            postgres = PostgresEngine(db)
-            print(f"reusing database {name} ({args.posts} posts)", flush=True)
-        else:
-            postgres = build_pg_corpus(db, docs, args.posts, report)
-        report["pg_bytes"] = table_bytes(db)
-        report["pg_ms"] = latencies(ours(postgres), queries)
-        print_latency(f"postgresql at {args.posts} posts", report["pg_ms"])
+        postgres = None
+        if not args.no_postgres:
+            postgres = kept_or_built_postgres(db, name, docs, args.posts, report)
+            report["pg_bytes"] = table_bytes(db)
+        whoosh = None
         if args.whoosh_posts:
-            whoosh, seconds = build_whoosh(workdir, docs[: args.whoosh_posts], args.procs)
-            report["whoosh_build_s"] = seconds
+            whoosh = kept_or_built_whoosh(workdir, docs[: args.whoosh_posts], args, report)
+        if postgres is not None:  # the two measured back to back, under the same load
+            report["pg_ms"] = latencies(ours(postgres), queries)
+            print_latency(f"postgresql at {args.posts} posts", report["pg_ms"])
+        if whoosh is not None:
             report["whoosh_ms"] = latencies(ours(whoosh), queries)
             print_latency(f"whoosh at {args.whoosh_posts} posts", report["whoosh_ms"])
             whoosh.close()
@@ -230,7 +234,33 @@ def run_scale(args) -> dict:
             admin.dispose()
         else:
             drop_database(admin, db, name)
-        shutil.rmtree(workdir, ignore_errors=True)
+        if not args.whoosh_dir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def kept_or_built_postgres(db: sa.Engine, name: str, docs, posts: int, report: dict):
+    """The kept database when it holds ``posts`` posts; a new corpus when it is empty."""
+    held = built_posts(db)
+    if held == posts:
+        print(f"reusing database {name} ({posts} posts)", flush=True)
+        return PostgresEngine(db)
+    if held:
+        raise SystemExit(f"database {name} holds {held} posts, not {posts}: drop it first")
+    return build_pg_corpus(db, docs, posts, report)
+
+
+def kept_or_built_whoosh(workdir: Path, docs, args, report: dict) -> SearchEngine:
+    """The kept Whoosh index (``--whoosh-dir``) when it holds these posts, or a new one."""
+    if args.whoosh_dir and (workdir / "whoosh").exists():
+        engine = SearchEngine(workdir / "whoosh", background=False)
+        if engine.status()["documents"] == len(docs):
+            print(f"reusing the Whoosh index in {workdir} ({len(docs)} posts)", flush=True)
+            return engine
+        engine.close()
+    engine, seconds = build_whoosh(workdir, docs, args.procs)
+    report["whoosh_build_s"] = seconds
+    print(f"whoosh build of {len(docs)} posts: {seconds:.1f}s", flush=True)
+    return engine
 
 
 def build_pg_corpus(db: sa.Engine, docs, posts: int, report: dict) -> PostgresEngine:
@@ -268,6 +298,8 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--database", default=None, help="keep (and reuse) this database")
+    parser.add_argument("--whoosh-dir", type=Path, default=None, help="keep (and reuse) Whoosh's")
+    parser.add_argument("--no-postgres", action="store_true", help="Whoosh only (to build it)")
     args = parser.parse_args()
     report = run_quality(args) if args.mode == "quality" else run_scale(args)
     report["command"] = " ".join([Path(sys.executable).name, *sys.argv])
