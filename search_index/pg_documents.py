@@ -5,7 +5,9 @@ with our exceptions, chat spellings, our stop words), and the terms are stored
 as a ``tsvector`` read with the ``simple`` configuration, i.e. as they are:
 
 - each word's exact form (``pelatihan``) and its stem with a ``~`` (``~latih``)
-  at the same position, so phrases use exact words and families meet by stem;
+  at the same position, so phrases use exact words and families meet by stem
+  (report sections and files get stems only: exact words are searched in
+  titles and bodies, as Whoosh's exact fields);
 - the filterable values as lexemes of weight D (``=kind:practice``, ``=region:sleman``);
 - the field as the weight: A the title, B the body, C the report sections and
   files (``extra``), D the tags (``#minat-baca``). A title counts above a body
@@ -33,7 +35,7 @@ from .schema import document_to_json
 from .schema import slug
 
 TITLE, BODY, EXTRA, TAG = "A", "B", "C", "D"
-EXACT_WEIGHTS = TITLE + BODY  # exact words are searched in titles and bodies
+EXACT_WEIGHTS = TITLE + BODY  # exact words (and word pairs) are stored in titles and bodies
 STEM_WEIGHTS = TITLE + BODY + EXTRA
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
 MAX_POSITIONS = 256  # positions PostgreSQL keeps per lexeme
@@ -68,6 +70,16 @@ def document_filters(doc: SearchDocument) -> set[str]:
     }
 
 
+def stored_weights(lexeme: str) -> str:
+    """The weights (fields) a lexeme of this form can have in a document: a query
+    asking for all of them need not name them (see :func:`.pg_query.match_query`)."""
+    if lexeme[:1] in ("#", "="):
+        return TAG
+    if lexeme[:1] == "~":
+        return STEM_WEIGHTS
+    return EXACT_WEIGHTS  # exact words and pairs
+
+
 def quote(lexeme: str) -> str:
     """A lexeme as tsvector/tsquery text."""
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
@@ -95,7 +107,7 @@ def document_vector(doc: SearchDocument) -> tuple[str, dict[str, int], Iterable[
         for word, stem, _, _ in words:
             if len(word) * 4 <= MAX_LEXEME_BYTES or len(word.encode()) <= MAX_LEXEME_BYTES:
                 at = f"{min(position, MAX_POSITION)}{weight}"
-                for lexeme in (word, "~" + stem):
+                for lexeme in (word, "~" + stem) if weight != EXTRA else ("~" + stem,):
                     held = positions[lexeme]
                     if len(held) < MAX_POSITIONS:
                         held.append(at)

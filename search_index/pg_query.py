@@ -12,6 +12,7 @@ The text is cast (``CAST(:q AS tsquery)``), never passed through
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -29,6 +30,7 @@ from .pg_documents import TITLE
 from .pg_documents import filter_lexeme
 from .pg_documents import quote
 from .pg_documents import stem_lexeme
+from .pg_documents import stored_weights
 from .pg_documents import tag_lexeme
 from .query_builder import FIELD_BOOSTS
 from .query_builder import MAX_CLAUSES
@@ -299,6 +301,29 @@ class PgBuilder:
 
     def compiled(self, query, every, negative, clauses, filters) -> PgCompiled:
         return PgCompiled(query, every, negative, clauses, filters, self.highlighter, self.messages)
+
+
+WEIGHTED = re.compile(r"'((?:[^']|'')*)':([A-D]+)")
+
+
+def match_query(query: str) -> str:
+    """``query`` without the weights that name every field its lexeme is stored in
+    (``'~latih':ABC`` -> ``'~latih'``), for finding posts.
+
+    The GIN index holds no weights: a weighted lexeme makes PostgreSQL recheck
+    each post it matched against the post's stored tsvector (a TOAST read of
+    ~4 kB), which at a million posts is most of a search's time. Unweighted,
+    the index answers alone. Weights that restrict (``in:title``, synonyms in
+    titles and bodies) stay, and only the posts matched by them are rechecked.
+    """
+
+    def strip(match: re.Match[str]) -> str:
+        lexeme, letters = match.group(1), match.group(2)
+        if set(stored_weights(lexeme)) <= set(letters):
+            return f"'{lexeme}'"
+        return match.group(0)
+
+    return WEIGHTED.sub(strip, query)
 
 
 def all_phrase(words: list[str], letters: str) -> str:

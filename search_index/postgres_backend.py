@@ -27,7 +27,9 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -58,6 +60,7 @@ from .pg_query import all_of
 from .pg_query import any_of
 from .pg_query import filter_sql
 from .pg_query import filter_tsquery
+from .pg_query import match_query
 from .pg_query import weighted
 from .query_builder import MAX_CANDIDATES
 from .rebuild import PROGRESS_EVERY
@@ -98,6 +101,8 @@ TABLES = (DOCUMENTS, TERMS)
 # these (the README says what that costs); totals count their threads.
 CANDIDATES = 2000
 STATEMENT_TIMEOUT_MS = 3000
+# The newest CANDIDATES × these posts are looked in first (see PostgresEngine._windows).
+WINDOWS = (20, 200)
 TRIGRAM_SIMILARITY = 0.2  # pg_trgm's first cut for "did you mean"; edit distance decides
 STATS_SECONDS = 60.0  # document count and field lengths, cached per process above:
 STATS_FRESH_BELOW = 50_000  # ... this many posts (below it they are counted every time)
@@ -264,6 +269,7 @@ class PostgresEngine:
     def __init__(self, database: Callable[[], Engine] | Engine) -> None:
         self._database = database
         self._stats: Stats | None = None
+        self._since: dict[int, tuple[datetime, float]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -382,29 +388,34 @@ class PostgresEngine:
             if excluded:
                 query = f"({query} & !{any_of(excluded)})"
             conditions.append("tsv @@ CAST(:q AS tsquery)")
-            params["q"] = query
+            params["q"] = match_query(query)
         elif excluded:
             conditions.append("NOT (tsv @@ CAST(:neg AS tsquery))")
-            params["neg"] = any_of(excluded)
+            params["neg"] = match_query(any_of(excluded))
         return " AND ".join(conditions) or "TRUE", params
 
     def _candidates(
         self,
         connection: Connection,
         compiled: PgCompiled,
-        limit: int = CANDIDATES,
+        limit: int | None = None,
         extra: str = "",
     ) -> Found:
+        limit = CANDIDATES if limit is None else limit
         where, params = self._where(compiled)
         columns = []
         for n, clause in enumerate(compiled.clauses):
             params[f"c{n}"] = clause.query
-            columns.append(f"tsv @@ CAST(:c{n} AS tsquery)")
+            columns.append(f"v @@ CAST(:c{n} AS tsquery)")
             if clause.title is not None:
                 params[f"t{n}"] = clause.title
-                columns.append(f"tsv @@ CAST(:t{n} AS tsquery)")
+                columns.append(f"v @@ CAST(:t{n} AS tsquery)")
             else:
                 columns.append("FALSE")
+        cheap = (
+            "post_id, thread_id, is_opening, lifted, verified, last_activity, created, "
+            "title_len, body_len, extra_len, tags_len"
+        )
         select = ", ".join(
             [
                 "post_id, thread_id, is_opening, lifted, verified, "
@@ -413,13 +424,36 @@ class PostgresEngine:
                 *columns,
             ]
         )
-        rows = connection.execute(
-            sa.text(
-                f"SELECT {select} FROM {DOCUMENTS} WHERE {where}{extra} "
-                f"ORDER BY created DESC, post_id DESC LIMIT {int(limit)}"
-            ),
-            params,
-        ).all()
+
+        def newest(window: str) -> list[Any]:
+            # The newest matches first, then each candidate's tsvector read once (``v``)
+            # for every clause's test.
+            def statement(order: str) -> sa.TextClause:
+                return sa.text(
+                    f"SELECT {select} FROM (SELECT {cheap}, tsv || ''::tsvector AS v "
+                    f"FROM (SELECT {cheap}, tsv FROM {DOCUMENTS} WHERE {where}{extra}{window} "
+                    f"ORDER BY {order} DESC, post_id DESC LIMIT {int(limit)}) AS newest "
+                    "OFFSET 0) AS candidates ORDER BY created DESC, post_id DESC"
+                )
+
+            # Ordered by an expression no index holds, PostgreSQL finds the matches from
+            # the GIN index (with the ``created`` one for a window): no tsvector is read.
+            # Unless it expects nearly every post to match: then it tests every post of
+            # the window, each a TOAST read it does not count, and walking the
+            # ``created`` index newest first (stopping at ``limit`` matches) is cheaper.
+            indexed = statement("(created + interval '0 s')")
+            plan = connection.execute(sa.text(f"EXPLAIN {indexed.text}"), params).scalars()
+            uses_gin = any(f"Bitmap Index Scan on ix_{DOCUMENTS}_tsv" in line for line in plan)
+            return connection.execute(indexed if uses_gin else statement("created"), params).all()
+
+        rows: list[Any] = []
+        for since in self._windows(connection, limit):
+            params["since"] = since
+            rows = newest(" AND created >= :since")
+            if len(rows) >= limit:
+                break
+        else:
+            rows = newest("")
         candidates = [
             Candidate(
                 row[0],
@@ -435,6 +469,35 @@ class PostgresEngine:
             for row in rows
         ]
         return Found(candidates, len(rows) >= limit)
+
+    def _windows(self, connection: Connection, limit: int) -> Iterator[datetime]:
+        """The creation times of the ``limit * WINDOWS``-th newest posts, newest first.
+
+        The newest ``limit`` matches of a common word lie among the newest few
+        thousand posts: looking there first (GIN and ``created`` indexes together)
+        visits a bounded number of posts, where the whole table's matches of the
+        word are hundreds of thousands. A window holding fewer than ``limit``
+        matches gives way to the next, then to the whole table, so the candidates
+        are always the newest matches. Cached like :meth:`stats`.
+        """
+        documents = self.stats(connection).documents
+        for multiple in WINDOWS:
+            rank = multiple * limit
+            if rank >= documents:
+                return
+            cached = self._since.get(rank)
+            if cached is None or time.monotonic() - cached[1] >= STATS_SECONDS:
+                since = connection.execute(
+                    sa.text(
+                        f"SELECT created FROM {DOCUMENTS} "
+                        "ORDER BY created DESC, post_id DESC OFFSET :rank LIMIT 1"
+                    ),
+                    {"rank": rank},
+                ).scalar()
+                if since is None:
+                    return
+                cached = self._since[rank] = (since, time.monotonic())
+            yield cached[0]
 
     def _page(
         self, connection: Connection, compiled: PgCompiled, page: int, per_page: int, sort: str
@@ -517,7 +580,19 @@ class PostgresEngine:
             if time.monotonic() - cached.at < STATS_SECONDS:
                 return cached
         averages = ", ".join(f"coalesce(avg({column}), 0)" for column in LENGTH_COLUMNS.values())
-        row = connection.execute(sa.text(f"SELECT count(*), {averages} FROM {DOCUMENTS}")).one()
+        estimate = connection.execute(
+            sa.text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"),
+            {"t": DOCUMENTS},
+        ).scalar()
+        if estimate is not None and estimate >= STATS_FRESH_BELOW:
+            # Counting a million rows takes seconds: the planner's estimate (kept by
+            # autovacuum) and the lengths of a 1 % sample of pages serve BM25F as well.
+            row = connection.execute(
+                sa.text(f"SELECT 0, {averages} FROM {DOCUMENTS} TABLESAMPLE SYSTEM (1)")
+            ).one()
+            row = (int(estimate), *row[1:])
+        else:
+            row = connection.execute(sa.text(f"SELECT count(*), {averages} FROM {DOCUMENTS}")).one()
         stats = Stats(
             int(row[0]),
             {weight: float(value) for weight, value in zip(LENGTH_COLUMNS, row[1:], strict=True)},
@@ -719,6 +794,7 @@ class PostgresEngine:
             done += self._insert(connection, batch, words)
             self._replace_terms(connection, words)
         self._stats = None
+        self._since.clear()
         if progress is not None:
             progress(done)
         return done
@@ -823,6 +899,7 @@ class PostgresEngine:
 
     def close(self) -> None:
         self._stats = None
+        self._since.clear()
 
     def join_recovery(self, timeout: float | None = None) -> None:
         """Nothing rebuilds itself here (the tables are the database's)."""

@@ -12,6 +12,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from search_index import SearchFilters
+from search_index import postgres_backend
 from tests.search_index.index_helpers import T0
 from tests.search_index.index_helpers import make_doc
 
@@ -193,6 +194,31 @@ def test_filters_restrict(index, query, filters, expected):
         ),
     )
     assert sorted(thread_ids(engine.search(query, filters))) == expected
+
+
+def test_a_filter_finds_an_older_post_among_more_recent_matches_than_are_ranked(index, monkeypatch):
+    # PostgreSQL ranks only the newest CANDIDATES matches, looking among the newest
+    # 3 and 6 posts first (WINDOWS): the filter must narrow the matches before
+    # that bound, and a window short of matches must give way to older posts.
+    monkeypatch.setattr(postgres_backend, "CANDIDATES", 3)
+    monkeypatch.setattr(postgres_backend, "WINDOWS", (1, 2))
+    newer = [make_doc(i, body="Kegiatan perpustakaan desa.", region="garut") for i in range(2, 9)]
+    engine = index(make_doc(1, body="Kegiatan perpustakaan.", region="sleman"), *newer)
+    assert thread_ids(engine.search("kegiatan perpustakaan", SearchFilters(region="sleman"))) == [1]
+    assert thread_ids(engine.search("kegiatan perpustakaan region:sleman kind:practice")) == [1]
+    found = set(thread_ids(engine.search("kegiatan perpustakaan", per_page=50)))
+    assert found == ({6, 7, 8} if engine.name == "postgresql" else set(range(1, 9)))
+
+
+def test_report_sections_are_searched_by_word_family_not_phrase(index):
+    engine = index(
+        make_doc(1, body="Cerita.", extra="Pelatihan relawan baru."),
+        make_doc(2, body="Dongeng."),
+    )
+    assert thread_ids(engine.search("pelatihan")) == [1]
+    assert thread_ids(engine.search("melatih")) == [1]
+    assert thread_ids(engine.search('"relawan baru"')) == []
+    assert thread_ids(engine.search("pelatihan in:title")) == []
 
 
 def test_filters_never_widen_an_or(index):
