@@ -153,6 +153,10 @@ class Config:
     NOTIFICATIONS_PER_PAGE = 30
     # The e-mail digest (`flask notifications send-digest`): without MAIL_SERVER
     # nothing is sent. MAIL_USE_TLS means STARTTLS on MAIL_PORT.
+    # A member gets at most one digest per period (periods start at midnight in
+    # BABEL_DEFAULT_TIMEZONE; 168 is weekly, from Monday), however many servers,
+    # workers or cron lines run it: run it at least once a period.
+    DIGEST_PERIOD_HOURS = int(os.environ.get("DIGEST_PERIOD_HOURS", 24))
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
     MAIL_PORT = int(os.environ.get("MAIL_PORT") or (587 if MAIL_USE_TLS else 25))

@@ -2,7 +2,9 @@
 
 Just enough SMTP (RFC 5321) for smtplib; it keeps what it receives in
 ``server.messages`` as (sender, recipients, parsed message) and refuses the
-addresses in ``refuse`` with 550.
+addresses in ``refuse`` with 550. With ``hold_until=n`` it answers no DATA before
+n connections were opened (or a minute passed): two digest runs that both reached
+the mail server are then sending at the same moment, whatever their start-up times.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
         self.wfile.write(line.encode() + b"\r\n")
 
     def handle(self) -> None:
+        with self.server.lock:
+            self.server.connections += 1
+            if self.server.connections >= self.server.hold_until:
+                self.server.released.set()
         self.reply("220 sink ready")
         sender, recipients = None, []
         while line := self.rfile.readline():
@@ -44,6 +50,7 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
                 while (data := self.rfile.readline()) not in (b".\r\n", b""):
                     lines.append(data[1:] if data.startswith(b"..") else data)
                 message = email.message_from_bytes(b"".join(lines), policy=email.policy.default)
+                self.server.released.wait(60)  # a guard against waiting forever
                 self.server.messages.append((sender, recipients, message))
                 self.reply("250 queued")
             elif verb == "QUIT":
@@ -54,10 +61,14 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
 
 
 @contextmanager
-def smtp_sink(refuse=()):
+def smtp_sink(refuse=(), hold_until=0):
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
     server.daemon_threads = True
     server.messages, server.refuse = [], set(refuse)
+    server.lock, server.released = threading.Lock(), threading.Event()
+    server.connections, server.hold_until = 0, hold_until
+    if not hold_until:
+        server.released.set()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

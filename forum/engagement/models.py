@@ -153,6 +153,24 @@ class Notification(db.Model):
     )
 
 
+class DigestClaim(db.Model):
+    """One member's e-mail digest for one period, claimed by the run that sends it.
+
+    The claim is committed before the mail goes out, and the primary key refuses a
+    second one: however many servers or workers run the digest at once, one sends
+    (:mod:`forum.engagement.mail`). ``sent_at`` is set with the notifications'
+    ``emailed_at`` once the mail server accepted the message; an unsent claim older
+    than the lease (a run that died) is taken over by the next run.
+    """
+
+    __tablename__ = "digest_claims"
+
+    user_id: so.Mapped[int] = so.mapped_column(_user_fk(), primary_key=True)
+    period_start: so.Mapped[datetime] = so.mapped_column(UTCDateTime, primary_key=True)
+    claimed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+
 class NotificationSetting(db.Model):
     """A member's choice for one kind: in the app, in the e-mail digest.
 
