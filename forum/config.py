@@ -25,6 +25,9 @@ class Config:
     SERAMBI_ENV = os.environ.get("SERAMBI_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in instance/
+    # A read replica of DATABASE_URL for the dashboard and its exports only (figures
+    # may lag by what the replica lags); None: they read DATABASE_URL too.
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL") or None
     SQLITE_BUSY_TIMEOUT_MS = 15_000
     # "whoosh" (an index on this server's disk) or "postgresql" (the database's
     # full-text search: every web server sees a post when it is committed).

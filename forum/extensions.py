@@ -15,6 +15,8 @@ from sqlalchemy.orm import DeclarativeBase
 
 from search_index import SearchIndex
 
+from .database import Session
+
 # Named constraints keep Alembic migrations predictable on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -41,7 +43,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# The session routes the dashboard's reads to a read replica (forum/database.py).
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -19,6 +19,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..database import read_from_replica
 from ..extensions import login_manager
 from ..i18n import local_today
 from ..insight import charts
@@ -45,6 +46,11 @@ def facilitators_only():
         return login_manager.unauthorized()
     check(why_not_moderate(current_user))
     return None
+
+
+# Figures and exports only read: from DATABASE_REPLICA_URL when set (after the
+# check above, so who is asking is read from the primary).
+bp.before_request(read_from_replica)
 
 
 def read_period() -> tuple[PeriodForm, figures.Period | None]:
