@@ -7,6 +7,7 @@ and identically.
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
 
 from flask import Flask
@@ -62,7 +63,14 @@ JOB_KINDS = (
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app. ``config`` is a config class or a mapping of overrides."""
-    app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
+    # SERAMBI_INSTANCE_DIR: each server's own instance folder, outside the checkout.
+    instance = os.environ.get("SERAMBI_INSTANCE_DIR")
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        instance_relative_config=True,
+        instance_path=os.path.abspath(instance) if instance else None,
+    )
     configure_app(app, config)
     register_extensions(app)
     register_blueprints(app)

@@ -24,7 +24,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(app_dir: Path, database: str, worker_args: list[str]):
+def launch_gunicorn(app_dir: Path, database: str, worker_args: list[str], env=None):
+    """Start gunicorn on a free port (``env`` adds to or overrides the settings); don't wait."""
     port = free_port()
     env = {
         **os.environ,
@@ -33,6 +34,7 @@ def start_gunicorn(app_dir: Path, database: str, worker_args: list[str]):
         "SEARCH_INDEX_DIR": str(app_dir / "search_index"),
         "UPLOADS_DIR": str(app_dir / "uploads"),
         "RATELIMIT_ENABLED": "false",
+        **(env or {}),
     }
     command = [
         sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
@@ -41,17 +43,33 @@ def start_gunicorn(app_dir: Path, database: str, worker_args: list[str]):
     server = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    deadline = time.monotonic() + 30
+    return server, port
+
+
+def wait_until_serving(server, port: int) -> None:
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # wait until it accepts connections
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server, port
+            return
         except OSError:
             if server.poll() is not None:
                 raise RuntimeError(server.stderr.read().decode()) from None
             time.sleep(0.1)
     server.kill()
     raise RuntimeError("gunicorn did not start")
+
+
+def start_gunicorn(app_dir: Path, database: str, worker_args: list[str], env=None):
+    server, port = launch_gunicorn(app_dir, database, worker_args, env)
+    wait_until_serving(server, port)
+    return server, port
+
+
+def stop(server) -> None:
+    server.terminate()
+    server.wait(timeout=10)
+    server.stderr.close()
 
 
 def request(port: int, raw: bytes, *, body: bytes = b"", seconds: float = 0) -> bytes:

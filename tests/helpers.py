@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from contextlib import contextmanager
 from datetime import UTC
 from datetime import datetime
@@ -49,13 +50,36 @@ ON_EVERY_SEARCH_BACKEND = pytest.mark.parametrize(
 )
 
 
-def require_postgres() -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
+def _required(variable: str, what: str, example: str) -> str:
+    """The URL in ``variable``; in CI its absence fails the test, elsewhere it skips."""
+    url = os.environ.get(variable)
     if url:
         return url
     if IN_CI:
-        pytest.fail("CI must run the PostgreSQL tests: TEST_DATABASE_URL is not set")
-    pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL=postgresql://... to run")
+        pytest.fail(f"CI must run the {what} tests: {variable} is not set")
+    pytest.skip(f"{what} not configured: set {variable}={example} to run")
+
+
+def require_postgres() -> str:
+    return _required("TEST_DATABASE_URL", "PostgreSQL", "postgresql://...")
+
+
+def require_redis() -> str:
+    return _required("TEST_REDIS_URL", "Redis", "redis://127.0.0.1:6379/0")
+
+
+@contextmanager
+def redis_prefix(url: str):
+    """A rate-limit key prefix of the caller's own; its keys are removed afterwards."""
+    import redis
+
+    name = f"serambi-test-{uuid.uuid4().hex[:12]}"
+    yield name
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(f"{name}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 @contextmanager

@@ -54,6 +54,7 @@ from tests.gunicorn_server import get
 from tests.gunicorn_server import post
 from tests.gunicorn_server import session_cookie
 from tests.gunicorn_server import start_gunicorn
+from tests.gunicorn_server import stop
 from tests.gunicorn_server import token
 from tests.helpers import PASSWORD
 from tests.helpers import app_db
@@ -458,9 +459,7 @@ def test_under_gunicorn_gthread_a_slow_pdf_is_refused_and_others_log_in(
         upload.join(120)
         accepted = post_thread_with(port, cookie, [(photo((800, 600)), "foto.jpg")])
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-        server.stderr.close()
+        stop(server)
     assert logged_in.startswith((b"HTTP/1.1 302", b"HTTP/1.0 302")), logged_in[:300]
     assert answer["reply"].startswith((b"HTTP/1.1 400", b"HTTP/1.0 400"))
     assert TOO_SLOW.encode() in answer["reply"]

@@ -18,6 +18,7 @@ from tests.gunicorn_server import get
 from tests.gunicorn_server import post
 from tests.gunicorn_server import session_cookie
 from tests.gunicorn_server import start_gunicorn
+from tests.gunicorn_server import stop
 from tests.gunicorn_server import token
 from tests.helpers import PASSWORD
 
@@ -83,9 +84,7 @@ def test_a_slow_upload_needs_gthread_workers(sqlite_app, tmp_path, worker_args, 
     try:
         reply = upload_slowly(port, "lambat")
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-        server.stderr.close()
+        stop(server)
     if survives:
         assert reply.startswith((b"HTTP/1.1 302", b"HTTP/1.0 302")), reply[:300]
         assert list((tmp_path / "uploads").rglob("*.jpg"))

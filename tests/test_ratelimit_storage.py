@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
@@ -21,34 +20,23 @@ import pytest
 from forum import create_app
 from forum.config import TestConfig
 from forum.extensions import db
-from tests.helpers import IN_CI
 from tests.helpers import csrf_token
+from tests.helpers import redis_prefix
+from tests.helpers import require_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL")
-    if url:
-        return url
-    if IN_CI:
-        pytest.fail("CI must run the shared rate-limit tests: TEST_REDIS_URL is not set")
-    pytest.skip("Redis not configured: set TEST_REDIS_URL=redis://127.0.0.1:6379/0 to run")
+    return require_redis()
 
 
 @pytest.fixture
 def prefix(redis_url):
     """A key prefix of this test's own; its keys are removed afterwards."""
-    import redis
-
-    name = f"serambi-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(f"{name}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    with redis_prefix(redis_url) as name:
+        yield name
 
 
 def limited_settings(sqlite_app, **overrides) -> dict:
