@@ -1,7 +1,7 @@
 """engagement: digest claims, so a digest is sent once however many servers run it
 
 Revision ID: c4e8a2f6d9b1
-Revises: c9e1a3b5d7f0
+Revises: c4e9a1f7b2d5
 Create Date: 2026-12-03 14:05:00
 
 One row per member and digest period, inserted before the mail is sent (issue 25).
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "c4e8a2f6d9b1"
-down_revision = "c9e1a3b5d7f0"
+down_revision = "c4e9a1f7b2d5"
 branch_labels = None
 depends_on = None
 
