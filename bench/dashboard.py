@@ -37,6 +37,7 @@ from forum.config import TestConfig  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum.insight.models import Meeting  # noqa: E402
 from forum.insight.models import MeetingThread  # noqa: E402
+from forum.models import FacilitatorScope  # noqa: E402
 from forum.models import Library  # noqa: E402
 from forum.models import Post  # noqa: E402
 from forum.models import Tag  # noqa: E402
@@ -101,6 +102,12 @@ def generate(conn, posts: int, seed: int = 7) -> dict:
             )
         )
     _insert(conn, User.__table__, users)
+    # The facilitators look after all of Indonesia (without a scope they see no figures).
+    _insert(
+        conn,
+        FacilitatorScope.__table__,
+        [dict(user_id=u["id"], region="nasional") for u in users if u["role"] == "facilitator"],
+    )
     library_of = {u["id"]: u["library_id"] for u in users}
     by_id = {lib["id"]: lib for lib in libraries}
 
