@@ -322,40 +322,51 @@ def meetings_in(period: Period) -> list[Meeting]:
 # --- the figures, read from the stored counts (forum/insight/aggregates.py) ------------------
 
 
-def _stored(period: Period, *conditions):
-    """Conditions for the stored counts that add up to the period, in the viewer's zone.
+def _spans(period: Period) -> list[tuple[str, date, date]]:
+    """(grain, first, last) ranges of stored counts that add up to the period.
 
-    Whole calendar months are read from the month rows, the days before and after
+    Whole calendar months come from the month rows, the days before and after
     them from the day rows: at most a dozen rows a month per figure and region.
     """
     start, end = period.start, period.end
-    after = end + timedelta(days=1)
     first_month = start if start.day == 1 else (start.replace(day=28) + timedelta(4)).replace(day=1)
-    end_month = after.replace(day=1)  # months before it end within the period
-    days = FigureCount.grain == "d"
-    if first_month < end_month:
-        spans = sa.or_(
-            sa.and_(
-                FigureCount.grain == "m",
-                FigureCount.day >= first_month,
-                FigureCount.day < end_month,
-            ),
-            sa.and_(days, FigureCount.day >= start, FigureCount.day < first_month),
-            sa.and_(days, FigureCount.day >= end_month, FigureCount.day <= end),
+    end_month = (end + timedelta(days=1)).replace(day=1)  # months before it end in the period
+    if first_month >= end_month:
+        return [("d", start, end)]
+    spans = [("m", first_month, end_month - timedelta(days=1))]
+    if start < first_month:
+        spans.append(("d", start, first_month - timedelta(days=1)))
+    if end_month <= end:
+        spans.append(("d", end_month, end))
+    return spans
+
+
+def _stored(period: Period, *conditions) -> sa.Subquery:
+    """The stored counts that add up to the period in the viewer's zone (one index range
+    per span, put together with UNION ALL)."""
+    parts = [
+        sa.select(
+            FigureCount.region, FigureCount.metric, FigureCount.tag_id, FigureCount.count
+        ).where(
+            FigureCount.zone == period.timezone,
+            *conditions,
+            FigureCount.grain == grain,
+            FigureCount.day >= first,
+            FigureCount.day <= last,
         )
-    else:
-        spans = sa.and_(days, FigureCount.day >= start, FigureCount.day <= end)
-    return [FigureCount.zone == period.timezone, spans, *conditions]
+        for grain, first, last in _spans(period)
+    ]
+    return (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("stored")
 
 
 def _in_region(period: Period):
     return FigureCount.region == period.region.param
 
 
-def _count_of(metric: str):
-    """The period's sum of one figure (in a query over the stored counts)."""
+def _count_of(counts: sa.Subquery, metric: str):
+    """The sum of one figure's stored counts (in a query over :func:`_stored`)."""
     return sa.func.coalesce(
-        sa.func.sum(sa.case((FigureCount.metric == metric, FigureCount.count), else_=0)), 0
+        sa.func.sum(sa.case((counts.c.metric == metric, counts.c.count), else_=0)), 0
     )
 
 
@@ -375,11 +386,8 @@ def _durations(period: Period, column) -> sa.Subquery:
 def summary(period: Period) -> Summary:
     """The headline figures: one query for the counts and medians, one for the libraries."""
     metrics = ("member", "practice", "challenge", "solved", "reply", "unanswered")
-    counts = (
-        sa.select(*(_count_of(metric).label(metric) for metric in metrics))
-        .where(*_stored(period, _in_region(period), FigureCount.metric.in_(metrics)))
-        .subquery()
-    )
+    stored = _stored(period, _in_region(period), FigureCount.metric.in_(metrics))
+    counts = sa.select(*(_count_of(stored, metric).label(metric) for metric in metrics)).subquery()
     meetings_in = period.meetings()
     row = db.session.execute(
         sa.select(
@@ -469,13 +477,13 @@ def solved_by_region(period: Period) -> list[RegionShare]:
         where = FigureCount.region == period.region.param
     else:  # the provinces of Indonesia, or the kabupaten/kota of a province
         where = FigureCount.parent == period.region.param
-    challenges = _count_of("challenge")
+    stored = _stored(period, where, FigureCount.metric.in_(("challenge", "solved")))
+    challenges = _count_of(stored, "challenge")
     rows = db.session.execute(
-        sa.select(FigureCount.region, challenges, _count_of("solved"))
-        .where(*_stored(period, where, FigureCount.metric.in_(("challenge", "solved"))))
-        .group_by(FigureCount.region)
+        sa.select(stored.c.region, challenges, _count_of(stored, "solved"))
+        .group_by(stored.c.region)
         .having(challenges > 0)
-        .order_by(challenges.desc(), FigureCount.region)
+        .order_by(challenges.desc(), stored.c.region)
         .limit(TOP_REGIONS)
     )
     by_province = period.region.kind is None
@@ -489,11 +497,11 @@ def solved_by_region(period: Period) -> list[RegionShare]:
 
 def top_tags(period: Period) -> list[tuple[str, int]]:
     """The tags of most threads posted in the period."""
-    threads = sa.func.sum(FigureCount.count)
+    stored = _stored(period, _in_region(period), FigureCount.metric == "tag")
+    threads = sa.func.sum(stored.c.count)
     rows = db.session.execute(
         sa.select(Tag.name, threads)
-        .join(Tag, Tag.id == FigureCount.tag_id)
-        .where(*_stored(period, _in_region(period), FigureCount.metric == "tag"))
+        .join(Tag, Tag.id == stored.c.tag_id)
         .group_by(Tag.name)
         .order_by(threads.desc(), Tag.name)
         .limit(TOP_TAGS)

@@ -39,25 +39,32 @@ def upgrade():
         sa.PrimaryKeyConstraint("thread_id", name=op.f("pk_thread_figures")),
     )
     op.create_index(
-        "ix_thread_figures_kind_created_at", "thread_figures", ["kind", "created_at"], unique=False
+        "ix_thread_figures_kind_created_at",
+        "thread_figures",
+        ["kind", "created_at", "regency", "province", "first_reply_seconds", "solve_seconds"],
+        unique=False,
     )
     op.create_table(
         "figure_counts",
         sa.Column("zone", sa.String(length=40), nullable=False),
         sa.Column("region", sa.String(length=80), nullable=False),
+        sa.Column("metric", sa.String(length=12), nullable=False),
         sa.Column("grain", sa.String(length=1), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("metric", sa.String(length=12), nullable=False),
         sa.Column("tag_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("parent", sa.String(length=80), nullable=True),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "zone", "region", "grain", "day", "metric", "tag_id", name=op.f("pk_figure_counts")
+            "zone", "region", "metric", "grain", "day", "tag_id", name=op.f("pk_figure_counts")
         ),
     )
     op.create_index(
-        "ix_figure_counts_parent", "figure_counts", ["zone", "parent", "grain", "day"], unique=False
+        "ix_figure_counts_parent",
+        "figure_counts",
+        ["zone", "parent", "metric", "grain", "day"],
+        unique=False,
     )
+    op.create_index("ix_figure_counts_day", "figure_counts", ["zone", "grain", "day"], unique=False)
     op.create_table(
         "library_activity",
         sa.Column("library_id", sa.Integer(), nullable=False),
@@ -81,6 +88,7 @@ def downgrade():
     op.drop_index("ix_users_created_at", table_name="users")
     op.drop_index("ix_posts_created_at", table_name="posts")
     op.drop_table("library_activity")
+    op.drop_index("ix_figure_counts_day", table_name="figure_counts")
     op.drop_index("ix_figure_counts_parent", table_name="figure_counts")
     op.drop_table("figure_counts")
     op.drop_index("ix_thread_figures_kind_created_at", table_name="thread_figures")
