@@ -1,10 +1,13 @@
-"""The dashboard's figures for a period and a region, computed by the database.
+"""The dashboard's figures for a period and a region, read from the stored counts.
 
-Every figure is an SQL aggregate: counts, ``GROUP BY`` per day, tag and region,
-and medians picked with window functions (``ROW_NUMBER``/``COUNT OVER``), which
-SQLite (>= 3.25) and PostgreSQL both run. Python only reshapes the few
-aggregated rows (days into weeks and months), never the forum's rows, so the
-page costs the same handful of queries however large the forum grows.
+The figures are kept by the writes (forum/insight/aggregates.py): counts per
+local day and month, time zone and region, each public thread with its
+durations, each library's last post per hour. A view reads a few index ranges
+of those, and picks the medians from the per-thread durations with window
+functions (``ROW_NUMBER``/``COUNT OVER``), on SQLite (>= 3.25) and PostgreSQL;
+Python only reshapes the few rows (days into weeks and months), so the page
+costs the same handful of queries however large the forum grows.
+forum/insight/direct.py computes the same figures from the posts themselves.
 
 What counts (the README's "Programme insight" section says the same):
 
