@@ -384,25 +384,34 @@ def recount_days(conn: Connection, moments: Iterable[datetime]) -> None:
         _write_months(conn, zone, {day.replace(day=1) for day in days})
 
 
-def _activity_times(conn: Connection, library: int, start, end) -> list[datetime]:
-    threads = sa.select(Thread.created_at.label("at")).where(
-        Thread.library_id == library, Thread.is_public, *_window(Thread.created_at, start, end)
+def _activity(conn: Connection, start, end, library: int | None = None) -> list[tuple]:
+    """(library, when) of each public thread posted from a library and each public reply
+    by a library's member (one library's, or every library's)."""
+    threads = sa.select(Thread.library_id.label("library_id"), Thread.created_at.label("at")).where(
+        Thread.is_public,
+        Thread.library_id.is_not(None) if library is None else Thread.library_id == library,
+        *_window(Thread.created_at, start, end),
     )
     replies = (
-        sa.select(Post.created_at.label("at"))
+        sa.select(User.library_id.label("library_id"), Post.created_at.label("at"))
         .join(Thread, Thread.id == Post.thread_id)
         .join(User, User.id == Post.author_id)
-        .where(User.library_id == library, public_reply(), *_window(Post.created_at, start, end))
+        .where(
+            public_reply(),
+            User.library_id.is_not(None) if library is None else User.library_id == library,
+            *_window(Post.created_at, start, end),
+        )
     )
-    return list(conn.scalars(sa.union_all(threads, replies)))
+    return [(row.library_id, row.at) for row in conn.execute(sa.union_all(threads, replies))]
 
 
-def _last_per_hour(times: Iterable[datetime]) -> dict[datetime, datetime]:
-    last: dict[datetime, datetime] = {}
-    for at in times:
-        hour = hour_of(at)
-        if hour not in last or at > last[hour]:
-            last[hour] = at
+def _last_per_hour(activity: Iterable[tuple[int, datetime]]) -> dict[tuple, datetime]:
+    """{(library, hour): the last moment in it}."""
+    last: dict[tuple, datetime] = {}
+    for library, at in activity:
+        key = (library, hour_of(at))
+        if key not in last or at > last[key]:
+            last[key] = at
     return last
 
 
@@ -414,11 +423,15 @@ def recount_hours(conn: Connection, hours: Iterable[tuple[int, datetime]]) -> No
         by_library[library].add(hour_of(hour))
     for library, wanted in by_library.items():
         start, end = min(wanted), max(wanted) + HOUR
-        last = _last_per_hour(_activity_times(conn, library, start, end))
+        last = _last_per_hour(_activity(conn, start, end, library))
         conn.execute(
             sa.delete(table).where(table.c.library_id == library, table.c.hour.in_(wanted))
         )
-        rows = [dict(library_id=library, hour=h, last_at=last[h]) for h in wanted if h in last]
+        rows = [
+            dict(library_id=library, hour=h, last_at=last[library, h])
+            for h in wanted
+            if (library, h) in last
+        ]
         if rows:
             conn.execute(sa.insert(table), rows)
 
@@ -509,13 +522,12 @@ def rebuild(conn: Connection) -> dict[str, int]:
         days = {key[0] for key in counts}
         _write_days(conn, zone, days, counts)
         _write_months(conn, zone, {day.replace(day=1) for day in days})
-    libraries = conn.scalars(sa.select(Library.id)).all()
-    activity = LibraryActivity.__table__
-    for library in libraries:
-        last = _last_per_hour(_activity_times(conn, library, None, None))
-        rows = [dict(library_id=library, hour=h, last_at=at) for h, at in last.items()]
-        if rows:
-            conn.execute(sa.insert(activity), rows)
+    rows = [
+        dict(library_id=library, hour=hour, last_at=at)
+        for (library, hour), at in _last_per_hour(_activity(conn, None, None)).items()
+    ]
+    for start in range(0, len(rows), 2000):
+        conn.execute(sa.insert(LibraryActivity.__table__), rows[start : start + 2000])
     return {
         model.__tablename__: conn.scalar(sa.select(sa.func.count()).select_from(model))
         for model in (ThreadFigure, FigureCount, LibraryActivity)
