@@ -271,6 +271,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--keep", metavar="DIR", help="build the database in DIR and keep it")
     parser.add_argument("--code", metavar="DIR", help="run another checkout's code (a baseline)")
+    parser.add_argument(
+        "--quick", action="store_true", help="only the dashboard pages (no report, charts, exports)"
+    )
     args = parser.parse_args()
 
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="serambi-bench-"))
@@ -318,8 +321,11 @@ def main() -> None:
             "dashboard, one province": timed_ms(
                 client, f"/dashboard?{period}&region=provinsi-jawa-barat", args.runs
             ),
-            "report": timed_ms(client, "/dashboard/report", args.runs),
         }
+        if args.quick:
+            _print(args, baseline, baseline_p95, timings)
+            return
+        timings["report"] = timed_ms(client, "/dashboard/report", args.runs)
         for name in ("weekly", "kinds", "solved", "tags"):
             timings[f"chart {name}"] = timed_ms(client, f"/dashboard/charts/{name}.svg", args.runs)
         runs = max(3, args.runs // 3)
@@ -328,22 +334,25 @@ def main() -> None:
         )
         timings["export.xlsx"] = timed_ms(client, "/dashboard/export.xlsx", runs)
 
+        _print(args, baseline, baseline_p95, timings, runs)
         xlsx_peak = peak_memory_mb(client, "/dashboard/export.xlsx")
-
-        print(f"\n{args.runs} runs (exports: {runs}), SQLite {sqlite3.sqlite_version}")
-        print(f"{'':32} {'median':>9}    {'p95':>9}    {'median/bare':>11}  {'p95/bare':>8}")
-        print(f"{'bare Flask page (baseline)':32} {baseline:9.2f} ms {baseline_p95:9.2f} ms")
-        for name, (median, p95) in timings.items():
-            print(
-                f"{name:32} {median:9.1f} ms {p95:9.1f} ms {median / baseline:10.0f}x "
-                f"{p95 / baseline_p95:8.0f}x"
-            )
         print(f"{'export.xlsx peak Python memory':32} {xlsx_peak:9.1f} MB")
     finally:
         with app.app_context():
             db.engine.dispose()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _print(args, baseline, baseline_p95, timings, runs=0) -> None:
+    print(f"\n{args.runs} runs (exports: {runs}), SQLite {sqlite3.sqlite_version}")
+    print(f"{'':32} {'median':>9}    {'p95':>9}    {'median/bare':>11}  {'p95/bare':>8}")
+    print(f"{'bare Flask page (baseline)':32} {baseline:9.2f} ms {baseline_p95:9.2f} ms")
+    for name, (median, p95) in timings.items():
+        print(
+            f"{name:32} {median:9.1f} ms {p95:9.1f} ms {median / baseline:10.0f}x "
+            f"{p95 / baseline_p95:8.0f}x"
+        )
 
 
 if __name__ == "__main__":
