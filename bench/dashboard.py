@@ -1,14 +1,20 @@
 """Benchmark the programme dashboard on a generated forum of 100,000 posts.
 
     .venv/bin/python bench/dashboard.py --posts 100000 --runs 9
+    .venv/bin/python bench/dashboard.py --posts 100000 --runs 9 --code /tmp/serambi-main
 
 Builds a scratch SQLite database with SQLAlchemy Core bulk inserts (libraries,
-members, threads spread over two years, replies, tags, meetings), then times
+members, threads spread over two years, replies, tags, meetings), counts the
+dashboard's stored figures from it (as the migration does for an existing
+forum; the bulk inserts bypass the writes that keep them), then times
 ``GET /dashboard`` with Flask's test client as a logged-in facilitator, next to
-a bare Flask page measured in the same run, and prints the medians and their
-ratio. The charts, the report and the exports are timed too, for reference.
-``--keep DIR`` leaves the database there (to look at it with ``flask run``).
-bench/RESULTS.md holds the latest figures.
+a bare Flask page measured in the same run, and prints the medians, p95 and
+their ratios. The charts, the report and the exports are timed too, for
+reference, and the XLSX export's peak Python memory (tracemalloc).
+``--code DIR`` runs another checkout's code (``git archive main | tar -x -C DIR``)
+with this script: the "before" of a before/after. ``--keep DIR`` leaves the
+database there (to look at it with ``flask run``). bench/RESULTS.md holds the
+latest figures.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -30,13 +37,16 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The code under test: this checkout, or another one given with --code (read before imports).
+_code = sys.argv[sys.argv.index("--code") + 1] if "--code" in sys.argv else None
+sys.path.insert(0, str(Path(_code).resolve() if _code else Path(__file__).resolve().parent.parent))
 
 from forum import create_app  # noqa: E402
 from forum.config import TestConfig  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum.insight.models import Meeting  # noqa: E402
 from forum.insight.models import MeetingThread  # noqa: E402
+from forum.models import FacilitatorScope  # noqa: E402
 from forum.models import Library  # noqa: E402
 from forum.models import Post  # noqa: E402
 from forum.models import Tag  # noqa: E402
@@ -101,6 +111,12 @@ def generate(conn, posts: int, seed: int = 7) -> dict:
             )
         )
     _insert(conn, User.__table__, users)
+    # The facilitators look after all of Indonesia (without a scope they see no figures).
+    _insert(
+        conn,
+        FacilitatorScope.__table__,
+        [dict(user_id=u["id"], region="nasional") for u in users if u["role"] == "facilitator"],
+    )
     library_of = {u["id"]: u["library_id"] for u in users}
     by_id = {lib["id"]: lib for lib in libraries}
 
@@ -194,6 +210,18 @@ def generate(conn, posts: int, seed: int = 7) -> dict:
     return {"threads": thread_count, "posts": post_id, "solved": len(solved)}
 
 
+def _rebuild_figures() -> float | None:
+    """Count the stored figures as the migration does; None when the code has none."""
+    try:
+        from forum.insight.aggregates import rebuild
+    except ImportError:  # a baseline from before the stored figures
+        return None
+    began = time.perf_counter()
+    with db.engine.begin() as conn:
+        rebuild(conn)
+    return time.perf_counter() - began
+
+
 def _post(post_id, thread_id, author, created, opening) -> dict:
     return dict(
         id=post_id,
@@ -207,8 +235,8 @@ def _post(post_id, thread_id, author, created, opening) -> dict:
     )
 
 
-def median_ms(client, path: str, runs: int) -> float:
-    """Median wall time of ``runs`` GETs (after one warm-up), in milliseconds."""
+def timed_ms(client, path: str, runs: int) -> tuple[float, float]:
+    """Median and p95 wall time of ``runs`` GETs (after one warm-up), in milliseconds."""
     response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
     response.close()
@@ -220,7 +248,21 @@ def median_ms(client, path: str, runs: int) -> float:
         times.append((time.perf_counter() - began) * 1000)
         response.close()
         assert response.status_code == 200
-    return statistics.median(times)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+
+
+def peak_memory_mb(client, path: str) -> float:
+    """Peak Python memory (tracemalloc) while one GET of ``path`` is answered and read."""
+    tracemalloc.start()
+    try:
+        response = client.get(path)
+        for _chunk in response.response:  # as a server would send it, chunk by chunk
+            pass
+        response.close()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
 
 
 def main() -> None:
@@ -228,6 +270,10 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--keep", metavar="DIR", help="build the database in DIR and keep it")
+    parser.add_argument("--code", metavar="DIR", help="run another checkout's code (a baseline)")
+    parser.add_argument(
+        "--quick", action="store_true", help="only the dashboard pages (no report, charts, exports)"
+    )
     args = parser.parse_args()
 
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="serambi-bench-"))
@@ -249,11 +295,14 @@ def main() -> None:
             with db.engine.begin() as conn:
                 counts = generate(conn, args.posts)
             built = time.perf_counter() - began
+            recounted = _rebuild_figures()
             facilitator = db.session.get(User, 1)
             session_id = facilitator.get_id()
         print(
+            f"code: {Path(sys.modules['forum'].__file__).parent.parent}\n"
             f"generated {counts['posts']:,} posts in {counts['threads']:,} threads "
             f"({counts['solved']:,} solved) in {built:.1f} s"
+            + (f"; stored figures counted in {recounted:.1f} s" if recounted is not None else "")
         )
 
         client = app.test_client()
@@ -263,34 +312,47 @@ def main() -> None:
 
         bare = Flask("bare")
         bare.add_url_rule("/", "page", lambda: "<p>ok</p>")
-        baseline = median_ms(bare.test_client(), "/", args.runs)
+        baseline, baseline_p95 = timed_ms(bare.test_client(), "/", args.runs)
 
         today = date.today()
         period = f"from={(today - timedelta(days=364)).isoformat()}&to={today.isoformat()}"
         timings = {
-            "dashboard": median_ms(client, "/dashboard", args.runs),
-            "dashboard, one province": median_ms(
+            "dashboard": timed_ms(client, "/dashboard", args.runs),
+            "dashboard, one province": timed_ms(
                 client, f"/dashboard?{period}&region=provinsi-jawa-barat", args.runs
             ),
-            "report": median_ms(client, "/dashboard/report", args.runs),
         }
+        if args.quick:
+            _print(args, baseline, baseline_p95, timings)
+            return
+        timings["report"] = timed_ms(client, "/dashboard/report", args.runs)
         for name in ("weekly", "kinds", "solved", "tags"):
-            timings[f"chart {name}"] = median_ms(client, f"/dashboard/charts/{name}.svg", args.runs)
+            timings[f"chart {name}"] = timed_ms(client, f"/dashboard/charts/{name}.svg", args.runs)
         runs = max(3, args.runs // 3)
-        timings["export.csv threads"] = median_ms(
+        timings["export.csv threads"] = timed_ms(
             client, "/dashboard/export.csv?table=threads", runs
         )
-        timings["export.xlsx"] = median_ms(client, "/dashboard/export.xlsx", runs)
+        timings["export.xlsx"] = timed_ms(client, "/dashboard/export.xlsx", runs)
 
-        print(f"\nmedians of {args.runs} runs (exports: {runs}), SQLite {sqlite3.sqlite_version}")
-        print(f"{'bare Flask page (baseline)':32} {baseline:9.2f} ms")
-        for name, value in timings.items():
-            print(f"{name:32} {value:9.1f} ms   {value / baseline:8.0f}x baseline")
+        _print(args, baseline, baseline_p95, timings, runs)
+        xlsx_peak = peak_memory_mb(client, "/dashboard/export.xlsx")
+        print(f"{'export.xlsx peak Python memory':32} {xlsx_peak:9.1f} MB")
     finally:
         with app.app_context():
             db.engine.dispose()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _print(args, baseline, baseline_p95, timings, runs=0) -> None:
+    print(f"\n{args.runs} runs (exports: {runs}), SQLite {sqlite3.sqlite_version}")
+    print(f"{'':32} {'median':>9}    {'p95':>9}    {'median/bare':>11}  {'p95/bare':>8}")
+    print(f"{'bare Flask page (baseline)':32} {baseline:9.2f} ms {baseline_p95:9.2f} ms")
+    for name, (median, p95) in timings.items():
+        print(
+            f"{name:32} {median:9.1f} ms {p95:9.1f} ms {median / baseline:10.0f}x "
+            f"{p95 / baseline_p95:8.0f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -179,6 +179,7 @@ def register_listeners(app: Flask) -> None:
     from .adoptions import service as adoptions
     from .attachments import service as attachments
     from .engagement import service as engagement
+    from .insight import aggregates
     from .jobs import runner as jobs_runner
 
     engagement.subscribe()  # follows, mentions, notifications
@@ -186,6 +187,7 @@ def register_listeners(app: Flask) -> None:
     attachments.install_hooks()  # files of rolled-back posts are removed
     adoptions.subscribe()  # a challenge solved by a linked practice
     jobs_runner.init_app(app)  # background jobs: wake or start the in-process runner
+    aggregates.install_hooks()  # the dashboard's stored figures follow every write
 
 
 def register_request_hooks(app: Flask) -> None:

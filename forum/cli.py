@@ -23,6 +23,7 @@ users_cli = AppGroup("users", help="Manage member accounts.")
 search_cli = AppGroup("search", help="The full-text search index.")
 backup_cli = AppGroup("backup", help="Back up and restore the SQLite database and uploads.")
 posts_cli = AppGroup("posts", help="Posts and their earlier versions.")
+figures_cli = AppGroup("figures", help="The dashboard's stored figures.")
 
 
 @demo_cli.command("load")
@@ -275,6 +276,25 @@ def posts_rerender(if_needed: bool) -> None:
     )
 
 
+@figures_cli.command("rebuild")
+def figures_rebuild() -> None:
+    """Recount the dashboard's stored figures from the forum's tables.
+
+    Writes keep them up to date; run this after rows were written around the
+    application (a bulk import, a restore from an older backup, hand-made SQL).
+    """
+    from .insight.aggregates import rebuild
+
+    with writing():
+        rows = rebuild(db.session.connection())
+        db.session.commit()
+    click.echo(
+        "Figures rebuilt: "
+        + ", ".join(f"{count} rows in {table}" for table, count in rows.items())
+        + "."
+    )
+
+
 def _uploads_dir():
     from pathlib import Path
 
@@ -389,6 +409,7 @@ def init_app(app: Flask, app_factory=None) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(posts_cli)
+    app.cli.add_command(figures_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(attachments_cli)
     app.cli.add_command(jobs_cli)

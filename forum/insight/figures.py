@@ -1,10 +1,13 @@
-"""The dashboard's figures for a period and a region, computed by the database.
+"""The dashboard's figures for a period and a region, read from the stored counts.
 
-Every figure is an SQL aggregate: counts, ``GROUP BY`` per day, tag and region,
-and medians picked with window functions (``ROW_NUMBER``/``COUNT OVER``), which
-SQLite (>= 3.25) and PostgreSQL both run. Python only reshapes the few
-aggregated rows (days into weeks and months), never the forum's rows, so the
-page costs the same handful of queries however large the forum grows.
+The figures are kept by the writes (forum/insight/aggregates.py): counts per
+local day and month, time zone and region, each public thread with its
+durations, each library's last post per hour. A view reads a few index ranges
+of those, and picks the medians from the per-thread durations with window
+functions (``ROW_NUMBER``/``COUNT OVER``), on SQLite (>= 3.25) and PostgreSQL;
+Python only reshapes the few rows (days into weeks and months), so the page
+costs the same handful of queries however large the forum grows.
+forum/insight/direct.py computes the same figures from the posts themselves.
 
 What counts (the README's "Programme insight" section says the same):
 
@@ -33,7 +36,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -42,11 +44,13 @@ from ..models import Library
 from ..models import Post
 from ..models import Tag
 from ..models import Thread
-from ..models import User
-from ..models import thread_tags
+from ..regions import PROVINCE_PREFIX
 from ..regions import Region
 from ..regions import regions
+from .models import FigureCount
+from .models import LibraryActivity
 from .models import Meeting
+from .models import ThreadFigure
 
 # The longest period the dashboard shows (ten years and leap days): longer is a 400,
 # whether given by from and to, or by from alone (up to today).
@@ -209,12 +213,6 @@ def reply_by_another(post=Post):
     )
 
 
-def answered_by_others():
-    """Correlated EXISTS: someone other than the thread's author replied in public."""
-    reply = so.aliased(Post)
-    return sa.select(reply.id).where(reply_by_another(reply)).exists()
-
-
 def first_reply_at():
     """Correlated: when someone other than the thread's author first replied (or NULL)."""
     return (
@@ -223,40 +221,6 @@ def first_reply_at():
         .correlate(Thread)
         .scalar_subquery()
     )
-
-
-def unanswered():
-    return sa.and_(Thread.solved_at.is_(None), ~answered_by_others())
-
-
-def _replies_in(period: Period):
-    """Public replies written in the period by members of the region's libraries."""
-    query = (
-        sa.select(sa.func.count(Post.id))
-        .join(Thread, Thread.id == Post.thread_id)
-        .where(public_reply(), period.within(Post.created_at))
-    )
-    if period.region.kind:
-        query = (
-            query.join(User, User.id == Post.author_id)
-            .join(Library, Library.id == User.library_id)
-            .where(period.region.clause(Library.regency, Library.province))
-        )
-    return query
-
-
-def activity(period: Period) -> sa.Subquery:
-    """(library_id, at) for every public thread and reply of a library in the period."""
-    threads = sa.select(Thread.library_id.label("library_id"), Thread.created_at.label("at")).where(
-        *period.threads(), Thread.library_id.is_not(None)
-    )
-    replies = (
-        sa.select(User.library_id.label("library_id"), Post.created_at.label("at"))
-        .join(Thread, Thread.id == Post.thread_id)
-        .join(User, User.id == Post.author_id)
-        .where(public_reply(), User.library_id.is_not(None), period.within(Post.created_at))
-    )
-    return sa.union_all(threads, replies).subquery("activity")
 
 
 # --- the figures ---------------------------------------------------------------------
@@ -269,44 +233,6 @@ class QuietLibrary:
     regency: str
     province: str
     last_at: datetime
-
-
-def libraries(period: Period) -> tuple[int, int, list[QuietLibrary]]:
-    """Active libraries, and those gone quiet, from one pass over the period's posts.
-
-    A library is active when it posted in the period, and has gone quiet when
-    its last post in the period is more than QUIET_AFTER_DAYS before the end
-    (posts after the period are not looked at). Returns the number active, the
-    number gone quiet and the LIST_LIMIT quiet longest.
-    """
-    moments = activity(period.without_region())
-    last = (
-        sa.select(moments.c.library_id, sa.func.max(moments.c.at).label("last_at"))
-        .group_by(moments.c.library_id)
-        .subquery()
-    )
-    is_quiet = last.c.last_at < period.end_at - timedelta(days=QUIET_AFTER_DAYS)
-    rows = db.session.execute(
-        sa.select(
-            Library.id,
-            Library.name,
-            Library.regency,
-            Library.province,
-            last.c.last_at,
-            sa.func.count().over().label("active"),
-            sa.func.sum(sa.case((is_quiet, 1), else_=0)).over().label("quiet"),
-            is_quiet.label("is_quiet"),
-        )
-        .join(last, last.c.library_id == Library.id)
-        .where(period.region.clause(Library.regency, Library.province))
-        # Quiet ones first, longest quiet first; the window totals count every row.
-        .order_by(sa.case((is_quiet, 0), else_=1), last.c.last_at, Library.name)
-        .limit(LIST_LIMIT)
-    ).all()
-    if not rows:
-        return 0, 0, []
-    quiet = [QuietLibrary(*row[:5]) for row in rows if row.is_quiet]
-    return int(rows[0].active), int(rows[0].quiet), quiet
 
 
 @dataclass(frozen=True)
@@ -330,101 +256,9 @@ class Summary:
         return self.solved / self.challenges if self.challenges else None
 
 
-def summary(period: Period) -> Summary:
-    """The headline figures: one query for the posts, one for the libraries."""
-
-    def count_threads(*conditions):
-        return (
-            sa.select(sa.func.count(Thread.id))
-            .where(*period.threads(), *conditions)
-            .scalar_subquery()
-        )
-
-    members = sa.select(sa.func.count(User.id)).where(period.within(User.created_at))
-    if period.region.kind:
-        members = members.join(Library, Library.id == User.library_id).where(
-            period.region.clause(Library.regency, Library.province)
-        )
-    meetings_in = period.meetings()
-    challenge = Thread.kind == "challenge"
-    row = db.session.execute(
-        sa.select(
-            members.scalar_subquery().label("new_members"),
-            count_threads(Thread.kind == "practice").label("practices"),
-            count_threads(challenge).label("challenges"),
-            count_threads(challenge, Thread.solved_at.is_not(None)).label("solved"),
-            _replies_in(period).scalar_subquery().label("replies"),
-            count_threads(challenge, unanswered()).label("unanswered"),
-            sa.select(sa.func.count(Meeting.id)).where(*meetings_in).scalar_subquery(),
-            sa.select(sa.func.coalesce(sa.func.sum(Meeting.participants), 0))
-            .where(*meetings_in)
-            .scalar_subquery(),
-            _median(_first_reply_delays(period)).label("median_first_reply"),
-            _median(_solve_delays(period)).label("median_solved"),
-        )
-    ).one()
-    active, quiet_total, quiet = libraries(period)
-    return Summary(
-        *(int(value) for value in row[:8]),
-        median_first_reply=float(row[8]) if row[8] is not None else None,
-        median_solved=float(row[9]) if row[9] is not None else None,
-        active_libraries=active,
-        quiet_total=quiet_total,
-        quiet=quiet,
-    )
-
-
-def _first_reply_delays(period: Period) -> sa.Subquery:
-    """Seconds from each of the period's challenges to its first reply by another member.
-
-    NULL for a challenge nobody else answered. Driven from the period's threads,
-    each looking up its own replies by index.
-    """
-    return (
-        sa.select(
-            (epoch_seconds(first_reply_at()) - epoch_seconds(Thread.created_at)).label("value")
-        )
-        .where(*period.threads("challenge"))
-        .subquery()
-    )
-
-
-def _solve_delays(period: Period) -> sa.Subquery:
-    return (
-        sa.select(
-            (epoch_seconds(Thread.solved_at) - epoch_seconds(Thread.created_at)).label("value")
-        )
-        .where(
-            *period.threads("challenge"),
-            Thread.solved_at.is_not(None),
-        )
-        .subquery()
-    )
-
-
 def day_of(column, period: Period):
     start = period.start_at.timestamp()
     return floor_whole((epoch_seconds(column) - start) / 86400.0)
-
-
-def daily_counts(period: Period) -> dict[str, list[int]]:
-    """Practices, challenges and replies per local day of the period (one query)."""
-    threads = sa.select(
-        Thread.kind.label("series"), day_of(Thread.created_at, period).label("day")
-    ).where(*period.threads())
-    replies = _replies_in(period).with_only_columns(
-        sa.literal_column("'reply'").label("series"),
-        day_of(Post.created_at, period).label("day"),
-    )
-    days = sa.union_all(threads, replies).subquery()
-    rows = db.session.execute(
-        sa.select(days.c.series, days.c.day, sa.func.count()).group_by(days.c.series, days.c.day)
-    )
-    counts = {series: [0] * period.days for series in SERIES}
-    for series, day, count in rows:
-        if 0 <= day < period.days:
-            counts[series][day] += count
-    return counts
 
 
 @dataclass(frozen=True)
@@ -471,53 +305,12 @@ class RegionShare:
         return self.solved / self.challenges if self.challenges else 0.0
 
 
-def solved_by_region(period: Period) -> list[RegionShare]:
-    """Challenges and solved ones per province (per kabupaten/kota within a province)."""
-    by_province = period.region.kind is None
-    column = Thread.province if by_province else Thread.regency
-    rows = db.session.execute(
-        sa.select(column, sa.func.count(Thread.id), sa.func.count(Thread.solved_at))
-        .where(*period.threads("challenge"), column.is_not(None))
-        .group_by(column)
-        .order_by(sa.func.count(Thread.id).desc(), column)
-        .limit(TOP_REGIONS)
-    )
-    name = regions().province_name if by_province else regions().regency_name
-    return [RegionShare(slug, name(slug) or slug, total, solved) for slug, total, solved in rows]
-
-
-def top_tags(period: Period) -> list[tuple[str, int]]:
-    """The tags of most threads posted in the period."""
-    threads = sa.func.count(Thread.id)
-    rows = db.session.execute(
-        sa.select(Tag.name, threads)
-        .join(thread_tags, thread_tags.c.tag_id == Tag.id)
-        .join(Thread, Thread.id == thread_tags.c.thread_id)
-        .where(*period.threads())
-        .group_by(Tag.name)
-        .order_by(threads.desc(), Tag.name)
-        .limit(TOP_TAGS)
-    )
-    return [(name, count) for name, count in rows]
-
-
 @dataclass(frozen=True)
 class OpenChallenge:
     id: int
     title: str
     created_at: datetime
     regency: str | None
-
-
-def unanswered_challenges(period: Period) -> list[OpenChallenge]:
-    """The period's oldest challenges that nobody but their author has answered."""
-    rows = db.session.execute(
-        sa.select(Thread.id, Thread.title, Thread.created_at, Thread.regency)
-        .where(*period.threads("challenge"), unanswered())
-        .order_by(Thread.created_at, Thread.id)
-        .limit(LIST_LIMIT)
-    )
-    return [OpenChallenge(*row) for row in rows]
 
 
 def meetings_in(period: Period) -> list[Meeting]:
@@ -527,3 +320,211 @@ def meetings_in(period: Period) -> list[Meeting]:
             sa.select(Meeting).where(*period.meetings()).order_by(Meeting.starts_on, Meeting.id)
         )
     )
+
+
+# --- the figures, read from the stored counts (forum/insight/aggregates.py) ------------------
+
+
+def _spans(period: Period) -> list[tuple[str, date, date]]:
+    """(grain, first, last) ranges of stored counts that add up to the period.
+
+    Whole calendar months come from the month rows, the days before and after
+    them from the day rows: at most a dozen rows a month per figure and region.
+    """
+    start, end = period.start, period.end
+    first_month = start if start.day == 1 else (start.replace(day=28) + timedelta(4)).replace(day=1)
+    end_month = (end + timedelta(days=1)).replace(day=1)  # months before it end in the period
+    if first_month >= end_month:
+        return [("d", start, end)]
+    spans = [("m", first_month, end_month - timedelta(days=1))]
+    if start < first_month:
+        spans.append(("d", start, first_month - timedelta(days=1)))
+    if end_month <= end:
+        spans.append(("d", end_month, end))
+    return spans
+
+
+def _stored(period: Period, *conditions) -> sa.Subquery:
+    """The stored counts that add up to the period in the viewer's zone (one index range
+    per span, put together with UNION ALL)."""
+    parts = [
+        sa.select(
+            FigureCount.region, FigureCount.metric, FigureCount.tag_id, FigureCount.count
+        ).where(
+            FigureCount.zone == period.timezone,
+            *conditions,
+            FigureCount.grain == grain,
+            FigureCount.day >= first,
+            FigureCount.day <= last,
+        )
+        for grain, first, last in _spans(period)
+    ]
+    return (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("stored")
+
+
+def _in_region(period: Period):
+    return FigureCount.region == period.region.param
+
+
+def _count_of(counts: sa.Subquery, metric: str):
+    """The sum of one figure's stored counts (in a query over :func:`_stored`)."""
+    return sa.func.coalesce(
+        sa.func.sum(sa.case((counts.c.metric == metric, counts.c.count), else_=0)), 0
+    )
+
+
+def _durations(period: Period, column) -> sa.Subquery:
+    """A stored per-thread duration of each of the period's challenges (NULL: none yet)."""
+    return (
+        sa.select(column.label("value"))
+        .where(
+            ThreadFigure.kind == "challenge",
+            period.within(ThreadFigure.created_at),
+            period.region.clause(ThreadFigure.regency, ThreadFigure.province),
+        )
+        .subquery()
+    )
+
+
+def summary(period: Period) -> Summary:
+    """The headline figures: one query for the counts and medians, one for the libraries."""
+    metrics = ("member", "practice", "challenge", "solved", "reply", "unanswered")
+    stored = _stored(period, _in_region(period), FigureCount.metric.in_(metrics))
+    counts = sa.select(*(_count_of(stored, metric).label(metric) for metric in metrics)).subquery()
+    meetings_in = period.meetings()
+    row = db.session.execute(
+        sa.select(
+            *(counts.c[metric] for metric in metrics),
+            sa.select(sa.func.count(Meeting.id)).where(*meetings_in).scalar_subquery(),
+            sa.select(sa.func.coalesce(sa.func.sum(Meeting.participants), 0))
+            .where(*meetings_in)
+            .scalar_subquery(),
+            _median(_durations(period, ThreadFigure.first_reply_seconds)),
+            _median(_durations(period, ThreadFigure.solve_seconds)),
+        ).select_from(counts)
+    ).one()
+    active, quiet_total, quiet = libraries(period)
+    return Summary(
+        *(int(value) for value in row[:8]),
+        median_first_reply=float(row[8]) if row[8] is not None else None,
+        median_solved=float(row[9]) if row[9] is not None else None,
+        active_libraries=active,
+        quiet_total=quiet_total,
+        quiet=quiet,
+    )
+
+
+def libraries(period: Period) -> tuple[int, int, list[QuietLibrary]]:
+    """Active libraries, and those gone quiet: one lookup of each library's last hour.
+
+    A library is active when it posted in the period, and has gone quiet when
+    its last post in the period is more than QUIET_AFTER_DAYS before the end
+    (posts after the period are not looked at). Returns the number active, the
+    number gone quiet and the LIST_LIMIT quiet longest.
+    """
+    last_at = (
+        sa.select(LibraryActivity.last_at)
+        .where(LibraryActivity.library_id == Library.id, LibraryActivity.hour < period.end_at)
+        .order_by(LibraryActivity.hour.desc())
+        .limit(1)
+        .correlate(Library)
+        .scalar_subquery()
+    )
+    last = (
+        sa.select(
+            Library.id, Library.name, Library.regency, Library.province, last_at.label("last_at")
+        )
+        .where(period.region.clause(Library.regency, Library.province))
+        .subquery()
+    )
+    is_quiet = last.c.last_at < period.end_at - timedelta(days=QUIET_AFTER_DAYS)
+    rows = db.session.execute(
+        sa.select(
+            *last.c,
+            sa.func.count().over().label("active"),
+            sa.func.sum(sa.case((is_quiet, 1), else_=0)).over().label("quiet"),
+            is_quiet.label("is_quiet"),
+        )
+        .where(last.c.last_at >= period.start_at)
+        # Quiet ones first, longest quiet first; the window totals count every row.
+        .order_by(sa.case((is_quiet, 0), else_=1), last.c.last_at, last.c.name)
+        .limit(LIST_LIMIT)
+    ).all()
+    if not rows:
+        return 0, 0, []
+    quiet = [QuietLibrary(*row[:5]) for row in rows if row.is_quiet]
+    return int(rows[0].active), int(rows[0].quiet), quiet
+
+
+def daily_counts(period: Period) -> dict[str, list[int]]:
+    """Practices, challenges and replies per local day of the period (one query)."""
+    rows = db.session.execute(
+        sa.select(FigureCount.metric, FigureCount.day, FigureCount.count).where(
+            FigureCount.zone == period.timezone,
+            _in_region(period),
+            FigureCount.grain == "d",
+            FigureCount.day >= period.start,
+            FigureCount.day <= period.end,
+            FigureCount.metric.in_(SERIES),
+        )
+    )
+    counts = {series: [0] * period.days for series in SERIES}
+    for series, day, count in rows:
+        counts[series][(day - period.start).days] += count
+    return counts
+
+
+def solved_by_region(period: Period) -> list[RegionShare]:
+    """Challenges and solved ones per province (per kabupaten/kota within a province)."""
+    if period.region.kind == "regency":
+        where = FigureCount.region == period.region.param
+    else:  # the provinces of Indonesia, or the kabupaten/kota of a province
+        where = FigureCount.parent == period.region.param
+    stored = _stored(period, where, FigureCount.metric.in_(("challenge", "solved")))
+    challenges = _count_of(stored, "challenge")
+    rows = db.session.execute(
+        sa.select(stored.c.region, challenges, _count_of(stored, "solved"))
+        .group_by(stored.c.region)
+        .having(challenges > 0)
+        .order_by(challenges.desc(), stored.c.region)
+        .limit(TOP_REGIONS)
+    )
+    by_province = period.region.kind is None
+    name = regions().province_name if by_province else regions().regency_name
+    shares = []
+    for region, total, solved in rows:
+        slug = region.removeprefix(PROVINCE_PREFIX) if by_province else region
+        shares.append(RegionShare(slug, name(slug) or slug, int(total), int(solved)))
+    return shares
+
+
+def top_tags(period: Period) -> list[tuple[str, int]]:
+    """The tags of most threads posted in the period."""
+    stored = _stored(period, _in_region(period), FigureCount.metric == "tag")
+    threads = sa.func.sum(stored.c.count)
+    rows = db.session.execute(
+        sa.select(Tag.name, threads)
+        .join(Tag, Tag.id == stored.c.tag_id)
+        .group_by(Tag.name)
+        .order_by(threads.desc(), Tag.name)
+        .limit(TOP_TAGS)
+    )
+    return [(name, int(count)) for name, count in rows]
+
+
+def unanswered_challenges(period: Period) -> list[OpenChallenge]:
+    """The period's oldest challenges that nobody but their author has answered."""
+    rows = db.session.execute(
+        sa.select(Thread.id, Thread.title, ThreadFigure.created_at, ThreadFigure.regency)
+        .join(Thread, Thread.id == ThreadFigure.thread_id)
+        .where(
+            ThreadFigure.kind == "challenge",
+            period.within(ThreadFigure.created_at),
+            period.region.clause(ThreadFigure.regency, ThreadFigure.province),
+            ThreadFigure.first_reply_seconds.is_(None),
+            ThreadFigure.solve_seconds.is_(None),
+        )
+        .order_by(ThreadFigure.created_at, ThreadFigure.thread_id)
+        .limit(LIST_LIMIT)
+    )
+    return [OpenChallenge(*row) for row in rows]

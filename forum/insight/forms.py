@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
@@ -19,6 +21,7 @@ from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
+from wtforms.widgets import Select
 
 from ..forms import CountField
 from ..forms import LineField
@@ -195,6 +198,11 @@ class LinkThreadForm(FlaskForm):
             raise ValidationError(_l("Enter a thread number or a thread's address."))
 
 
+@cache
+def _all_region_choices() -> tuple[SelectChoice, ...]:
+    return tuple(dashboard_region_choices())
+
+
 def dashboard_region_choices() -> list[SelectChoice]:
     """All of Indonesia, then each province (as a whole, then its kabupaten/kota)."""
     choices = [SelectChoice("", _l("All regions"))]
@@ -213,6 +221,35 @@ def dashboard_region_choices() -> list[SelectChoice]:
     return choices
 
 
+class QuickSelect(Select):
+    """WTForms' select, its HTML kept per language, options and selected value.
+
+    The dashboard's region list has some 550 options, drawn on every view; they
+    only change with the language (their labels) and the viewer's scope.
+    """
+
+    _drawn: dict = {}
+
+    def __call__(self, field, **kwargs):
+        try:
+            key = (
+                str(get_locale()),
+                field.name,
+                field.data,
+                tuple(sorted(kwargs.items())),
+                tuple(choice.value for choice in field.choices),
+            )
+            hash(key)
+        except TypeError:  # an attribute that cannot be a key: draw it every time
+            return super().__call__(field, **kwargs)
+        html = self._drawn.get(key)
+        if html is None:
+            if len(self._drawn) > 200:
+                self._drawn.clear()
+            html = self._drawn[key] = super().__call__(field, **kwargs)
+        return html
+
+
 class PeriodForm(FlaskForm):
     """The dashboard's filter, read from the query string (a GET form: no CSRF token)."""
 
@@ -221,16 +258,15 @@ class PeriodForm(FlaskForm):
 
     date_from = LocalDateField(_l("From"), name="from", validators=[Optional()])
     date_to = LocalDateField(_l("To"), name="to", validators=[Optional()])
-    region = SelectField(_l("Region"), validate_choice=False)
+    region = SelectField(_l("Region"), validate_choice=False, widget=QuickSelect())
 
     def __init__(self, *args, viewer=None, **kwargs):
         """``viewer``: offered only the regions within their scope."""
         super().__init__(*args, **kwargs)
-        self.region.choices = [
-            choice
-            for choice in dashboard_region_choices()
-            if viewer is None or covers_region(viewer, Region.parse(choice.value))
-        ]
+        choices = _all_region_choices()
+        if viewer is not None and not covers_region(viewer, Region()):  # else: all of them
+            choices = [c for c in choices if covers_region(viewer, Region.parse(c.value))]
+        self.region.choices = list(choices)
 
     def validate_region(self, field):
         if field.data and Region.from_value(field.data) is None:
