@@ -1,7 +1,7 @@
 """dashboard: stored figures (per-thread durations, day and month counts, library hours)
 
 Revision ID: c4e6a8d0f2b5
-Revises: c4e9a1f7b2d5
+Revises: c4e8a2f6d9b1
 Create Date: 2026-12-03 14:10:00
 
 The tables are filled from the existing threads, posts and members here, so the
@@ -17,7 +17,7 @@ from forum.models import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'c4e6a8d0f2b5'
-down_revision = 'c4e9a1f7b2d5'
+down_revision = 'c4e8a2f6d9b1'
 branch_labels = None
 depends_on = None
 
