@@ -51,6 +51,7 @@ MODELS = (
     "partners.models",
     "content_version",  # bumped by triggers on every table visitors' pages read
     "jobs.models",  # background work (forum/jobs/)
+    "render_versions",  # posts.render_version, bumped by triggers (the fragment cache's key)
 )
 # Modules that register job kinds (``@job_kind``), where the work lives.
 JOB_KINDS = (

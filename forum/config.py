@@ -35,6 +35,8 @@ class Config:
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR")  # None: instance/search_index
     SEARCH_BACKGROUND_DRAIN = True  # retry busy index writes in a per-process thread
     SEARCH_PER_PAGE = 20
+    # Each process keeps rendered posts of the thread page up to this size (forum/fragments.py).
+    FRAGMENT_CACHE_BYTES = int(os.environ.get("FRAGMENT_CACHE_BYTES", str(8 * 1024 * 1024)))
 
     # A long reply written on a slow phone must not be refused for an old token.
     WTF_CSRF_TIME_LIMIT = None

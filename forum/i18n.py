@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import TIMEDELTA_UNITS
 from flask import current_app
 from flask import request
 from flask_babel import format_date
@@ -17,6 +19,7 @@ from flask_babel import format_datetime
 from flask_babel import format_decimal
 from flask_babel import format_time
 from flask_babel import format_timedelta
+from flask_babel import get_locale
 from flask_babel import get_timezone
 from flask_login import current_user
 from markupsafe import Markup
@@ -45,14 +48,53 @@ def select_timezone() -> str:
 
 
 def time_ago(value: datetime | None) -> Markup:
-    """``<time>`` with a relative text ("2 jam yang lalu") and the exact local time."""
+    """``<time>`` with a relative text ("2 jam yang lalu") and the exact local time.
+
+    A thread page shows one per post: both texts come from small per-process
+    memos keyed by everything Babel's output depends on, not from Babel each time.
+    """
     if value is None:
         return Markup("")
-    exact = local_datetime(value)
-    relative = format_timedelta(value - utcnow(), add_direction=True, threshold=0.9)
-    return Markup('<time datetime="{iso}" title="{exact}">{relative}</time>').format(
-        iso=value.isoformat(), exact=exact, relative=relative
-    )
+    locale, zone = str(get_locale()), str(get_timezone())
+    exact = _exact_times.get((value, locale, zone))
+    if exact is None:
+        if len(_exact_times) >= EXACT_TIMES_KEPT:
+            _exact_times.clear()
+        exact = _exact_times[(value, locale, zone)] = Markup(
+            '<time datetime="{iso}" title="{exact}">'
+        ).format(iso=value.isoformat(), exact=local_datetime(value))
+    return exact + _relative(value - utcnow(), locale) + Markup("</time>")
+
+
+EXACT_TIMES_KEPT = 10_000  # a few MB at most; emptied when full
+_exact_times: dict[tuple, Markup] = {}
+_relatives: dict[tuple, str] = {}
+
+
+def _relative(delta: timedelta, locale: str) -> str:
+    """``format_timedelta(delta, add_direction=True, threshold=0.9)``, memoised.
+
+    Babel's text depends only on the unit and rounded count it picks (the same
+    loop as ``babel.dates.format_timedelta``), the direction and the language,
+    so those are the key: at most a few hundred texts per language.
+    """
+    seconds = delta.total_seconds()
+    for unit, per_unit in TIMEDELTA_UNITS:
+        count = abs(seconds) / per_unit
+        if count >= RELATIVE_THRESHOLD or unit == "second":
+            if unit == "second" and count > 0:
+                count = max(1, count)
+            key = (unit, int(round(count)), seconds >= 0, locale)
+            break
+    text = _relatives.get(key)
+    if text is None:
+        text = _relatives[key] = format_timedelta(
+            delta, add_direction=True, threshold=RELATIVE_THRESHOLD
+        )
+    return text
+
+
+RELATIVE_THRESHOLD = 0.9
 
 
 def local_datetime(value: datetime | None, fmt: str = "medium") -> str:

@@ -436,6 +436,11 @@ class Post(StoredHtml, ModerationState, db.Model):
     edited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     edited_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     helpful_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # Bumped by database triggers whenever what the post's cached fragment shows changes
+    # (forum/render_versions.py); the ORM re-reads it after its own updates.
+    render_version: so.Mapped[int] = so.mapped_column(
+        default=0, server_default="0", server_onupdate=sa.FetchedValue()
+    )
     # The key a phone made for a post written in its outbox (issue 23): sent again after
     # a lost response, it finds the post already made instead of making a second one.
     client_key: so.Mapped[str | None] = so.mapped_column(sa.String(64))

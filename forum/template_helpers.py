@@ -29,6 +29,8 @@ from .attachments.forms import ACCEPT
 from .attachments.forms import files_description
 from .engagement import service as engagement
 from .feeds.links import page_feed
+from .fragments import TIME_SLOT
+from .fragments import post_fragment
 from .feeds.links import thread_feed
 from .forms import EmptyForm
 from .insight.texts import MEETING_KIND_LABELS
@@ -114,6 +116,8 @@ GLOBALS = {
     "page_feed": page_feed,  # <link rel="alternate"> to the page's Atom feed
     "thread_feed": thread_feed,
     "id_url": id_url,
+    "post_fragment": post_fragment,  # a post's cached author line and body (threads/_post.html)
+    "time_slot": TIME_SLOT,
     "profile_url": profile_url,
     "regions": regions,
     "sections_for": sections_for,
