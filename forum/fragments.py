@@ -78,7 +78,7 @@ def viewer_key() -> tuple:
     if "fragment_viewer" not in g:
         g.fragment_viewer = (
             current_user.role if current_user.is_authenticated else None,
-            tuple(sorted((region.kind or "", region.slug or "") for region in scope_of(current_user))),
+            tuple(sorted((r.kind or "", r.slug or "") for r in scope_of(current_user))),
             str(get_locale()),
             str(get_timezone()),
         )

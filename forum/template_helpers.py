@@ -29,10 +29,10 @@ from .attachments.forms import ACCEPT
 from .attachments.forms import files_description
 from .engagement import service as engagement
 from .feeds.links import page_feed
-from .fragments import TIME_SLOT
-from .fragments import post_fragment
 from .feeds.links import thread_feed
 from .forms import EmptyForm
+from .fragments import TIME_SLOT
+from .fragments import post_fragment
 from .insight.texts import MEETING_KIND_LABELS
 from .insight.texts import RELATION_LABELS
 from .markup import plain_text

@@ -179,8 +179,8 @@ def test_an_authors_rename_and_deletion_show_on_the_next_view(app, page):
 def test_an_attachment_added_and_removed_shows_on_the_next_view(app, page, uploads):  # noqa: F811
     budi, visitor = client_for(app, page.budi), client_for(app)
     assert "laporan.pdf" not in view(visitor, page)
-    response = send(budi, f"/posts/{page.reply.id}/edit", [(pdf(), "laporan.pdf")],
-                    page=f"/posts/{page.reply.id}/edit", body="Kami membacakan dongeng.")  # fmt: skip
+    edit = f"/posts/{page.reply.id}/edit"
+    response = send(budi, edit, [(pdf(), "laporan.pdf")], page=edit, body="Dongeng Sabtu.")
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     assert "laporan.pdf" in view(visitor, page)
     (attachment,) = attachments_of(app)

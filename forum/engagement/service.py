@@ -300,28 +300,14 @@ class ThreadEngagement:
     marked: set[int] = field(default_factory=set)  # posts the viewer marked helpful
     following: bool = False
     bookmarked: bool = False
-    mentions: dict[int, set[str]] = field(default_factory=dict)  # post id -> usernames
-
-    def mentions_in(self, post) -> set[str]:
-        return self.mentions.get(post.id, set())
 
 
 def thread_engagement(viewer, thread: Thread, posts: Iterable[Post | None]) -> ThreadEngagement:
-    """Marks, follow and bookmark state, and mentions for the shown posts.
-
-    At most three queries whatever the number of posts: mentions only when a
-    body has an ``@``; the viewer's state only for members.
+    """Marks, follow and bookmark state for the shown posts: two queries for members, none
+    for visitors, whatever the number of posts. (Mentions are links in the stored HTML.)
     """
     posts = [post for post in posts if post is not None]
     state = ThreadEngagement()
-    with_at = [post.id for post in posts if "@" in (post.body or "")]
-    if with_at:
-        for post_id, username in db.session.execute(
-            sa.select(Mention.post_id, User.username)
-            .join(User, User.id == Mention.user_id)
-            .where(Mention.post_id.in_(with_at))
-        ):
-            state.mentions.setdefault(post_id, set()).add(username)
     member_id = _member_id(viewer)
     if member_id is None:
         return state
