@@ -17,6 +17,9 @@ slows all of them alike; the report gives medians, p95 and their ratios to the
 bare page's. "member" is a logged-in librarian, "visitor" a browser without a
 login that keeps its session cookie but sends no ``If-None-Match``; "visitor
 304" (only where the code sends an ETag) revalidates with the ETag it was given.
+The same thread is viewed again and again, so a worker's per-post fragment cache
+(forum/fragments.py) is warm after the warm-up; ``FRAGMENT_CACHE_BYTES=0`` in the
+environment measures every view as a first one.
 """
 
 from __future__ import annotations
