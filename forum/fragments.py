@@ -24,11 +24,11 @@ versions that the triggers moved in a transaction not yet committed.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from cachetools import LRUCache
 from flask import current_app
 from flask import g
 from flask_babel import get_locale
@@ -49,17 +49,27 @@ class FragmentCache:
     """A per-process LRU of ``key -> (before, after)``, bounded by the size of its text."""
 
     def __init__(self, max_bytes: int):
+        self.max_bytes, self.size = max_bytes, 0
         self._lock = threading.Lock()
-        self._entries = LRUCache(max_bytes, getsizeof=lambda v: len(v[0]) + len(v[1]) + OVERHEAD)
+        self._entries: OrderedDict = OrderedDict()
 
     def get(self, key):
         with self._lock:
-            return self._entries.get(key)
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
 
     def put(self, key, value) -> None:
+        cost = len(value[0]) + len(value[1]) + OVERHEAD
         with self._lock:
-            if self._entries.getsizeof(value) <= self._entries.maxsize:
-                self._entries[key] = value
+            if cost > self.max_bytes or key in self._entries:
+                return
+            self._entries[key] = value
+            self.size += cost
+            while self.size > self.max_bytes:  # the least recently used go first
+                _, old = self._entries.popitem(last=False)
+                self.size -= len(old[0]) + len(old[1]) + OVERHEAD
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -212,3 +212,13 @@ def test_render_version_moves_with_every_change_a_fragment_shows(app, page, faci
     assert version() == before  # a private setting does not throw the fragments away
     with app.app_context():
         assert db.session.get(Post, page.reply.id).render_version == before
+
+
+def test_the_cache_holds_no_more_than_its_size_and_forgets_the_least_recently_used():
+    store = fragments.FragmentCache(max_bytes=3 * (150 + fragments.OVERHEAD))
+    for post_id in range(3):
+        store.put(post_id, ("a" * 100, "b" * 50))
+    store.get(0)  # read again: kept longer than post 1
+    store.put(3, ("c" * 100, "d" * 50))
+    assert len(store) == 3 and store.size <= store.max_bytes
+    assert store.get(1) is None and store.get(0) is not None and store.get(3) is not None
