@@ -562,13 +562,7 @@ def load_post(post_id: int, viewer) -> Post:
 def replies_page(thread: Thread, viewer, page: int, per_page: int):
     """One page of a thread's replies, authors and libraries loaded with them."""
     query = visible_replies(thread, viewer).order_by(*REPLY_KEYS)
-    replies = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
-    if replies.page == 1 and len(replies.items) < per_page:
-        replies.total = len(replies.items)  # the whole thread on one page: nothing to count
-    else:
-        counted = sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-        replies.total = db.session.scalar(counted)
-    return replies
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 REPLY_KEYS = (Post.created_at, Post.id)  # a thread's replies, oldest first
