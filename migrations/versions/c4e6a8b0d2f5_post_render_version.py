@@ -1,7 +1,7 @@
 """posts.render_version: bumped by triggers on what a post's cached fragment shows
 
 Revision ID: c4e6a8b0d2f5
-Revises: c4e9a1f7b2d5
+Revises: c4e6a8d0f2b5
 Create Date: 2026-12-03 14:10:00
 
 The thread page caches each post's rendered HTML under this number (forum/fragments.py);
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e6a8b0d2f5'
-down_revision = 'c4e9a1f7b2d5'
+down_revision = 'c4e6a8d0f2b5'
 branch_labels = None
 depends_on = None
 
