@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from ..extensions import db
 from ..extensions import search
@@ -33,6 +34,9 @@ def similar_to_thread(thread: Thread, viewer) -> list[Thread]:
             .join(similar_threads_table, stored.similar_id == Thread.id)
             .where(stored.thread_id == thread.id, visible_threads_clause(viewer))
             .order_by(stored.rank)
+            # The list shows title, kind and solved: no tag or badge queries, so the
+            # page costs the same statements whether the list is empty or not.
+            .options(so.raiseload(Thread.tags), so.raiseload(Thread.verification))
         )
     )
 
