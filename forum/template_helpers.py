@@ -9,6 +9,7 @@ except :func:`page_chrome`, which runs before the template (the bell's count).
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -19,6 +20,7 @@ from flask_babel import format_date
 from flask_babel import format_timedelta
 from flask_babel import get_locale
 from flask_login import current_user
+from jinja2 import FileSystemBytecodeCache
 from markupsafe import escape
 
 from . import i18n
@@ -143,6 +145,9 @@ GLOBALS = {
 
 
 def init_app(app: Flask) -> None:
+    if cache_dir := app.config.get("TEMPLATE_CACHE_DIR"):
+        os.makedirs(cache_dir, exist_ok=True)
+        app.jinja_env.bytecode_cache = FileSystemBytecodeCache(cache_dir)
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals.update(GLOBALS)
     app.context_processor(page_chrome)
