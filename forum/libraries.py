@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext
 
 from . import events
 from .extensions import db
@@ -116,7 +116,9 @@ def join_notice(user: User):
     request = waiting_request(user)
     if request is None:
         return None
-    return _l(
+    # gettext, not lazy_gettext: a lazy string counts as safe HTML (it has __html__), so
+    # the library's name, which a member typed, would reach the page unescaped.
+    return gettext(
         "You asked to join %(library)s: waiting for one of its members to confirm.",
         library=request.library.name,
     )

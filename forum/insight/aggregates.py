@@ -451,8 +451,16 @@ def recount_threads(conn: Connection, thread_ids: Iterable[int]) -> list[datetim
     return moments
 
 
+RECOUNT_LOCK = 0x5E4A_F16  # a constant key for pg_advisory_xact_lock: "figures"
+
+
 def apply(conn: Connection, changes: Changes) -> None:
     """Recount everything ``changes`` touches, on ``conn`` (inside the writing transaction)."""
+    if conn.dialect.name == "postgresql":
+        # Writers recount one at a time, each after the one before has committed: under
+        # READ COMMITTED the recount then reads every committed row (none counts from a
+        # stale view) and no two insert the same figure row. SQLite has one writer anyway.
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(RECOUNT_LOCK)))
     moments, hours = set(changes.moments), set(changes.hours)
     posts = set(changes.posts)
     if changes.libraries:

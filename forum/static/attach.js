@@ -73,9 +73,11 @@
       if (sent && xhr.status < 400) {
         // Redirected to the post (its #anchor is not part of responseURL): the edited post, or
         // the newest on the page for a new reply.
+        // A new thread opens at its top.
         var edited = /\/posts\/(\d+)\//.exec(form.action), newest = 0;
         xhr.responseText.replace(/id="post-(\d+)"/g, function (m, id) { newest = Math.max(newest, +id); });
-        var anchor = "#post-" + (edited ? edited[1] : newest);
+        var anchor = edited ? "#post-" + edited[1] : /\/replies$/.test(form.action) ? "#post-" + newest : "";
+        if (!anchor) return window.location.replace(url);
         // Loaded afresh (going to the same page with an #anchor would only scroll), and
         // taken to the post by the code below, since a reload keeps the old scroll position.
         store.setItem("serambi-sent", anchor);

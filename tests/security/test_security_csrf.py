@@ -53,6 +53,7 @@ def test_post_without_csrf_token_is_refused_everywhere_and_changes_nothing(
         "username": librarian.username,
         "name": "literasi-anak",
         "token": "tidak-ada",
+        "answer": "confirm",  # a join request's answer (confirm | decline)
     }
     client = app.test_client()
     login_as(client, admin)
