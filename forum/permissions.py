@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from .regions import Region
@@ -108,10 +109,10 @@ def why_not_post(user):
         return _l("Please log in first.")
     if member.is_suspended:
         reason = member.suspension_reason or _l("no reason given")
-        return _l("Your account is suspended: %(reason)s", reason=reason)
+        return gettext("Your account is suspended: %(reason)s", reason=reason)
     if member.is_refused:
         reason = member.approval_reason or _l("no reason given")
-        return _l("A facilitator did not approve your account: %(reason)s", reason=reason)
+        return gettext("A facilitator did not approve your account: %(reason)s", reason=reason)
     return None
 
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from flask import has_request_context
 from flask import request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import Field
@@ -164,7 +165,7 @@ def _read(upload, max_bytes: int) -> bytes:
         data = kept.read(upload.kept)
         if len(data) > max_bytes:
             raise Rejected(
-                _l(
+                gettext(
                     "%(name)s is larger than %(limit)s.",
                     name=upload.filename,
                     limit=service.megabytes(max_bytes),
@@ -178,7 +179,7 @@ def _refused(upload, refusal: Rejected):
     from . import service
 
     name = service.sanitize_name(upload.filename, "")[:-1]
-    return _l("%(name)s: %(reason)s", name=name, reason=refusal.reason)
+    return gettext("%(name)s: %(reason)s", name=name, reason=refusal.reason)
 
 
 def files_description(form, existing: int = 0) -> str:

@@ -17,6 +17,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from .. import events
@@ -67,7 +68,7 @@ def read_upload(upload) -> bytes:
     data = upload.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise Rejected(
-            _l(
+            gettext(
                 "%(name)s is larger than %(limit)s.",
                 name=upload.filename or "?",
                 limit=megabytes(max_bytes),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField
@@ -233,7 +234,7 @@ class ScopeForm(FlaskForm):
         unknown = [value for value in field.values if Region.from_value(value) is None]
         if unknown:
             raise ValidationError(
-                _l(
+                gettext(
                     "Not a region: %(values)s. Write it as on the dashboard.",
                     values=", ".join(unknown),
                 )

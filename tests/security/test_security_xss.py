@@ -232,3 +232,28 @@ def test_hidden_thread_reason_shown_to_its_author_is_inert(app, make_user, make_
         if found:
             failures.append((payload, found))
     assert failures == []
+
+
+def test_a_suspension_reason_shown_to_the_member_is_inert(app, make_user, make_thread):
+    """The reason comes back inside a translated sentence (the refusal to reply); a lazy
+    translation would count as safe HTML and carry the reason's markup with it."""
+    member = make_user()
+    thread = make_thread()
+    reader = app.test_client()
+    login_as(reader, member)
+    refused_page = f"/threads/{thread.id}/replies"
+    failures = []
+    for payload in ["Nama Biasa", *XSS_PAYLOADS[::3]]:
+        with app_db(app) as session:
+            user = session.get(type(member), member.id)
+            user.suspended_indefinitely = True
+            user.suspension_reason = payload
+            session.commit()
+        if payload == "Nama Biasa":
+            baseline = _html(reader, refused_page)
+            assert "Nama Biasa" in baseline
+            continue
+        found = new_live_script(_html(reader, refused_page), baseline)
+        if found:
+            failures.append((payload, found))
+    assert failures == []
