@@ -80,15 +80,22 @@ def accepted_answers(app) -> set[tuple[int, int]]:
         return {tuple(row) for row in session.execute(query)}
 
 
+# A post's render version is a cache key that triggers bump as its author's and files' rows
+# arrive in the copy: another value there only means the post is rendered afresh once.
+NOT_COMPARED = {("posts", "render_version")}
+
+
 def rows(app) -> dict[str, list[tuple]]:
-    """Every row of every copied table, in primary-key order."""
+    """Every row of every copied table, in primary-key order (sorted here: the two
+    databases order text differently)."""
     with app_db(app) as session:
-        return {
-            table.name: [
-                tuple(row) for row in session.execute(sa.select(table).order_by(*table.primary_key))
-            ]
-            for table in copied_tables()
-        }
+        tables = {}
+        for table in copied_tables():
+            columns = [c for c in table.c if (table.name, c.name) not in NOT_COMPARED]
+            key = [columns.index(c) for c in table.primary_key.columns]
+            found = [tuple(row) for row in session.execute(sa.select(*columns))]
+            tables[table.name] = sorted(found, key=lambda row: [row[i] for i in key])
+        return tables
 
 
 def searched(client) -> dict[str, list[str]]:
