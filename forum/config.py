@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -206,9 +205,9 @@ class TestConfig(Config):
     SEARCH_BACKGROUND_DRAIN = False
     JOBS_IN_PROCESS = False  # tests run jobs with forum.jobs.runner.Runner(app).run_until_idle()
     MAIL_SERVER = None  # a test that sends mail starts its own SMTP sink
-    # Each test makes a new app; without this each one compiled every template it rendered
-    # again (a third of a typical test's time).
-    TEMPLATE_CACHE_DIR = os.path.join(tempfile.gettempdir(), f"serambi-templates-{os.getuid()}")
+    # tests/conftest.py gives each test process a private directory (each test makes a new
+    # app; without the cache each one compiled every template it rendered again).
+    TEMPLATE_CACHE_DIR = None
 
 
 def finish_config(config) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,6 +32,14 @@ from tests.helpers import login_as
 def pytest_configure(config):
     # The app reads config at import of forum.config; tests never use a real .env.
     os.environ.setdefault("SERAMBI_ENV", "test")
+    # Compiled templates shared by this process's apps, in a directory only we can write
+    # (a predictable shared path would let another local user plant compiled code).
+    TestConfig.TEMPLATE_CACHE_DIR = tempfile.mkdtemp(prefix="serambi-templates-")
+
+
+def pytest_unconfigure(config):
+    if TestConfig.TEMPLATE_CACHE_DIR:
+        shutil.rmtree(TestConfig.TEMPLATE_CACHE_DIR, ignore_errors=True)
 
 
 def _app_config(tmp_path, database_uri: str) -> dict:
