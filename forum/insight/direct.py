@@ -152,15 +152,7 @@ def summary(period: Period) -> Summary:
             _median(_solve_delays(period)).label("median_solved"),
         )
     ).one()
-    active, quiet_total, quiet = libraries(period)
-    return Summary(
-        *(int(value) for value in row[:8]),
-        median_first_reply=float(row[8]) if row[8] is not None else None,
-        median_solved=float(row[9]) if row[9] is not None else None,
-        active_libraries=active,
-        quiet_total=quiet_total,
-        quiet=quiet,
-    )
+    return Summary.of(row, *libraries(period))
 
 
 def _first_reply_delays(period: Period) -> sa.Subquery:

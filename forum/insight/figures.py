@@ -251,6 +251,18 @@ class Summary:
     quiet_total: int  # libraries gone quiet
     quiet: list[QuietLibrary]  # the LIST_LIMIT quiet longest
 
+    @classmethod
+    def of(cls, row, active: int, quiet_total: int, quiet: list[QuietLibrary]) -> Summary:
+        """From a row of eight counts and two medians, and the libraries' figures."""
+        return cls(
+            *(int(value) for value in row[:8]),
+            median_first_reply=float(row[8]) if row[8] is not None else None,
+            median_solved=float(row[9]) if row[9] is not None else None,
+            active_libraries=active,
+            quiet_total=quiet_total,
+            quiet=quiet,
+        )
+
     @property
     def solved_share(self) -> float | None:
         return self.solved / self.challenges if self.challenges else None
@@ -403,15 +415,7 @@ def summary(period: Period) -> Summary:
             _median(_durations(period, ThreadFigure.solve_seconds)),
         ).select_from(counts)
     ).one()
-    active, quiet_total, quiet = libraries(period)
-    return Summary(
-        *(int(value) for value in row[:8]),
-        median_first_reply=float(row[8]) if row[8] is not None else None,
-        median_solved=float(row[9]) if row[9] is not None else None,
-        active_libraries=active,
-        quiet_total=quiet_total,
-        quiet=quiet,
-    )
+    return Summary.of(row, *libraries(period))
 
 
 def libraries(period: Period) -> tuple[int, int, list[QuietLibrary]]:
