@@ -30,6 +30,7 @@ from forum.regions import Region
 from forum.threads import service as threads
 from forum.users.accounts import delete_account
 from tests.helpers import at
+from tests.helpers import settle
 
 WIT = "Asia/Jayapura"
 WIB = "Asia/Jakarta"
@@ -103,6 +104,7 @@ def forum(app, make_user, make_thread, make_reply, facilitator):
         "own": make_reply(early, yosef, created_at=at(AFTER_MIDNIGHT)),
         "budi_practice": make_reply(practice, budi, created_at=at("2026-03-01 02:00")),
     }
+    settle(app)
     return dict(
         users=dict(ani=ani, budi=budi, yosef=yosef, facilitator=facilitator),
         threads=dict(late=late, early=early, practice=practice, quiet=quiet),
@@ -139,6 +141,7 @@ def test_stored_figures_equal_a_direct_count_after_a_mix_of_writes(forum, app):
         moderation.hide_post(admin, reply["ani_early"], "Iklan")  # early: unanswered again
         threads.edit_post(users["budi"], reply["budi_late"], "Coba minta ke pemdes.")
         session.commit()
+        settle(app)
         _same_everywhere()
 
         moderation.restore_post(admin, reply["ani_early"])
@@ -147,11 +150,13 @@ def test_stored_figures_equal_a_direct_count_after_a_mix_of_writes(forum, app):
         moderation.move_thread(admin, thread["quiet"], "practice")
         thread["early"].regency, thread["early"].province = "garut", "jawa-barat"  # moved
         session.commit()
+        settle(app)
         _same_everywhere()
 
         moderation.restore_thread(admin, thread["practice"])
         delete_account(users["budi"])  # his replies no longer count in Garut
         session.commit()
+        settle(app)
         _same_everywhere()
 
         # Recounting everything from scratch finds what the writes left.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -20,6 +22,7 @@ from tests.helpers import app_db
 from tests.helpers import client_for
 from tests.helpers import main_text
 from tests.helpers import send_form
+from tests.helpers import settle
 
 OFFER = {"kind": "buku", "what": "40 buku cerita anak", "when": "Januari 2027"}
 
@@ -218,8 +221,9 @@ def test_hidden_challenges_are_not_on_the_board_or_in_the_figures(
         session.commit()
     assert thread.title not in _board(app)
     with app_db(app) as session:
-        today = session.get(Thread, thread.id).created_at.date()
-        figures = support_figures(Period(today, today, Region()))
+        # Around the day it was written: its local (WIB) day is the UTC one or the next.
+        written = session.get(Thread, thread.id).created_at.date()
+        figures = support_figures(Period(written, written + timedelta(days=1), Region()))
     assert (figures.total.needs, figures.total.offers) == (0, 0)
     csv = client_for(app, facilitator).get("/dashboard/export.csv?table=figures")
     assert csv.status_code == 200
@@ -231,9 +235,11 @@ def test_figures_count_needs_and_offers_per_kind_and_region(app, challenge, make
     offer = _offer(app, partner, thread)
     send_form(client_for(app, author), f"/offers/{offer.id}/accept")
     send_form(client_for(app, author), f"/offers/{offer.id}/delivered")
+    settle(app)
     with app_db(app) as session:
-        today = session.get(Thread, thread.id).created_at.date()
-        figures = support_figures(Period(today, today, Region()))
+        # Around the day it was written: its local (WIB) day is the UTC one or the next.
+        written = session.get(Thread, thread.id).created_at.date()
+        figures = support_figures(Period(written, written + timedelta(days=1), Region()))
     assert (figures.total.needs, figures.total.offers) == (2, 1)
     assert (figures.total.accepted, figures.total.delivered) == (1, 1)
     books = next(row for row in figures.by_kind if row.key == "buku")
