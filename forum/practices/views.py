@@ -141,9 +141,11 @@ def _download(data: bytes, fmt: str, name: str) -> Response:
 
 
 def _compilation(compilation_id: int) -> Compilation:
+    """A requested book, for a facilitator whose regions cover it (as asking for it would)."""
     row = db.session.get(Compilation, compilation_id)
     if row is None:
         abort(404)
+    check(why_not_see_figures(current_user, Region.parse(row.params.get("region"))))
     return row
 
 
