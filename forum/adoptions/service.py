@@ -241,6 +241,28 @@ def spread_of(adoptions: list[Adoption]) -> Spread:
     return Spread(len(tried), len({a.regency for a in tried}), len(adoptions) - len(tried))
 
 
+def spreads_of(practice_ids: list[int], viewer) -> dict[int, Spread]:
+    """Each practice's spread as its page counts it, for a list (one query for the page)."""
+    if not practice_ids:
+        return {}
+    rows = db.session.execute(
+        _visible(viewer)
+        .where(Adoption.practice_id.in_(practice_ids))
+        .with_only_columns(Adoption.practice_id, Adoption.status, Adoption.regency)
+    )
+    by_practice: dict[int, list] = {}
+    for practice_id, status, regency in rows:
+        by_practice.setdefault(practice_id, []).append((status, regency))
+    return {
+        practice_id: Spread(
+            sum(status != "planned" for status, _ in found),
+            len({regency for status, regency in found if status != "planned"}),
+            sum(status == "planned" for status, _ in found),
+        )
+        for practice_id, found in by_practice.items()
+    }
+
+
 def history_of(adoptions: list[Adoption]) -> dict[int, list[AdoptionUpdate]]:
     """Each adoption's earlier versions, newest first (one query for the page)."""
     ids = [a.id for a in adoptions]
