@@ -271,3 +271,13 @@ def test_a_book_made_in_the_background_is_for_facilitators_of_its_region(
     )
     assert central_java.get(url).status_code == 200
     assert book.get(url).status_code == 200  # a facilitator for all of Indonesia
+
+
+def test_the_contents_name_the_kabupaten_only_in_a_book_of_several(book):
+    def contents(query):
+        html = book.get(f"/practices/compilation?{query}").get_data(as_text=True)
+        return html.split('id="contents-heading"', 1)[1].split("</nav>", 1)[0]
+
+    assert "Purwakarta" not in contents("region=purwakarta")  # the cover says it once
+    whole = contents("region=")
+    assert "Purwakarta" in whole and "Banyumas" in whole
