@@ -44,7 +44,6 @@ from .models import ADOPTION_STATUSES
 from .models import Adoption
 from .models import AdoptionUpdate
 from .models import PracticeLink
-from .texts import STATUS_LABELS
 
 # The list on a practice: what is running first, then what is being tried, planned, stopped.
 STATUS_ORDER = {"running": 0, "trying": 1, "planned": 2, "stopped": 3}
@@ -128,16 +127,21 @@ def story_body(member: User, details: AdoptionDetails) -> str:
         return _story_lines(details)
 
 
+def _opening_line(status: str, when: str) -> str:
+    """One sentence per status (a plan has no "since"; "trying: trying it now" read oddly)."""
+    if status == "planned":
+        return _("We plan to try this practice, starting %(date)s.", date=when)
+    if status == "running":
+        return _("This practice has been running in our library since %(date)s.", date=when)
+    if status == "stopped":
+        return _("We tried this practice from %(date)s and have stopped it.", date=when)
+    return _("We have been trying this practice since %(date)s.", date=when)
+
+
 def _story_lines(details: AdoptionDetails) -> str:
     when = format_date(details.started_on, "long")
     lines = [
-        "**"
-        + _(
-            "We are trying this practice: %(status)s, since %(date)s.",
-            status=STATUS_LABELS[details.status],
-            date=when,
-        )
-        + "**",
+        f"**{_opening_line(details.status, when)}**",
         "",
         f"**{_('What we adapted')}:** {details.adapted}",
     ]
