@@ -83,6 +83,28 @@ def test_one_record_per_library_a_second_post_updates_it_and_keeps_the_history(
     assert "1 earlier update" in page
 
 
+def test_the_story_in_the_thread_says_where_the_library_is_with_it(app, confirmed, practice):
+    """The reply reads as the librarian would write it, in their language (Indonesian here)."""
+    client = client_for(app, confirmed("asep"))
+    stories = [
+        ("planned", "Kami berencana mencoba praktik ini, mulai 2 November 2026."),
+        ("trying", "Kami sedang mencoba praktik ini sejak 2 November 2026."),
+        ("running", "Praktik ini sudah berjalan di perpustakaan kami sejak 2 November 2026."),
+        ("stopped", "Kami sempat mencoba praktik ini mulai 2 November 2026, lalu menghentikannya."),
+    ]
+    for status, _sentence in stories:
+        assert adopt(client, practice.id, status=status).status_code == 302
+    with app_db(app) as session:
+        bodies = session.scalars(
+            sa.select(Post.body)
+            .where(Post.thread_id == practice.id, Post.is_opening.is_(False))
+            .order_by(Post.id)
+        ).all()
+    assert [body.split("\n", 1)[0] for body in bodies] == [
+        f"**{sentence}**" for _status, sentence in stories
+    ]
+
+
 def test_two_libraries_in_two_kabupaten_are_counted(app, confirmed, practice):
     adopt(client_for(app, confirmed("asep")), practice.id)
     other = confirmed("made", library="Perpustakaan Desa Ubud", regency="gianyar", province="bali")

@@ -211,3 +211,73 @@ def test_the_book_tells_which_libraries_tried_a_practice(app, make_user, book):
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Perpustakaan Desa Kalisalak" in text and "Peminjaman naik dua kali" in text
     assert "Cerita yang disembunyikan" not in text
+
+
+def pdf_text_of(response) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+
+
+def test_the_pdf_dates_a_practice_as_the_page_does_in_local_time(app, book):
+    """Posted at 20:00 UTC on 31 March is 1 April in Jakarta, on the page and in the PDF."""
+    with app_db(app) as session:
+        practice = session.scalars(sa.select(Thread).where(Thread.title.like("Pojok%"))).one()
+        practice.created_at = at("2026-03-31T20:00:00")
+        practice_id = practice.id
+        session.commit()
+    send_form(book, f"/threads/{practice_id}/verify", {"summary": "Murah dan berhasil."})
+    html = book.get("/practices/compilation?region=purwakarta").get_data(as_text=True)
+    text = pdf_text_of(book.get("/practices/compilation?region=purwakarta&format=pdf"))
+    assert "Apr 1, 2026" in html and "Apr 1, 2026" in text
+    assert "31-03-2026" not in text
+    # The verified mark reads the same in both: who verified it and on which day.
+    assert "Verified by Fani Fasilitator on" in html and "Verified by Fani Fasilitator on" in text
+
+
+def test_the_book_keeps_the_report_order_and_leaves_out_empty_adoption_lists(app, book):
+    with app_db(app) as session:
+        practice = session.scalars(sa.select(Thread).where(Thread.title.like("Pojok%"))).one()
+        practice.participants, practice.tips = 60, "Mulai dari satu pos."
+        session.commit()
+    html = book.get("/practices/compilation?region=purwakarta").get_data(as_text=True)
+    text = pdf_text_of(book.get("/practices/compilation?region=purwakarta&format=pdf"))
+    for book_text in (html, text):
+        # Participants before tips, as the practice page and the report form have them.
+        assert book_text.index("Participants") < book_text.index("Mulai dari satu pos.")
+        assert "60" in book_text.split("Participants", 1)[1]
+        # Nobody tried it yet: no heading over an empty list.
+        assert "Tried in other libraries" not in book_text
+
+
+def test_a_book_made_in_the_background_is_for_facilitators_of_its_region(
+    app, make_user, facilitator, book
+):
+    with app_db(app) as session:
+        row = Compilation(
+            requested_by_id=facilitator.id,
+            params={"region": "provinsi-jawa-tengah"},
+            format="pdf",
+            practices=40,
+        )
+        session.add(row)
+        session.commit()
+        url = f"/practices/compilations/{row.id}"
+    purwakarta = client_for(
+        app, make_user("rudi", role="facilitator", library=None, scope=["purwakarta"])
+    )
+    assert purwakarta.get(url).status_code == 403
+    assert purwakarta.get(url + "/download").status_code == 403
+    central_java = client_for(
+        app, make_user("yani", role="facilitator", library=None, scope=["provinsi-jawa-tengah"])
+    )
+    assert central_java.get(url).status_code == 200
+    assert book.get(url).status_code == 200  # a facilitator for all of Indonesia
+
+
+def test_the_contents_name_the_kabupaten_only_in_a_book_of_several(book):
+    def contents(query):
+        html = book.get(f"/practices/compilation?{query}").get_data(as_text=True)
+        return html.split('id="contents-heading"', 1)[1].split("</nav>", 1)[0]
+
+    assert "Purwakarta" not in contents("region=purwakarta")  # the cover says it once
+    whole = contents("region=")
+    assert "Purwakarta" in whole and "Banyumas" in whole

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from forum.adoptions.models import Adoption
+from forum.models import Post
 from forum.models import Thread
+from forum.models import utcnow
 from forum.practices.models import VerificationRevision
 from tests.helpers import ON_EVERY_SEARCH_BACKEND
 from tests.helpers import app_db
@@ -115,3 +118,38 @@ def test_verified_practices_rank_first_among_comparable_results(app, make_thread
     assert "badge verified" in main_text(visitor.get("/search?q=mendongeng+desa"))
     # A boost, not a pin: a result matching more of the query still ranks above it.
     assert hit_titles(visitor.get("/search?q=mendongeng+wayang"))[0] == much_better.title
+
+
+def test_the_verified_page_shows_what_worked_and_how_far_each_practice_spread(
+    app, make_user, make_thread, facilitator
+):
+    practice = make_thread(title="Lapak baca lansia")
+    verify(client_for(app, facilitator), practice, "**Berhasil:** lansia datang tiap bulan.")
+    tried = {"started_on": "2026-11-02", "adapted": "Di posbindu."}
+    for username, regency, status in [
+        ("sri", "banyumas", "running"),
+        ("ilham", "gowa", "trying"),
+        ("baiq", "lombok-timur", "planned"),  # only planned: not tried yet
+        ("tono", "garut", "running"),  # its story gets hidden
+    ]:
+        member = make_user(
+            username,
+            library=f"Perpustakaan {username}",
+            regency=regency,
+            email_confirmed_at=utcnow(),
+        )
+        response = send_form(
+            client_for(app, member),
+            f"/threads/{practice.id}/adoptions",
+            {**tried, "status": status},
+        )
+        assert response.status_code == 302
+    with app_db(app) as session:
+        story = session.scalars(
+            sa.select(Adoption.post_id).where(Adoption.regency == "garut")
+        ).one()
+        session.get(Post, story).hidden = True
+        session.commit()
+    page = main_text(client_for(app).get("/practices/verified"))
+    assert "Berhasil:" in page and "lansia datang tiap bulan." in page
+    assert "Tried in 2 libraries in 2 kabupaten/kota" in page

@@ -24,6 +24,7 @@ from forum.models import Post
 from forum.models import Thread
 from forum.models import User
 from forum.models import utcnow
+from forum.practices import service as practices
 from forum.threads import service as threads
 from tests.helpers import app_db
 from tests.helpers import client_for
@@ -103,6 +104,11 @@ def community(app, make_user, make_thread, make_reply):
         adoptions.link_practice(
             session.get(User, author.id), session.get(Thread, challenge.id), str(practice.id)
         )
+        practices.verify(
+            session.get(User, facilitator.id),
+            session.get(Thread, practice.id),
+            "**Berhasil:** pasar jadi ramai pembaca.",
+        )
         session.commit()
         meeting_id, library_id = meeting.id, adoption.library_id
     return {
@@ -120,6 +126,7 @@ def community(app, make_user, make_thread, make_reply):
             "/meetings",
             f"/meetings/{meeting_id}",
             f"/threads/{practice.id}/adoptions",
+            "/practices/verified",
             f"/libraries/{library_id}",
             "/dashboard",
             "/dashboard/report",

@@ -44,7 +44,6 @@ from .models import ADOPTION_STATUSES
 from .models import Adoption
 from .models import AdoptionUpdate
 from .models import PracticeLink
-from .texts import STATUS_LABELS
 
 # The list on a practice: what is running first, then what is being tried, planned, stopped.
 STATUS_ORDER = {"running": 0, "trying": 1, "planned": 2, "stopped": 3}
@@ -128,16 +127,21 @@ def story_body(member: User, details: AdoptionDetails) -> str:
         return _story_lines(details)
 
 
+def _opening_line(status: str, when: str) -> str:
+    """One sentence per status (a plan has no "since"; "trying: trying it now" read oddly)."""
+    if status == "planned":
+        return _("We plan to try this practice, starting %(date)s.", date=when)
+    if status == "running":
+        return _("This practice has been running in our library since %(date)s.", date=when)
+    if status == "stopped":
+        return _("We tried this practice from %(date)s and have stopped it.", date=when)
+    return _("We have been trying this practice since %(date)s.", date=when)
+
+
 def _story_lines(details: AdoptionDetails) -> str:
     when = format_date(details.started_on, "long")
     lines = [
-        "**"
-        + _(
-            "We are trying this practice: %(status)s, since %(date)s.",
-            status=STATUS_LABELS[details.status],
-            date=when,
-        )
-        + "**",
+        f"**{_opening_line(details.status, when)}**",
         "",
         f"**{_('What we adapted')}:** {details.adapted}",
     ]
@@ -239,6 +243,28 @@ class Spread:
 def spread_of(adoptions: list[Adoption]) -> Spread:
     tried = [a for a in adoptions if a.status != "planned"]
     return Spread(len(tried), len({a.regency for a in tried}), len(adoptions) - len(tried))
+
+
+def spreads_of(practice_ids: list[int], viewer) -> dict[int, Spread]:
+    """Each practice's spread as its page counts it, for a list (one query for the page)."""
+    if not practice_ids:
+        return {}
+    rows = db.session.execute(
+        _visible(viewer)
+        .where(Adoption.practice_id.in_(practice_ids))
+        .with_only_columns(Adoption.practice_id, Adoption.status, Adoption.regency)
+    )
+    by_practice: dict[int, list] = {}
+    for practice_id, status, regency in rows:
+        by_practice.setdefault(practice_id, []).append((status, regency))
+    return {
+        practice_id: Spread(
+            sum(status != "planned" for status, _ in found),
+            len({regency for status, regency in found if status != "planned"}),
+            sum(status == "planned" for status, _ in found),
+        )
+        for practice_id, found in by_practice.items()
+    }
 
 
 def history_of(adoptions: list[Adoption]) -> dict[int, list[AdoptionUpdate]]:

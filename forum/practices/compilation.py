@@ -156,8 +156,8 @@ class Chapter:
     number: int
     thread: Thread
     opening: Post | None
+    # The report's sections in the order the practice page shows them (participants too).
     sections: list[tuple[str, Markup]] = field(default_factory=list)
-    participants: int | None = None
     photos: list[Photo] = field(default_factory=list)
     # The libraries that tried it (forum/adoptions), running ones first.
     adoptions: list[Tried] = field(default_factory=list)
@@ -243,9 +243,9 @@ def chapters(selection: Selection) -> list[Chapter]:
     for number, thread in enumerate(threads, start=1):
         opening = openings.get(thread.id)
         sections = [
-            (str(section.label), thread.section_html(section.name))
+            (str(section.label), _section_html(thread, section))
             for section in PRACTICE_SECTIONS
-            if not section.is_number and getattr(thread, section.name)
+            if getattr(thread, section.name) not in (None, "")
         ]
         result.append(
             Chapter(
@@ -253,12 +253,18 @@ def chapters(selection: Selection) -> list[Chapter]:
                 thread,
                 opening,
                 sections,
-                thread.participants,
                 photos.get(opening.id, []) if opening else [],
                 tried.get(thread.id, []),
             )
         )
     return result
+
+
+def _section_html(thread: Thread, section) -> Markup:
+    """A section as the book prints it; the participants' count in its place among them."""
+    if section.is_number:
+        return Markup("<p>{}</p>").format(getattr(thread, section.name))
+    return thread.section_html(section.name)
 
 
 STATUS_ORDER = {"running": 0, "trying": 1, "planned": 2, "stopped": 3}

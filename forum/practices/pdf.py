@@ -10,6 +10,7 @@ from fpdf.enums import XPos
 from fpdf.enums import YPos
 from PIL import Image
 
+from ..i18n import local_date
 from .compilation import Chapter
 from .compilation import Selection
 from .compilation import by_regency
@@ -179,7 +180,7 @@ class BookPdf(FPDF):
         self._text(17, title, "B", 8)
         self.set_text_color(*GREY)
         where = [thread.library.name if thread.library else "", chapter.regency_name]
-        by = f"{thread.author.display_name} · {thread.created_at:%d-%m-%Y}"
+        by = f"{thread.author.display_name} · {local_date(thread.created_at)}"
         self._text(9.5, " · ".join(part for part in [*where, by] if part), "", 5)
         self.set_text_color(0, 0, 0)
         verification = chapter.verification
@@ -189,7 +190,7 @@ class BookPdf(FPDF):
             self.set_font(FONT, "B", 10)
             line = self.labels["verified_by"].format(
                 name=verification.verified_by.display_name,
-                date=f"{verification.verified_at:%d-%m-%Y}",
+                date=local_date(verification.verified_at),
             )
             self.multi_cell(0, 6, pdf_text(line), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             self._html(verification.html)
@@ -199,28 +200,22 @@ class BookPdf(FPDF):
         for label, html in chapter.sections:
             self._heading(label)
             self._html(html)
-        if chapter.participants is not None:
-            self._heading(self.labels["participants"])
-            self._text(10, str(chapter.participants), "", 5)
         self._photos(chapter)
-        self._heading(self.labels["adoptions"])
+        if chapter.adoptions:  # a heading over "nobody yet" in most chapters was clutter
+            self._heading(self.labels["adoptions"])
         for tried in chapter.adoptions:
             line = (
                 f"{tried.library}, {tried.regency}: {tried.status}"
                 if tried.regency
                 else (f"{tried.library}: {tried.status}")
             )
-            line += " - " + self.labels["since"].format(day=f"{tried.started_on:%d-%m-%Y}")
+            line += " - " + self.labels["since"].format(day=local_date(tried.started_on))
             if tried.participants is not None:
                 line += " - " + self.labels["participants_count"].format(num=tried.participants)
             self._text(10, line, "B", 5)
             if tried.result:
                 self._text(10, tried.result, "", 5, indent=4)
             self.ln(1)
-        if not chapter.adoptions:
-            self.set_text_color(*GREY)
-            self._text(9.5, self.labels["no_adoptions"], "I", 5)
-            self.set_text_color(0, 0, 0)
 
     def _photos(self, chapter: Chapter):
         if not chapter.photos:

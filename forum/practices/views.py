@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 
+from ..adoptions import service as adoptions
 from ..extensions import db
 from ..extensions import login_manager
 from ..http import page_arg
@@ -84,7 +85,8 @@ def unverify(thread_id: int):
 @bp.route("/practices/verified")
 def verified():
     practices = service.verified_practices(current_user, page=page_arg())
-    return render_template("practices/verified.html", practices=practices)
+    spreads = adoptions.spreads_of([thread.id for thread in practices.items], current_user)
+    return render_template("practices/verified.html", practices=practices, spreads=spreads)
 
 
 def _facilitators_only():
@@ -141,9 +143,11 @@ def _download(data: bytes, fmt: str, name: str) -> Response:
 
 
 def _compilation(compilation_id: int) -> Compilation:
+    """A requested book, for a facilitator whose regions cover it (as asking for it would)."""
     row = db.session.get(Compilation, compilation_id)
     if row is None:
         abort(404)
+    check(why_not_see_figures(current_user, Region.parse(row.params.get("region"))))
     return row
 
 
