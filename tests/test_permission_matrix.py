@@ -8,6 +8,7 @@ after which the tables are put back, so cells never depend on each other.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -171,7 +172,8 @@ def world(request, tmp_path_factory, worker_id):
     if request.param == "sqlite":
         yield from _world(f"sqlite:///{tmp / 'matrix.sqlite'}", tmp)
         return
-    with fresh_postgres_database(f"serambi_matrix_{worker_id}") as url:
+    # The pid too: another checkout's run must not drop this world's database (conftest.py).
+    with fresh_postgres_database(f"serambi_matrix_{worker_id}_{os.getpid()}") as url:
         yield from _world(url, tmp)
 
 
