@@ -88,11 +88,14 @@ def visible_posts_clause(user):
 def why_not_use_token(user):
     """May this account's API tokens still work at all? Asked on every API request.
 
-    A deleted account's tokens stop at once (the one place to add other account
-    states that end access, e.g. a refused registration).
+    A deleted account's tokens stop at once, and so do those of a member a
+    facilitator did not approve (they may still read the pages, as a visitor can).
     """
     if user is None or getattr(user, "is_deleted", False):
         return _l("This account was deleted.")
+    if user.is_refused:
+        reason = user.approval_reason or _l("no reason given")
+        return gettext("A facilitator did not approve your account: %(reason)s", reason=reason)
     return None
 
 

@@ -50,6 +50,12 @@ def test_the_thread_list_shows_what_visitors_see_with_the_pages_filters(
     thread = body["threads"][0]
     assert thread["url"].startswith("http://localhost/threads/")
     assert "email" not in str(thread)
+    bandung = make_user(regency="kota-bandung", province="jawa-barat")
+    make_thread(bandung, title="Perpustakaan kota")
+    body = api.get("/api/v1/threads?region=kota-bandung").get_json()
+    assert [t["title"] for t in body["threads"]] == ["Perpustakaan kota"]
+    body = api.get("/api/v1/threads?region=provinsi-jawa-barat").get_json()
+    assert len(body["threads"]) == 3
 
 
 def test_lists_page_by_an_opaque_cursor(app, api, make_thread):

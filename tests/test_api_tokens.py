@@ -1,5 +1,5 @@
 """Personal access tokens: made at /settings/tokens, shown once, kept as a hash, revoked;
-a suspended member's tokens only read, a deleted account's stop at once."""
+a suspended member's tokens only read, a refused or deleted account's stop at once."""
 
 from __future__ import annotations
 
@@ -142,6 +142,30 @@ def test_an_account_marked_deleted_cannot_use_a_remaining_token(app, make_user, 
         session.commit()
     response = api_client(app).get(f"/api/v1/threads/{thread.id}", headers=bearer(secret))
     assert response.status_code == 401
+
+
+def test_a_refused_members_tokens_stop_and_no_new_one_is_made(app, make_user, make_thread):
+    """Made while waiting for approval; a facilitator's refusal ends them at once."""
+    from forum.extensions import db
+    from forum.moderation import approval
+
+    thread = make_thread()
+    member, facilitator = make_user(approval="waiting"), make_user(role="facilitator")
+    secret = api_token(app, member, scope="read")
+    api = api_client(app)
+    assert api.get(f"/api/v1/threads/{thread.id}", headers=bearer(secret)).status_code == 200
+    with app.app_context():
+        approval.refuse(
+            db.session.get(User, facilitator.id), db.session.get(User, member.id), "tidak dikenal"
+        )
+        db.session.commit()
+    response = api.get(f"/api/v1/threads/{thread.id}", headers=bearer(secret))
+    assert response.status_code == 401 and response.is_json
+    client = client_for(app, member)
+    response = send_form(client, "/settings/tokens", {"name": "Bot", "scope": "read"})
+    assert response.status_code == 400
+    assert "did not approve" in response.get_data(as_text=True)
+    assert not SECRET_RE.search(response.get_data(as_text=True))
 
 
 def test_a_malformed_or_unknown_token_is_401_json(app):

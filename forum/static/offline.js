@@ -90,8 +90,9 @@
     const d = await fetchPage(cache, url, at, size, files), info = $("#offline-save", d);
     for (let n = 2; n <= (info ? +info.dataset.pages : 1); n++) pages.push(url + "?page=" + n);
     await Promise.all(pages.slice(1).map((u) => fetchPage(cache, u, at, size, files)));
-    await Promise.all([...files].map((f) => keep(cache, f, size)));
+    // Its size: what removing it frees (not the shared assets)
     const thumbs = [...files].filter((f) => !f.startsWith("/assets/"));
+    await Promise.all([...files].map((f) => keep(cache, f, thumbs.includes(f) ? size : {n: 0})));
     const title = info ? info.dataset.title : $("h1", d).textContent;
     await put("saved", {id, url, title, pages, files: thumbs, at, size: size.n});
   }
@@ -233,10 +234,11 @@
     const drop = el("button", {type: "button", class: "secondary"}, P.discard);
     const go = el("button", {type: "button"}, P.send);
     drop.onclick = () => confirm(P.discardAsk) && del("outbox", item.key).then(show);
-    go.onclick = () => flush(true);
+    const why = el("p", {class: "hint", role: "status"});
+    go.onclick = () => navigator.onLine ? flush(true) : why.textContent = W.kept;
     const buttons = el("p", {class: "buttons"});
     buttons.append(drop, " ", go);
-    li.append(buttons);
+    li.append(buttons, why);
     return li;
   }
 
@@ -260,6 +262,7 @@
   }
   if (page) {
     $("#remove-all").onclick = async () => {
+      if (!confirm(P.removeAllAsk)) return;
       await caches.delete(SAVED);
       await tx("saved", (s) => { s.clear(); });
       list();

@@ -44,6 +44,9 @@ def create_token(user: User, name: str, scope: str) -> tuple[ApiToken, str]:
     """A new token and its secret, which is shown once and never stored."""
     if scope not in TOKEN_SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
+    refusal = why_not_use_token(user)
+    if refusal is not None:  # a token that would never work
+        raise Refusal("name", refusal)
     if len(active_tokens(user)) >= MAX_ACTIVE_TOKENS:
         raise Refusal(
             "name",

@@ -117,3 +117,26 @@ def test_confirm_the_address_from_the_reminder(
     screenshot(page, "email-confirmed")
     page.goto(f"{live_server}/")
     expect(page.locator("#confirm-reminder")).to_have_count(0)
+
+
+@BOTH
+def test_a_librarian_makes_an_api_token_copies_it_once_and_revokes_it(
+    sqlite_app, live_server, open_page, device
+):
+    make_member(sqlite_app)
+    page = open_page(device)
+    log_in(page, live_server, "neneng", OLD_PASSWORD)
+    page.goto(f"{live_server}/settings/tokens")
+    page.get_by_role("textbox", name="Nama").fill("Bot grup WhatsApp")
+    page.get_by_role("button", name="Buat token").click()
+    expect(page.locator("#token-secret")).to_have_value(re.compile(r"^srb_\S{40,}$"))
+    assert_phone_friendly(page)
+    revoke = page.locator(".token-list").get_by_role("link", name="Cabut")
+    assert revoke.bounding_box()["height"] >= 44  # a finger, not a word in a line of text
+    screenshot(page, "api-token")
+
+    page.goto(f"{live_server}/settings/tokens")  # shown once
+    expect(page.locator("#token-secret")).to_have_count(0)
+    revoke.click()
+    page.get_by_role("button", name="Ya, cabut").click()
+    expect(page.locator(".token-list")).to_have_count(0)

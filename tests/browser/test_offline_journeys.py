@@ -137,6 +137,43 @@ def test_save_a_thread_and_read_it_with_no_signal(demo_app, demo_server, phone):
     assert kept(phone) == {"pages": 0, "saved": 0, "outbox": 0}
 
 
+# A saved thread's size as the phone stores it, and what its own cached pages and thumbnails weigh.
+SIZES_JS = """
+async () => {
+  const db = await new Promise((ok) => {
+    indexedDB.open("serambi").onsuccess = (e) => ok(e.target.result);
+  });
+  const [item] = await new Promise((ok) => {
+    db.transaction("saved").objectStore("saved").getAll().onsuccess = (e) => ok(e.target.result);
+  });
+  db.close();
+  const cache = await caches.open("serambi-saved");
+  let own = 0;
+  for (const url of item.pages.concat(item.files)) {
+    own += (await (await cache.match(url)).blob()).size;
+  }
+  return [item.size, own];
+}
+"""
+
+
+def test_a_saved_threads_size_is_what_removing_it_frees(demo_app, demo_server, phone):
+    """Not the styles and scripts every saved thread shares; removing all asks first."""
+    log_in(phone, demo_server, "asep_sukatani")
+    save_thread(phone, demo_server, a_thread(demo_app))
+    size, own = phone.evaluate(SIZES_JS)
+    assert size == own > 0
+    phone.goto(f"{demo_server}/offline")
+    expect(phone.locator(".saved-list .hint")).to_contain_text(f"{max(1, round(size / 1024))} KB")
+    phone.once("dialog", lambda dialog: dialog.dismiss())
+    phone.get_by_role("button", name="Hapus semua").click()
+    expect(phone.locator(".saved-list li")).to_have_count(1)
+    phone.once("dialog", lambda dialog: dialog.accept())
+    phone.get_by_role("button", name="Hapus semua").click()
+    expect(phone.locator("#saved-empty")).to_be_visible()
+    assert kept(phone) == {"pages": 0, "saved": 0, "outbox": 0}
+
+
 def test_a_reply_written_offline_survives_a_reload_and_is_posted_once(demo_app, demo_server, phone):
     log_in(phone, demo_server, "neneng_sukatani")
     thread = a_thread(demo_app)
@@ -146,6 +183,8 @@ def test_a_reply_written_offline_survives_a_reload_and_is_posted_once(demo_app, 
     phone.reload()  # still no signal: the offline page, with what waits
     expect(phone.locator(".outbox-item textarea")).to_have_value(text)
     expect(phone.locator(".outbox-item")).to_contain_text(thread.title)
+    phone.get_by_role("button", name="Kirim sekarang").click()  # says why nothing happens
+    expect(phone.locator(".outbox-item [role=status]")).to_contain_text("Tidak ada sinyal")
     screenshot(phone, "offline-outbox")
     assert posts_saying(demo_app, text) == 0
 
