@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 import sqlalchemy as sa
 
 from forum.engagement.models import Notification
 from forum.extensions import db
+from forum.insight.aggregates import local_day
 from forum.insight.figures import Period
 from forum.models import Thread
 from forum.models import User
@@ -208,21 +212,52 @@ def test_the_board_filters_by_region_and_waits_longest_first(
     assert client_for(app).get("/support?region=atlantis").status_code == 400
 
 
+def _day_of(app, thread):
+    """The challenge's local day in Jakarta (the dashboard's days), not its UTC date:
+    between 17:00 and 24:00 UTC the two differ."""
+    with app_db(app) as session:
+        return local_day(session.get(Thread, thread.id).created_at, "Asia/Jakarta")
+
+
+def _figures(app, thread):
+    day = _day_of(app, thread)
+    with app.app_context():
+        return support_figures(Period(day, day, Region()))
+
+
+def _totals(app, thread) -> tuple[int, int]:
+    figures = _figures(app, thread)
+    return figures.total.needs, figures.total.offers
+
+
+def _support_export(app, facilitator, thread) -> tuple[str, str]:
+    """Needs posted and offers made in all, as the figures export of the challenge's day says."""
+    day = _day_of(app, thread).isoformat()
+    response = client_for(app, facilitator).get(
+        f"/dashboard/export.csv?table=figures&from={day}&to={day}"
+    )
+    assert response.status_code == 200
+    rows = csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")))
+    values = {(section, figure): value for section, figure, value, *_rest in rows}
+    return (
+        values[("Support needs posted", "All kinds")],
+        values[("Offers of support made", "All kinds")],
+    )
+
+
 def test_hidden_challenges_are_not_on_the_board_or_in_the_figures(
     app, challenge, make_partner, facilitator
 ):
     thread, _author = challenge
     _offer(app, make_partner(), thread)
+    assert _totals(app, thread) == (2, 1)  # counted while it is public
+    assert _support_export(app, facilitator, thread) == ("2", "1")
     with app_db(app) as session:
         session.get(Thread, thread.id).hidden = True
         session.commit()
     assert thread.title not in _board(app)
-    with app_db(app) as session:
-        today = session.get(Thread, thread.id).created_at.date()
-        figures = support_figures(Period(today, today, Region()))
-    assert (figures.total.needs, figures.total.offers) == (0, 0)
-    csv = client_for(app, facilitator).get("/dashboard/export.csv?table=figures")
-    assert csv.status_code == 200
+    assert _totals(app, thread) == (0, 0)
+    assert _support_export(app, facilitator, thread) == ("0", "0")
 
 
 def test_figures_count_needs_and_offers_per_kind_and_region(app, challenge, make_partner):
@@ -231,9 +266,7 @@ def test_figures_count_needs_and_offers_per_kind_and_region(app, challenge, make
     offer = _offer(app, partner, thread)
     send_form(client_for(app, author), f"/offers/{offer.id}/accept")
     send_form(client_for(app, author), f"/offers/{offer.id}/delivered")
-    with app_db(app) as session:
-        today = session.get(Thread, thread.id).created_at.date()
-        figures = support_figures(Period(today, today, Region()))
+    figures = _figures(app, thread)
     assert (figures.total.needs, figures.total.offers) == (2, 1)
     assert (figures.total.accepted, figures.total.delivered) == (1, 1)
     books = next(row for row in figures.by_kind if row.key == "buku")
