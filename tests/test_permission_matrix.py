@@ -8,6 +8,7 @@ after which the tables are put back, so cells never depend on each other.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +29,8 @@ from forum.models import User
 from forum.models import utcnow
 from forum.moderation.models import Flag
 from forum.moderation.models import PasswordResetToken
+from forum.partners.models import Offer
+from forum.partners.models import Partner
 from tests.helpers import PASSWORD
 from tests.helpers import csrf_token
 from tests.helpers import fresh_postgres_database
@@ -46,6 +49,7 @@ ROLES = (
     "admin",
     "waiting",  # a new member waiting for approval (REGISTRATION_APPROVAL)
     "refused",  # a new member a facilitator did not approve
+    "partner",  # speaks for a partner organisation: reads, replies, offers support
 )
 GENERIC_403 = "You do not have permission for this."
 
@@ -88,10 +92,12 @@ class World:
 
 def _build(app) -> dict:
     """Members of every role, a challenge with replies, a pinned locked practice,
-    a hidden thread, a reply hidden on its own, an open flag and a meeting, all in Purwakarta."""
+    a hidden thread, a reply hidden on its own, an open flag, a meeting, and a partner's
+    offers on the challenge (one waiting for an answer, one accepted), all in Purwakarta."""
     from forum.auth.service import create_user
     from forum.libraries import LibraryDetails
     from forum.models import FacilitatorScope
+    from forum.partners import service as partners
     from forum.threads import service
 
     library = LibraryDetails(
@@ -125,6 +131,10 @@ def _build(app) -> dict:
         member("wati", approval="waiting")
         member("rafi", approval="refused", approval_reason="tidak dikenal")
         member("nunu", approval="waiting")  # the target of approve and refuse
+        pita = member("pita", role="partner")
+        partners.link_member(
+            pita, partners.create_partner(None, "Pemdes Cibatu", "pemerintah-desa", ["purwakarta"])
+        )
         challenge = service.create_thread(
             lina, "challenge", "Anak-anak jarang datang", "Bagaimana menarik mereka?", []
         )
@@ -152,6 +162,10 @@ def _build(app) -> dict:
             created_by=lina,
         )
         db.session.add(meeting)
+        partners.set_needs(lina, challenge, ["buku", "dana"], "Buku cerita anak")
+        offer = partners.make_offer(pita, challenge, "buku", "40 buku cerita", "Januari")
+        accepted = partners.make_offer(pita, challenge, "dana", "Rp 1 juta", "Maret")
+        partners.answer_offer(lina, accepted, accept=True)
         db.session.commit()
         return {
             "challenge": challenge.id,
@@ -162,6 +176,8 @@ def _build(app) -> dict:
             "hidden": hidden.id,
             "flag": flag.id,
             "meeting": meeting.id,
+            "offer": offer.id,
+            "accepted": accepted.id,
         }
 
 
@@ -171,7 +187,7 @@ def world(request, tmp_path_factory, worker_id):
     if request.param == "sqlite":
         yield from _world(f"sqlite:///{tmp / 'matrix.sqlite'}", tmp)
         return
-    with fresh_postgres_database(f"serambi_matrix_{worker_id}") as url:
+    with fresh_postgres_database(f"serambi_matrix_{worker_id}_{os.getpid()}") as url:
         yield from _world(url, tmp)
 
 
@@ -221,6 +237,7 @@ ROLE_USERS = {
     "admin": "adi",
     "waiting": "wati",
     "refused": "rafi",
+    "partner": "pita",
 }
 
 
@@ -253,6 +270,7 @@ EVERY_FACILITATOR = {**MODERATOR_PAGES, "other_region": 200}
 OUT_OF_SCOPE = {"other_region": 403}  # sees the hidden thing, may not act on it
 POSTERS = {
     "waiting": 302,  # what they write waits for approval
+    "partner": 302,
     "librarian": 302,
     "other_librarian": 302,
     "facilitator": 302,
@@ -277,6 +295,10 @@ def new_flag_on(key):
         return session.scalar(count) == (2 if key == "reply" else 1)
 
     return changed
+
+
+def offer(session, ids, key="offer") -> Offer:
+    return session.get(Offer, ids[key])
 
 
 def reset_token_for(username):
@@ -448,6 +470,14 @@ CASES = [
         changed=lambda s, ids: [scope.region for scope in user(s, "feri").scopes] == ["purwakarta"],
     ),
     Case(
+        "edit_thread",
+        "POST",
+        "/threads/{challenge}/edit",
+        expect(librarian=302, **MODERATORS),  # lina wrote it
+        data={"title": "Anak-anak jarang datang ke perpustakaan", "body": "Bagaimana?"},
+        changed=lambda s, ids: thread(s, ids).title.endswith("ke perpustakaan"),
+    ),
+    Case(
         "reply",
         "POST",
         "/threads/{challenge}/replies",
@@ -559,6 +589,71 @@ CASES = [
         expect(**MODERATORS),
         data={"thread_id": "{challenge}", "relation": "discussed"},
         changed=lambda s, ids: s.get(MeetingThread, (ids["meeting"], ids["challenge"])) is not None,
+    ),
+    Case(
+        "edit_meeting",
+        "POST",
+        "/meetings/{meeting}/edit",
+        expect(**MODERATORS),
+        data={
+            "title": "Temu pustakawan se-Purwakarta",
+            "kind": "peer_learning",
+            "starts_on": "2026-03-03",
+            "ends_on": "",
+            "place": "Balai desa Cibatu",
+            "region": "purwakarta",
+            "participants": "31",
+        },
+        changed=lambda s, ids: s.get(Meeting, ids["meeting"]).participants == 31,
+    ),
+    Case("report", "GET", "/dashboard/report?region=purwakarta", expect(**MODERATOR_PAGES)),
+    # --- partners and offers of support (issue 21) ---
+    Case("support_board", "GET", "/support", expect(200, visitor=200)),
+    Case("offer_page", "GET", "/threads/{challenge}/offers/new", expect(partner=200)),
+    Case(
+        "offer",
+        "POST",
+        "/threads/{challenge}/offers",
+        expect(partner=302),  # only partners offer; librarians and facilitators too are refused
+        data={"kind": "buku", "what": "20 buku dongeng", "when": "Februari"},
+        changed=lambda s, ids: s.scalar(sa.select(sa.func.count(Offer.id))) == 3,
+    ),
+    Case(
+        "accept_offer",
+        "POST",
+        "/offers/{offer}/accept",
+        expect(librarian=302, **MODERATORS),  # the challenge's author or its region's facilitator
+        changed=lambda s, ids: offer(s, ids).status == "accepted",
+    ),
+    Case(
+        "decline_offer",
+        "POST",
+        "/offers/{offer}/decline",
+        expect(librarian=302, **MODERATORS),
+        data={"note": "Sudah ada donatur."},
+        changed=lambda s, ids: (
+            (offer(s, ids).status, offer(s, ids).note) == ("declined", "Sudah ada donatur.")
+        ),
+    ),
+    Case(
+        "offer_delivered",
+        "POST",
+        "/offers/{accepted}/delivered",
+        expect(librarian=302, partner=302, **MODERATORS),  # either side
+        changed=lambda s, ids: offer(s, ids, "accepted").status == "delivered",
+    ),
+    Case("partners_page", "GET", "/admin/partners", expect(admin=200)),
+    Case(
+        "new_partner",
+        "POST",
+        "/admin/partners",
+        expect(admin=302),
+        data={
+            "name": "Universitas Purwakarta",
+            "kind": "perguruan-tinggi",
+            "regions": "purwakarta",
+        },
+        changed=lambda s, ids: s.scalar(sa.select(sa.func.count(Partner.id))) == 2,
     ),
     Case("unsolved_list", "GET", "/threads?status=unsolved", expect(200, visitor=200)),
     Case("needs_help", "GET", "/threads/needs-help", expect(200, visitor=200)),
