@@ -24,6 +24,7 @@ from forum.extensions import search
 from forum.insight.models import Meeting
 from forum.insight.models import MeetingThread
 from forum.models import Post
+from forum.models import PostRevision
 from forum.models import Thread
 from forum.models import User
 from forum.models import utcnow
@@ -92,12 +93,14 @@ class World:
 
 def _build(app) -> dict:
     """Members of every role, a challenge with replies, a pinned locked practice,
-    a hidden thread, a reply hidden on its own, an open flag, a meeting, and a partner's
-    offers on the challenge (one waiting for an answer, one accepted), all in Purwakarta."""
+    a hidden thread, a reply hidden on its own, an open flag, a meeting, a partner's
+    offers on the challenge (one waiting for an answer, one accepted), two earlier versions
+    of a reply (one redacted) and a verified practice, all in Purwakarta."""
     from forum.auth.service import create_user
     from forum.libraries import LibraryDetails
     from forum.models import FacilitatorScope
     from forum.partners import service as partners
+    from forum.practices import service as practices
     from forum.threads import service
 
     library = LibraryDetails(
@@ -122,7 +125,7 @@ def _build(app) -> dict:
         lina = member("lina")  # "librarian": author of the challenge and the hidden thread
         oki = member("oki")  # "other_librarian": wrote the replies
         member("susi", suspended_indefinitely=True, suspension_reason="spam berulang")
-        member("fani", role="facilitator")
+        fani = member("fani", role="facilitator")
         member("adi", role="admin")
         mira = member("mira")  # a librarian nobody logs in as: the target of member actions
         member("feri", role="facilitator")  # a facilitator as a target
@@ -162,6 +165,21 @@ def _build(app) -> dict:
             created_by=lina,
         )
         db.session.add(meeting)
+        # Two earlier versions of the reply, the later one already redacted.
+        service.edit_post(oki, reply, "Coba dongeng setiap Sabtu sore.")
+        service.edit_post(oki, reply, "Coba dongeng setiap Sabtu siang.")
+        db.session.flush()
+        earlier, redacted = db.session.scalars(
+            sa.select(PostRevision)
+            .where(PostRevision.post_id == reply.id)
+            .order_by(PostRevision.id)
+        ).all()
+        service.redact(fani, redacted)
+        verified = service.create_thread(
+            oki, "practice", "Tas buku keliling", "Tas berisi buku dipinjam bergilir.", []
+        )
+        db.session.flush()
+        practices.verify(fani, verified, "Dipinjam 12 keluarga setiap bulan.")
         partners.set_needs(lina, challenge, ["buku", "dana"], "Buku cerita anak")
         offer = partners.make_offer(pita, challenge, "buku", "40 buku cerita", "Januari")
         accepted = partners.make_offer(pita, challenge, "dana", "Rp 1 juta", "Maret")
@@ -177,6 +195,9 @@ def _build(app) -> dict:
             "flag": flag.id,
             "meeting": meeting.id,
             "offer": offer.id,
+            "earlier": earlier.id,
+            "redacted": redacted.id,
+            "verified": verified.id,
             "accepted": accepted.id,
         }
 
@@ -654,6 +675,27 @@ CASES = [
             "regions": "purwakarta",
         },
         changed=lambda s, ids: s.scalar(sa.select(sa.func.count(Partner.id))) == 2,
+    ),
+    Case(
+        "unverify",
+        "POST",
+        "/threads/{verified}/unverify",
+        expect(**MODERATORS),
+        changed=lambda s, ids: not thread(s, ids, "verified").is_verified,
+    ),
+    Case(
+        "redact",
+        "POST",
+        "/posts/{reply}/history/{earlier}/redact",
+        expect(other_librarian=302, **MODERATORS),  # oki wrote the reply
+        changed=lambda s, ids: s.get(PostRevision, ids["earlier"]).redacted_at is not None,
+    ),
+    Case(
+        "unredact",
+        "POST",
+        "/posts/{reply}/history/{redacted}/unredact",
+        expect(**MODERATORS),  # not its author: a redaction is undone by a facilitator
+        changed=lambda s, ids: s.get(PostRevision, ids["redacted"]).redacted_at is None,
     ),
     Case("unsolved_list", "GET", "/threads?status=unsolved", expect(200, visitor=200)),
     Case("needs_help", "GET", "/threads/needs-help", expect(200, visitor=200)),
