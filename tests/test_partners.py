@@ -383,3 +383,22 @@ def test_users_create_links_a_partner_member(app, runner):
     with app_db(app) as session:
         user = session.scalar(sa.select(User).where(User.username == "budi"))
         assert (user.role, user.partner_id) == ("partner", partner_id)
+
+
+def test_a_facilitator_of_the_region_changes_what_a_challenge_asks_for(app, challenge, make_user):
+    thread, _author = challenge
+    fields = {"title": thread.title, "body": "Koleksi buku anak kami sangat sedikit."}
+    elsewhere = make_user(role="facilitator", library=None, scope=["sumedang"])
+    response = send_form(
+        client_for(app, elsewhere), f"/threads/{thread.id}/edit", {**fields, "needs": ["tempat"]}
+    )
+    assert response.status_code == 403
+    with app_db(app) as session:
+        assert session.get(SupportRequest, thread.id).kinds == ["dana", "buku"]
+    regional = make_user(role="facilitator", library=None, scope=["purwakarta"])
+    response = send_form(
+        client_for(app, regional), f"/threads/{thread.id}/edit", {**fields, "needs": ["buku"]}
+    )
+    assert response.status_code == 302
+    with app_db(app) as session:
+        assert session.get(SupportRequest, thread.id).kinds == ["buku"]
