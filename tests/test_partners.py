@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import csv
+import io
 
 import pytest
 import sqlalchemy as sa
 
 from forum.engagement.models import Notification
 from forum.extensions import db
+from forum.insight.aggregates import local_day
 from forum.insight.figures import Period
 from forum.models import Thread
 from forum.models import User
@@ -22,7 +24,6 @@ from tests.helpers import app_db
 from tests.helpers import client_for
 from tests.helpers import main_text
 from tests.helpers import send_form
-from tests.helpers import settle
 
 OFFER = {"kind": "buku", "what": "40 buku cerita anak", "when": "Januari 2027"}
 
@@ -211,22 +212,52 @@ def test_the_board_filters_by_region_and_waits_longest_first(
     assert client_for(app).get("/support?region=atlantis").status_code == 400
 
 
+def _day_of(app, thread):
+    """The challenge's local day in Jakarta (the dashboard's days), not its UTC date:
+    between 17:00 and 24:00 UTC the two differ."""
+    with app_db(app) as session:
+        return local_day(session.get(Thread, thread.id).created_at, "Asia/Jakarta")
+
+
+def _figures(app, thread):
+    day = _day_of(app, thread)
+    with app.app_context():
+        return support_figures(Period(day, day, Region()))
+
+
+def _totals(app, thread) -> tuple[int, int]:
+    figures = _figures(app, thread)
+    return figures.total.needs, figures.total.offers
+
+
+def _support_export(app, facilitator, thread) -> tuple[str, str]:
+    """Needs posted and offers made in all, as the figures export of the challenge's day says."""
+    day = _day_of(app, thread).isoformat()
+    response = client_for(app, facilitator).get(
+        f"/dashboard/export.csv?table=figures&from={day}&to={day}"
+    )
+    assert response.status_code == 200
+    rows = csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")))
+    values = {(section, figure): value for section, figure, value, *_rest in rows}
+    return (
+        values[("Support needs posted", "All kinds")],
+        values[("Offers of support made", "All kinds")],
+    )
+
+
 def test_hidden_challenges_are_not_on_the_board_or_in_the_figures(
     app, challenge, make_partner, facilitator
 ):
     thread, _author = challenge
     _offer(app, make_partner(), thread)
+    assert _totals(app, thread) == (2, 1)  # counted while it is public
+    assert _support_export(app, facilitator, thread) == ("2", "1")
     with app_db(app) as session:
         session.get(Thread, thread.id).hidden = True
         session.commit()
     assert thread.title not in _board(app)
-    with app_db(app) as session:
-        # Around the day it was written: its local (WIB) day is the UTC one or the next.
-        written = session.get(Thread, thread.id).created_at.date()
-        figures = support_figures(Period(written, written + timedelta(days=1), Region()))
-    assert (figures.total.needs, figures.total.offers) == (0, 0)
-    csv = client_for(app, facilitator).get("/dashboard/export.csv?table=figures")
-    assert csv.status_code == 200
+    assert _totals(app, thread) == (0, 0)
+    assert _support_export(app, facilitator, thread) == ("0", "0")
 
 
 def test_figures_count_needs_and_offers_per_kind_and_region(app, challenge, make_partner):
@@ -235,11 +266,7 @@ def test_figures_count_needs_and_offers_per_kind_and_region(app, challenge, make
     offer = _offer(app, partner, thread)
     send_form(client_for(app, author), f"/offers/{offer.id}/accept")
     send_form(client_for(app, author), f"/offers/{offer.id}/delivered")
-    settle(app)
-    with app_db(app) as session:
-        # Around the day it was written: its local (WIB) day is the UTC one or the next.
-        written = session.get(Thread, thread.id).created_at.date()
-        figures = support_figures(Period(written, written + timedelta(days=1), Region()))
+    figures = _figures(app, thread)
     assert (figures.total.needs, figures.total.offers) == (2, 1)
     assert (figures.total.accepted, figures.total.delivered) == (1, 1)
     books = next(row for row in figures.by_kind if row.key == "buku")
@@ -356,3 +383,22 @@ def test_users_create_links_a_partner_member(app, runner):
     with app_db(app) as session:
         user = session.scalar(sa.select(User).where(User.username == "budi"))
         assert (user.role, user.partner_id) == ("partner", partner_id)
+
+
+def test_a_facilitator_of_the_region_changes_what_a_challenge_asks_for(app, challenge, make_user):
+    thread, _author = challenge
+    fields = {"title": thread.title, "body": "Koleksi buku anak kami sangat sedikit."}
+    elsewhere = make_user(role="facilitator", library=None, scope=["sumedang"])
+    response = send_form(
+        client_for(app, elsewhere), f"/threads/{thread.id}/edit", {**fields, "needs": ["tempat"]}
+    )
+    assert response.status_code == 403
+    with app_db(app) as session:
+        assert session.get(SupportRequest, thread.id).kinds == ["dana", "buku"]
+    regional = make_user(role="facilitator", library=None, scope=["purwakarta"])
+    response = send_form(
+        client_for(app, regional), f"/threads/{thread.id}/edit", {**fields, "needs": ["buku"]}
+    )
+    assert response.status_code == 302
+    with app_db(app) as session:
+        assert session.get(SupportRequest, thread.id).kinds == ["buku"]

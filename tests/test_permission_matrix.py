@@ -24,11 +24,14 @@ from forum.extensions import search
 from forum.insight.models import Meeting
 from forum.insight.models import MeetingThread
 from forum.models import Post
+from forum.models import PostRevision
 from forum.models import Thread
 from forum.models import User
 from forum.models import utcnow
 from forum.moderation.models import Flag
 from forum.moderation.models import PasswordResetToken
+from forum.partners.models import Offer
+from forum.partners.models import Partner
 from tests.helpers import PASSWORD
 from tests.helpers import csrf_token
 from tests.helpers import fresh_postgres_database
@@ -47,6 +50,7 @@ ROLES = (
     "admin",
     "waiting",  # a new member waiting for approval (REGISTRATION_APPROVAL)
     "refused",  # a new member a facilitator did not approve
+    "partner",  # speaks for a partner organisation: reads, replies, offers support
 )
 GENERIC_403 = "You do not have permission for this."
 
@@ -89,10 +93,14 @@ class World:
 
 def _build(app) -> dict:
     """Members of every role, a challenge with replies, a pinned locked practice,
-    a hidden thread, a reply hidden on its own, an open flag and a meeting, all in Purwakarta."""
+    a hidden thread, a reply hidden on its own, an open flag, a meeting, a partner's
+    offers on the challenge (one waiting for an answer, one accepted), two earlier versions
+    of a reply (one redacted) and a verified practice, all in Purwakarta."""
     from forum.auth.service import create_user
     from forum.libraries import LibraryDetails
     from forum.models import FacilitatorScope
+    from forum.partners import service as partners
+    from forum.practices import service as practices
     from forum.threads import service
 
     library = LibraryDetails(
@@ -117,7 +125,7 @@ def _build(app) -> dict:
         lina = member("lina")  # "librarian": author of the challenge and the hidden thread
         oki = member("oki")  # "other_librarian": wrote the replies
         member("susi", suspended_indefinitely=True, suspension_reason="spam berulang")
-        member("fani", role="facilitator")
+        fani = member("fani", role="facilitator")
         member("adi", role="admin")
         mira = member("mira")  # a librarian nobody logs in as: the target of member actions
         member("feri", role="facilitator")  # a facilitator as a target
@@ -126,6 +134,10 @@ def _build(app) -> dict:
         member("wati", approval="waiting")
         member("rafi", approval="refused", approval_reason="tidak dikenal")
         member("nunu", approval="waiting")  # the target of approve and refuse
+        pita = member("pita", role="partner")
+        partners.link_member(
+            pita, partners.create_partner(None, "Pemdes Cibatu", "pemerintah-desa", ["purwakarta"])
+        )
         challenge = service.create_thread(
             lina, "challenge", "Anak-anak jarang datang", "Bagaimana menarik mereka?", []
         )
@@ -153,6 +165,25 @@ def _build(app) -> dict:
             created_by=lina,
         )
         db.session.add(meeting)
+        # Two earlier versions of the reply, the later one already redacted.
+        service.edit_post(oki, reply, "Coba dongeng setiap Sabtu sore.")
+        service.edit_post(oki, reply, "Coba dongeng setiap Sabtu siang.")
+        db.session.flush()
+        earlier, redacted = db.session.scalars(
+            sa.select(PostRevision)
+            .where(PostRevision.post_id == reply.id)
+            .order_by(PostRevision.id)
+        ).all()
+        service.redact(fani, redacted)
+        verified = service.create_thread(
+            oki, "practice", "Tas buku keliling", "Tas berisi buku dipinjam bergilir.", []
+        )
+        db.session.flush()
+        practices.verify(fani, verified, "Dipinjam 12 keluarga setiap bulan.")
+        partners.set_needs(lina, challenge, ["buku", "dana"], "Buku cerita anak")
+        offer = partners.make_offer(pita, challenge, "buku", "40 buku cerita", "Januari")
+        accepted = partners.make_offer(pita, challenge, "dana", "Rp 1 juta", "Maret")
+        partners.answer_offer(lina, accepted, accept=True)
         db.session.commit()
         return {
             "challenge": challenge.id,
@@ -163,6 +194,11 @@ def _build(app) -> dict:
             "hidden": hidden.id,
             "flag": flag.id,
             "meeting": meeting.id,
+            "offer": offer.id,
+            "earlier": earlier.id,
+            "redacted": redacted.id,
+            "verified": verified.id,
+            "accepted": accepted.id,
         }
 
 
@@ -225,6 +261,7 @@ ROLE_USERS = {
     "admin": "adi",
     "waiting": "wati",
     "refused": "rafi",
+    "partner": "pita",
 }
 
 
@@ -257,6 +294,7 @@ EVERY_FACILITATOR = {**MODERATOR_PAGES, "other_region": 200}
 OUT_OF_SCOPE = {"other_region": 403}  # sees the hidden thing, may not act on it
 POSTERS = {
     "waiting": 302,  # what they write waits for approval
+    "partner": 302,
     "librarian": 302,
     "other_librarian": 302,
     "facilitator": 302,
@@ -281,6 +319,10 @@ def new_flag_on(key):
         return session.scalar(count) == (2 if key == "reply" else 1)
 
     return changed
+
+
+def offer(session, ids, key="offer") -> Offer:
+    return session.get(Offer, ids[key])
 
 
 def reset_token_for(username):
@@ -452,6 +494,14 @@ CASES = [
         changed=lambda s, ids: [scope.region for scope in user(s, "feri").scopes] == ["purwakarta"],
     ),
     Case(
+        "edit_thread",
+        "POST",
+        "/threads/{challenge}/edit",
+        expect(librarian=302, **MODERATORS),  # lina wrote it
+        data={"title": "Anak-anak jarang datang ke perpustakaan", "body": "Bagaimana?"},
+        changed=lambda s, ids: thread(s, ids).title.endswith("ke perpustakaan"),
+    ),
+    Case(
         "reply",
         "POST",
         "/threads/{challenge}/replies",
@@ -563,6 +613,92 @@ CASES = [
         expect(**MODERATORS),
         data={"thread_id": "{challenge}", "relation": "discussed"},
         changed=lambda s, ids: s.get(MeetingThread, (ids["meeting"], ids["challenge"])) is not None,
+    ),
+    Case(
+        "edit_meeting",
+        "POST",
+        "/meetings/{meeting}/edit",
+        expect(**MODERATORS),
+        data={
+            "title": "Temu pustakawan se-Purwakarta",
+            "kind": "peer_learning",
+            "starts_on": "2026-03-03",
+            "ends_on": "",
+            "place": "Balai desa Cibatu",
+            "region": "purwakarta",
+            "participants": "31",
+        },
+        changed=lambda s, ids: s.get(Meeting, ids["meeting"]).participants == 31,
+    ),
+    Case("report", "GET", "/dashboard/report?region=purwakarta", expect(**MODERATOR_PAGES)),
+    # --- partners and offers of support (issue 21) ---
+    Case("support_board", "GET", "/support", expect(200, visitor=200)),
+    Case("offer_page", "GET", "/threads/{challenge}/offers/new", expect(partner=200)),
+    Case(
+        "offer",
+        "POST",
+        "/threads/{challenge}/offers",
+        expect(partner=302),  # only partners offer; librarians and facilitators too are refused
+        data={"kind": "buku", "what": "20 buku dongeng", "when": "Februari"},
+        changed=lambda s, ids: s.scalar(sa.select(sa.func.count(Offer.id))) == 3,
+    ),
+    Case(
+        "accept_offer",
+        "POST",
+        "/offers/{offer}/accept",
+        expect(librarian=302, **MODERATORS),  # the challenge's author or its region's facilitator
+        changed=lambda s, ids: offer(s, ids).status == "accepted",
+    ),
+    Case(
+        "decline_offer",
+        "POST",
+        "/offers/{offer}/decline",
+        expect(librarian=302, **MODERATORS),
+        data={"note": "Sudah ada donatur."},
+        changed=lambda s, ids: (
+            (offer(s, ids).status, offer(s, ids).note) == ("declined", "Sudah ada donatur.")
+        ),
+    ),
+    Case(
+        "offer_delivered",
+        "POST",
+        "/offers/{accepted}/delivered",
+        expect(librarian=302, partner=302, **MODERATORS),  # either side
+        changed=lambda s, ids: offer(s, ids, "accepted").status == "delivered",
+    ),
+    Case("partners_page", "GET", "/admin/partners", expect(admin=200)),
+    Case(
+        "new_partner",
+        "POST",
+        "/admin/partners",
+        expect(admin=302),
+        data={
+            "name": "Universitas Purwakarta",
+            "kind": "perguruan-tinggi",
+            "regions": "purwakarta",
+        },
+        changed=lambda s, ids: s.scalar(sa.select(sa.func.count(Partner.id))) == 2,
+    ),
+    Case(
+        "unverify",
+        "POST",
+        "/threads/{verified}/unverify",
+        expect(**MODERATORS),
+        changed=lambda s, ids: not thread(s, ids, "verified").is_verified,
+    ),
+    Case(
+        "redact",
+        "POST",
+        "/posts/{reply}/history/{earlier}/redact",
+        expect(other_librarian=302, **MODERATORS),  # oki wrote the reply
+        changed=lambda s, ids: s.get(PostRevision, ids["earlier"]).redacted_at is not None,
+    ),
+    Case(
+        "unredact",
+        "POST",
+        "/posts/{reply}/history/{redacted}/unredact",
+        expect(**MODERATORS),  # not its author: a redaction is undone by a facilitator
+        changed=lambda s, ids: s.get(PostRevision, ids["redacted"]).redacted_at is None,
     ),
     Case("unsolved_list", "GET", "/threads?status=unsolved", expect(200, visitor=200)),
     Case("needs_help", "GET", "/threads/needs-help", expect(200, visitor=200)),

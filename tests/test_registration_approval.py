@@ -143,3 +143,24 @@ def test_members_waiting_longest_come_first(app, make_user):
     page = main_text(client_for(app, make_user("rudi", role="facilitator")).get("/mod/pending"))
     assert page.index("@lama") < page.index("@baru")
     assert page.count("Waiting more than 2 days") == 1
+
+
+@pytest.mark.parametrize("decision", ["approve", "refuse"])
+def test_a_member_who_wrote_nothing_yet_hears_the_decision_in_the_app(app, make_user, decision):
+    member = make_user("baru", approval="waiting")
+    rudi = client_for(app, make_user("rudi", role="facilitator", scope=["purwakarta"]))
+    url = f"/mod/users/baru/{decision}"
+    assert send_form(rudi, url, {"reason": "Tidak dikenal"}).status_code == 302
+    notice = row(app, Notification, user_id=member.id)
+    assert notice is not None and notice.thread_id is None
+    assert notice.action == f"{decision}_member"
+    page = main_text(client_for(app, member).get("/notifications"))
+    expected = {
+        "approve": "A facilitator approved your account: what you write is published.",
+        "refuse": "A facilitator did not approve your account. The reason is on the home page.",
+    }
+    assert expected[decision] in page
+    opened = send_form(
+        client_for(app, member), f"/notifications/{notice.id}/read", {"then": "open"}
+    )
+    assert opened.location == "/"  # where the decision (and a refusal's reason) shows

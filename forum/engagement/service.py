@@ -632,9 +632,15 @@ def adoption_recorded(adoption, *, practice: Thread, post: Post) -> list[Notific
 
 
 def moderated(
-    actor: User, action: str, *, thread: Thread | None = None, post: Post | None = None
+    actor: User,
+    action: str,
+    *,
+    thread: Thread | None = None,
+    post: Post | None = None,
+    member: User | None = None,
 ) -> list[Notification]:
-    """The author hears when a facilitator hides, restores, moves, locks or edits their post."""
+    """The author hears when a facilitator hides, restores, moves, locks or edits their post;
+    a new member, when a facilitator approves or refuses their account."""
     if action not in MODERATION_NOTICES:
         return []
     if post is not None:
@@ -642,6 +648,8 @@ def moderated(
         author_id = post.author_id
     elif thread is not None:
         author_id = thread.author_id
+    elif member is not None:
+        author_id = member.id
     else:
         return []
     candidates = _candidates(([author_id], "moderation"))

@@ -45,10 +45,22 @@ _MODERATION = {
 }
 
 
+# A member approved or refused before writing anything: no thread to name.
+_ACCOUNT = {
+    "approve_member": _l("A facilitator approved your account: what you write is published."),
+    "refuse_member": _l(
+        "A facilitator did not approve your account. The reason is on the home page."
+    ),
+}
+
+
 def library_endpoint(notification: Notification) -> str:
-    """Where a notification about a library leads: the requests to answer, or one's profile."""
+    """Where a notification without a thread leads: the requests to answer, the home page
+    (where an account's approval or refusal shows), or one's profile."""
     if notification.action == "join_request":
         return "users.library_requests"
+    if notification.action in _ACCOUNT:
+        return "threads.home"
     return "users.settings"
 
 
@@ -58,6 +70,8 @@ def describe(notification: Notification) -> str:
     kind = notification.kind
     if kind == "library":
         return str(_LIBRARY[notification.action]) % {"actor": actor}
+    if notification.thread is None:
+        return str(_ACCOUNT[notification.action])
     thread = notification.thread.title
     if kind == "reply":
         return _("%(actor)s replied in “%(thread)s”.", actor=actor, thread=thread)

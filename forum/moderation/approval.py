@@ -114,8 +114,12 @@ def _decide(actor: User, member: User, action: str, reason: str | None) -> list[
         ModerationAction.record(
             actor, action, subject=member, reason=reason, details=f"{len(posts)} posts"
         )
-        if posts:  # the member hears of it in the app, about their first post
-            events.post_moderated.send(actor, action=action, thread=posts[0].thread, post=posts[0])
+        # The member hears of it in the app: about their first post, or, when they wrote
+        # nothing yet, about their account.
+        first = posts[0] if posts else None
+        events.post_moderated.send(
+            actor, action=action, thread=first.thread if first else None, post=first, member=member
+        )
     return posts
 
 
