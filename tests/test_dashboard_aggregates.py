@@ -30,6 +30,7 @@ from forum.regions import Region
 from forum.threads import service as threads
 from forum.users.accounts import delete_account
 from tests.helpers import at
+from tests.helpers import run_jobs
 from tests.helpers import settle
 
 WIT = "Asia/Jayapura"
@@ -179,4 +180,27 @@ def test_rebuild_command_recounts_rows_written_around_the_application(forum, app
     with app.app_context():
         # ... until they are rebuilt.
         assert figures.summary(period).challenges == 0
+        _same_everywhere()
+
+
+def test_a_reply_does_not_wait_for_the_dashboard_which_counts_it_once_the_job_ran(
+    forum, app, make_reply, count_queries
+):
+    february = _period(date(2026, 2, 1), date(2026, 2, 28))
+    with app.app_context():
+        replies_before = figures.summary(february).replies
+    with count_queries() as statements:
+        make_reply(
+            forum["threads"]["early"], forum["users"]["budi"], created_at=at("2026-02-10 03:00")
+        )
+    # The member's transaction writes no stored figure: it queues their recount (the
+    # recount's 20 statements used to run inside it).
+    stored = ("thread_figures", "figure_counts", "library_activity")
+    assert not [s for s in statements if any(table in s for table in stored)]
+    assert any(s.startswith("INSERT INTO jobs") for s in statements)
+    with app.app_context():
+        assert figures.summary(february).replies == replies_before  # not yet recounted
+    assert run_jobs(app, "insight.recount") >= 1
+    with app.app_context():
+        assert figures.summary(february).replies == replies_before + 1
         _same_everywhere()
