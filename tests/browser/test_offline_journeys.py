@@ -66,8 +66,17 @@ def kept(page) -> dict:
 
 
 def controlled(page) -> None:
-    """Wait until the service worker controls the page (it claims it once active)."""
+    """Wait until the service worker controls the page (it claims it once active) and
+    offline.js has kept this member's offline page: it fetches it after a login, and a
+    test that cut the signal before that found the visitor's page (and no outbox)."""
     page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function(
+        """() => {
+            const meta = document.querySelector('meta[name="serambi-member"]');
+            const kept = document.documentElement.lang + "|" + (meta ? meta.content : "");
+            return localStorage.getItem("serambi-page") === kept;
+        }"""
+    )
 
 
 def a_thread(app, *, not_id: int | None = None) -> Thread:
