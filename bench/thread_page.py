@@ -53,8 +53,13 @@ from forum.models import User
 from forum.threads import service
 import sqlalchemy as sa
 
+try:  # SQLite begins IMMEDIATE: the background search drain writes at the same time
+    from forum.database import writing
+except ImportError:  # an older checkout
+    from contextlib import nullcontext as writing
+
 app = create_app()
-with app.app_context():
+with app.app_context(), writing():
     users = db.session.scalars(sa.select(User).where(User.role == "librarian")
                                .order_by(User.id)).all()
     body = (
