@@ -59,7 +59,6 @@ JOB_KINDS = (
     "engagement.jobs",  # the e-mail digest
     "practices.jobs",  # large books of good practices
     "attachments.jobs",  # thumbnails and PDF previews drawn again
-    "insight.aggregates",  # the dashboard's stored figures, recounted after each write
 )
 
 

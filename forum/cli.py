@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask import current_app
 from flask.cli import AppGroup
 
 from .attachments.cli import attachments_cli
@@ -32,7 +31,6 @@ def demo_load() -> None:
     """Load the demo community into an empty database (never over real data)."""
     from .demo import DatabaseNotEmpty
     from .demo import load_demo
-    from .jobs.runner import Runner
 
     with writing():
         try:
@@ -40,9 +38,6 @@ def demo_load() -> None:
         except DatabaseNotEmpty:
             click.echo("The database already has members: demo data not loaded.")
             return
-    # The work the load queued (the dashboard's figures, above all), done before the server
-    # starts rather than in its first minutes.
-    Runner(current_app._get_current_object(), "demo-load").run_until_idle()
     click.echo(
         f"Demo loaded: {summary['members']} members, {summary['libraries']} libraries, "
         f"{summary['threads']} threads, {summary['replies']} replies. "

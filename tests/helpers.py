@@ -150,18 +150,11 @@ def app_db(app):
         db.session.remove()
 
 
-def run_jobs(app, *kinds: str) -> int:
-    """Run the background jobs that are due (only these kinds, if given), here and now:
-    tests keep JOBS_IN_PROCESS off. Returns how many ran."""
+def run_jobs(app) -> int:
+    """Run the background jobs that are due, here and now (tests keep JOBS_IN_PROCESS off)."""
     from forum.jobs.runner import Runner
 
-    return Runner(app, "test-runner", kinds or None).run_until_idle()
-
-
-def settle(app) -> None:
-    """Do what a web process's job runner does right after each commit (the dashboard's
-    figures above all), before a test reads what that work produces."""
-    run_jobs(app)
+    return Runner(app, "test-runner").run_until_idle()
 
 
 def count_rows(app, model) -> int:

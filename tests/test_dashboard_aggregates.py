@@ -30,8 +30,6 @@ from forum.regions import Region
 from forum.threads import service as threads
 from forum.users.accounts import delete_account
 from tests.helpers import at
-from tests.helpers import run_jobs
-from tests.helpers import settle
 
 WIT = "Asia/Jayapura"
 WIB = "Asia/Jakarta"
@@ -105,7 +103,6 @@ def forum(app, make_user, make_thread, make_reply, facilitator):
         "own": make_reply(early, yosef, created_at=at(AFTER_MIDNIGHT)),
         "budi_practice": make_reply(practice, budi, created_at=at("2026-03-01 02:00")),
     }
-    settle(app)
     return dict(
         users=dict(ani=ani, budi=budi, yosef=yosef, facilitator=facilitator),
         threads=dict(late=late, early=early, practice=practice, quiet=quiet),
@@ -142,7 +139,6 @@ def test_stored_figures_equal_a_direct_count_after_a_mix_of_writes(forum, app):
         moderation.hide_post(admin, reply["ani_early"], "Iklan")  # early: unanswered again
         threads.edit_post(users["budi"], reply["budi_late"], "Coba minta ke pemdes.")
         session.commit()
-        settle(app)
         _same_everywhere()
 
         moderation.restore_post(admin, reply["ani_early"])
@@ -151,13 +147,11 @@ def test_stored_figures_equal_a_direct_count_after_a_mix_of_writes(forum, app):
         moderation.move_thread(admin, thread["quiet"], "practice")
         thread["early"].regency, thread["early"].province = "garut", "jawa-barat"  # moved
         session.commit()
-        settle(app)
         _same_everywhere()
 
         moderation.restore_thread(admin, thread["practice"])
         delete_account(users["budi"])  # his replies no longer count in Garut
         session.commit()
-        settle(app)
         _same_everywhere()
 
         # Recounting everything from scratch finds what the writes left.
@@ -180,27 +174,4 @@ def test_rebuild_command_recounts_rows_written_around_the_application(forum, app
     with app.app_context():
         # ... until they are rebuilt.
         assert figures.summary(period).challenges == 0
-        _same_everywhere()
-
-
-def test_a_reply_does_not_wait_for_the_dashboard_which_counts_it_once_the_job_ran(
-    forum, app, make_reply, count_queries
-):
-    february = _period(date(2026, 2, 1), date(2026, 2, 28))
-    with app.app_context():
-        replies_before = figures.summary(february).replies
-    with count_queries() as statements:
-        make_reply(
-            forum["threads"]["early"], forum["users"]["budi"], created_at=at("2026-02-10 03:00")
-        )
-    # The member's transaction writes no stored figure: it queues their recount (the
-    # recount's 20 statements used to run inside it).
-    stored = ("thread_figures", "figure_counts", "library_activity")
-    assert not [s for s in statements if any(table in s for table in stored)]
-    assert any(s.startswith("INSERT INTO jobs") for s in statements)
-    with app.app_context():
-        assert figures.summary(february).replies == replies_before  # not yet recounted
-    assert run_jobs(app, "insight.recount") >= 1
-    with app.app_context():
-        assert figures.summary(february).replies == replies_before + 1
         _same_everywhere()

@@ -24,7 +24,6 @@ from tests.helpers import app_db
 from tests.helpers import at
 from tests.helpers import login_as
 from tests.helpers import main_text
-from tests.helpers import settle
 
 SVG = "{http://www.w3.org/2000/svg}svg"
 DASHBOARD_PATHS = [
@@ -155,7 +154,6 @@ def build_community(app, make_user, make_thread, make_reply) -> Community:
                 )
             )
         session.commit()
-    settle(app)
     return Community(facilitator, m["a1"], t)
 
 

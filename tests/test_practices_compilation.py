@@ -126,7 +126,7 @@ def test_a_large_book_is_made_in_the_background(app, book, monkeypatch):
     assert response.status_code == 302
     status_url = response.headers["Location"]
     assert "/practices/compilations/" in status_url
-    assert run_jobs(app, "practices.compilation") == 1
+    assert run_jobs(app) == 1
     page = book.get(status_url).get_data(as_text=True)
     assert "The book is ready." in page
     download = book.get(status_url + "/download")
@@ -156,7 +156,7 @@ def test_a_waiting_book_says_so_and_refreshes(app, book, facilitator, make_user)
 def test_a_background_html_book_stands_alone(app, book, monkeypatch):
     monkeypatch.setitem(compilation.INLINE_MAX_PHOTOS, "html", 0)  # one photo is too many
     status_url = book.get("/practices/compilation?region=").headers["Location"]
-    assert run_jobs(app, "practices.compilation") == 1
+    assert run_jobs(app) == 1
     download = book.get(status_url + "/download")
     html = download.get_data(as_text=True)
     download.close()

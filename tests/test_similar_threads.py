@@ -28,7 +28,7 @@ def refresh_job(app) -> None:
     with app.app_context():
         enqueue("search.similar_refresh")
         db.session.commit()
-    assert run_jobs(app, "search.similar_refresh") == 1
+    assert run_jobs(app) == 1
 
 
 @pytest.fixture

@@ -9,11 +9,9 @@ library's last post per hour, for active and quiet libraries).
 How they stay true: a session hook looks at every flush (ORM writes of threads,
 posts, members and libraries, whichever service made them: posting, hiding,
 restoring, solving, moving a thread, deleting an account, approving a member)
-and queues, in the same transaction, a job that recounts what those rows touch
-— the threads' rows, the local days (in every time zone members can choose) and
-the libraries' hours — from the forum's own tables. The job runs right after the
-commit (forum/jobs), so a write costs one more insert, not the recount, and a
-recount is never lost with a process. Recounting rather than adding and
+and recounts what those rows touch — the threads' rows, the local days (in
+every time zone members can choose) and the libraries' hours — from the
+forum's own tables, in the same transaction. Recounting rather than adding and
 subtracting means a figure can never drift from what a direct query gives.
 :func:`rebuild` recounts everything (``flask figures rebuild``, the migration,
 after a bulk import that bypassed the ORM); it is a plain function for a job.
@@ -39,10 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from ..database import writing
 from ..extensions import db
-from ..jobs import enqueue
-from ..jobs import job_kind
 from ..models import TIMEZONES
 from ..models import Library
 from ..models import Post
@@ -121,37 +116,6 @@ class Changes:
 
     def __bool__(self) -> bool:
         return any(vars(self).values())
-
-    def payload(self) -> dict[str, list]:
-        """As JSON for the recount job (moments as ISO 8601 text)."""
-
-        def plain(value):
-            if isinstance(value, datetime):
-                return value.isoformat()
-            if isinstance(value, tuple):
-                return [plain(part) for part in value]
-            return value
-
-        return {
-            name: sorted(plain(v) for v in values) for name, values in vars(self).items() if values
-        }
-
-    @classmethod
-    def from_payload(cls, payload: dict[str, list]) -> Changes:
-        def moment(text: str) -> datetime:
-            at = datetime.fromisoformat(text)
-            return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite gives naive UTC
-
-        changes = cls()
-        changes.threads.update(payload.get("threads", ()))
-        changes.thread_posts.update(payload.get("thread_posts", ()))
-        changes.members.update(payload.get("members", ()))
-        changes.left.update((member, library) for member, library in payload.get("left", ()))
-        changes.libraries.update(payload.get("libraries", ()))
-        changes.posts.update((author, moment(at)) for author, at in payload.get("posts", ()))
-        changes.moments.update(moment(at) for at in payload.get("moments", ()))
-        changes.hours.update((library, moment(at)) for library, at in payload.get("hours", ()))
-        return changes
 
 
 def _history(obj, fields: Iterable[str]) -> dict:
@@ -345,20 +309,13 @@ class Source:
 # --- recounting -------------------------------------------------------------------------
 
 
-def _write_days(
-    conn: Connection, counts: dict[str, dict[tuple, int]], days: dict[str, set]
-) -> None:
-    """Replace the day rows of ``days`` ({zone: days}) with ``counts`` ({zone: counts})."""
+def _write_days(conn: Connection, zone: str, days: set[date], counts: dict[tuple, int]) -> None:
     table = FigureCount.__table__
-    c = table.c
-    wanted = [(zone, sorted(zone_days)) for zone, zone_days in days.items() if zone_days]
-    if wanted:
-        conn.execute(
-            sa.delete(table).where(
-                c.grain == "d",
-                sa.or_(*(sa.and_(c.zone == zone, c.day.in_(d)) for zone, d in wanted)),
-            )
+    conn.execute(
+        sa.delete(table).where(
+            table.c.zone == zone, table.c.grain == "d", table.c.day.in_(sorted(days))
         )
+    )
     rows = [
         dict(
             zone=zone,
@@ -370,26 +327,19 @@ def _write_days(
             parent=parent,
             count=count,
         )
-        for zone, zone_counts in counts.items()
-        for (day, region, parent, metric, tag_id), count in zone_counts.items()
+        for (day, region, parent, metric, tag_id), count in counts.items()
     ]
     for start in range(0, len(rows), 2000):
         conn.execute(sa.insert(table), rows[start : start + 2000])
 
 
-def _write_months(conn: Connection, months: set[tuple[str, date]]) -> None:
-    """Each (zone, month)'s rows: the sum of its days' rows."""
-    if not months:
-        return
+def _write_months(conn: Connection, zone: str, months: set[date]) -> None:
+    """Each month's rows: the sum of its days' rows."""
     table = FigureCount.__table__
     c = table.c
-    conn.execute(
-        sa.delete(table).where(
-            c.grain == "m", sa.or_(*(sa.and_(c.zone == z, c.day == m) for z, m in months))
-        )
-    )
-    for zone, month in sorted(months):
+    for month in sorted(months):
         following = (month + timedelta(days=32)).replace(day=1)
+        conn.execute(sa.delete(table).where(c.zone == zone, c.grain == "m", c.day == month))
         sums = (
             sa.select(
                 c.zone,
@@ -422,38 +372,16 @@ def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
     return [(first, last) for first, last in runs]
 
 
-def _windows(days: dict[str, set[date]]) -> list[tuple[datetime, datetime, dict[str, set[date]]]]:
-    """Each zone's runs of days as moments, merged across zones: (start, end, {zone: days}).
-
-    The zones are hours apart, so a moment's day in each of them overlaps the
-    others': one read of the merged stretch serves all three."""
-    spans = sorted(
-        (midnight(first, zone), midnight(last, zone) + timedelta(days=1), zone, first, last)
-        for zone, zone_days in days.items()
-        for first, last in _runs(zone_days)
-    )
-    merged: list[tuple[datetime, datetime, dict[str, set[date]]]] = []
-    for start, end, zone, first, last in spans:
-        run = {first + timedelta(days=n) for n in range((last - first).days + 1)}
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end), merged[-1][2])
-        else:
-            merged.append((start, end, defaultdict(set)))
-        merged[-1][2][zone].update(run)
-    return merged
-
-
 def recount_days(conn: Connection, moments: Iterable[datetime]) -> None:
     """Recount the local days (in every zone) that hold these moments, and their months."""
     moments = list(moments)
-    days = {zone: {local_day(at, zone) for at in moments} for zone in ZONES}
-    counts: dict[str, dict[tuple, int]] = {zone: {} for zone in ZONES}
-    for start, end, zone_days in _windows(days):
-        source = Source.read(conn, start, end)
-        for zone, run in zone_days.items():
-            counts[zone].update(source.counts(zone, run))
-    _write_days(conn, counts, days)
-    _write_months(conn, {(zone, day.replace(day=1)) for zone in ZONES for day in days[zone]})
+    for zone in ZONES:
+        days = {local_day(at, zone) for at in moments}
+        for first, last in _runs(days):
+            run = {first + timedelta(days=n) for n in range((last - first).days + 1)}
+            source = Source.read(conn, midnight(first, zone), midnight(last, zone) + timedelta(1))
+            _write_days(conn, zone, run, source.counts(zone, run))
+        _write_months(conn, zone, {day.replace(day=1) for day in days})
 
 
 def _activity(conn: Connection, start, end, library: int | None = None) -> list[tuple]:
@@ -527,7 +455,12 @@ RECOUNT_LOCK = 0x5E4A_F16  # a constant key for pg_advisory_xact_lock: "figures"
 
 
 def apply(conn: Connection, changes: Changes) -> None:
-    """Recount everything ``changes`` touches, on ``conn``."""
+    """Recount everything ``changes`` touches, on ``conn`` (inside the writing transaction)."""
+    if conn.dialect.name == "postgresql":
+        # Writers recount one at a time, each after the one before has committed: under
+        # READ COMMITTED the recount then reads every committed row (none counts from a
+        # stale view) and no two insert the same figure row. SQLite has one writer anyway.
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(RECOUNT_LOCK)))
     moments, hours = set(changes.moments), set(changes.hours)
     posts = set(changes.posts)
     if changes.libraries:
@@ -592,9 +525,11 @@ def rebuild(conn: Connection) -> dict[str, int]:
     table = ThreadFigure.__table__
     conn.execute(sa.insert(table).from_select([c.name for c in table.c], thread_source()))
     source = Source.read(conn, None, None)
-    counts = {zone: source.counts(zone, None) for zone in ZONES}
-    _write_days(conn, counts, {})  # every row was deleted above
-    _write_months(conn, {(zone, key[0].replace(day=1)) for zone in ZONES for key in counts[zone]})
+    for zone in ZONES:
+        counts = source.counts(zone, None)
+        days = {key[0] for key in counts}
+        _write_days(conn, zone, days, counts)
+        _write_months(conn, zone, {day.replace(day=1) for day in days})
     rows = [
         dict(library_id=library, hour=hour, last_at=at)
         for (library, hour), at in _last_per_hour(_activity(conn, None, None)).items()
@@ -609,35 +544,15 @@ def rebuild(conn: Connection) -> dict[str, int]:
 
 # --- the hook ------------------------------------------------------------------------------
 
-JOB_KIND = "insight.recount"
-
 
 def _after_flush(session: Session, _flush_context) -> None:
-    """Queue a recount of what this flush touched, in the writing transaction: it is
-    done right after the commit (by the web process's job runner or `flask worker`),
-    so a reply does not wait for the dashboard, and is never lost with the process."""
     changes = Changes()
     collect(session, changes)
     if changes:
-        enqueue(JOB_KIND, changes.payload(), session=session)
-
-
-@job_kind(JOB_KIND, max_attempts=10)
-def recount(payload: dict) -> None:
-    """Recount what one write touched, in a transaction of its own."""
-    with writing():
-        connection = db.session.connection()
-        if connection.dialect.name == "postgresql":
-            # Recounts run one at a time, each after the one before has committed: under
-            # READ COMMITTED each then reads every committed row (none counts from a
-            # stale view) and no two insert the same figure row. Only jobs take this
-            # lock, never a member's write, so it cannot hold up posting.
-            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(RECOUNT_LOCK)))
-        apply(connection, Changes.from_payload(payload))
-        db.session.commit()
+        apply(session.connection(), changes)
 
 
 def install_hooks() -> None:
-    """Queue a recount after every flush of the app's session (idempotent)."""
+    """Recount after every flush of the app's session (idempotent)."""
     if not sa.event.contains(db.session, "after_flush", _after_flush):
         sa.event.listen(db.session, "after_flush", _after_flush)

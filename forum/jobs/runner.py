@@ -41,10 +41,9 @@ PRUNE_EVERY = 3600.0  # seconds between deletions of old done jobs
 class Runner:
     """Claims and runs jobs for one app as one named worker."""
 
-    def __init__(self, app: Flask, name: str | None = None, kinds=None) -> None:
+    def __init__(self, app: Flask, name: str | None = None) -> None:
         self.app = app
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
-        self.kinds = kinds  # the kinds this runner claims (None: every kind)
         self.stop = threading.Event()
         self.wake = threading.Event()
         self._pruned = 0.0
@@ -56,7 +55,7 @@ class Runner:
     def run_one(self) -> Claimed | None:
         """Claim and run one due job; None when nothing is due."""
         with self.app.app_context():
-            job = queue.claim(db.engine, self.name, self.lease, self.kinds)
+            job = queue.claim(db.engine, self.name, self.lease)
             if job is not None:
                 self._run(job)
         return job
