@@ -14,8 +14,9 @@ Each signal's sender and keywords (they are the listener's arguments):
 - ``post_edited``: the editor (a User); ``post=`` the changed Post
 - ``answer_accepted``: the actor; ``thread=``, ``post=`` the answer, ``practice=`` the linked
   practice that solves it instead (both None when cleared)
-- ``post_moderated``: the facilitator; ``action=`` ("hide_post", "lock" ...), ``thread=``, ``post=``;
-  approving or refusing a member also ``member=`` (thread and post None when they wrote nothing)
+- ``post_moderated``: the facilitator; ``action=`` ("hide_post", "lock" ...), ``thread=``,
+  ``post=``; approving or refusing a member also ``member=`` (thread and post None when they
+  wrote nothing)
 - ``practice_verified``: the facilitator; ``thread=`` the practice, ``verified=`` True when
   marked "Terverifikasi" (or its summary rewritten), False when the mark is taken away
 - ``post_written``: a Post just created or edited; ``author=`` who wrote it, ``files=`` the
