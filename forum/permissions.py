@@ -94,9 +94,14 @@ def why_not_use_token(user):
     if user is None or getattr(user, "is_deleted", False):
         return _l("This account was deleted.")
     if user.is_refused:
-        reason = user.approval_reason or _l("no reason given")
-        return gettext("A facilitator did not approve your account: %(reason)s", reason=reason)
+        return _refusal(user)
     return None
+
+
+def _refusal(member) -> str:
+    # gettext, not lazy: the reason was typed by a facilitator and must stay escaped.
+    reason = member.approval_reason or _l("no reason given")
+    return gettext("A facilitator did not approve your account: %(reason)s", reason=reason)
 
 
 def why_not_write_with_token(user, scope: str):
@@ -114,8 +119,7 @@ def why_not_post(user):
         reason = member.suspension_reason or _l("no reason given")
         return gettext("Your account is suspended: %(reason)s", reason=reason)
     if member.is_refused:
-        reason = member.approval_reason or _l("no reason given")
-        return gettext("A facilitator did not approve your account: %(reason)s", reason=reason)
+        return _refusal(member)
     return None
 
 

@@ -240,9 +240,14 @@ class Spread:
     planned: int
 
 
+def _spread(found: list[tuple[str, str | None]]) -> Spread:
+    """From (status, regency) pairs: a plan is not a try yet."""
+    tried = [regency for status, regency in found if status != "planned"]
+    return Spread(len(tried), len(set(tried)), len(found) - len(tried))
+
+
 def spread_of(adoptions: list[Adoption]) -> Spread:
-    tried = [a for a in adoptions if a.status != "planned"]
-    return Spread(len(tried), len({a.regency for a in tried}), len(adoptions) - len(tried))
+    return _spread([(a.status, a.regency) for a in adoptions])
 
 
 def spreads_of(practice_ids: list[int], viewer) -> dict[int, Spread]:
@@ -257,14 +262,7 @@ def spreads_of(practice_ids: list[int], viewer) -> dict[int, Spread]:
     by_practice: dict[int, list] = {}
     for practice_id, status, regency in rows:
         by_practice.setdefault(practice_id, []).append((status, regency))
-    return {
-        practice_id: Spread(
-            sum(status != "planned" for status, _ in found),
-            len({regency for status, regency in found if status != "planned"}),
-            sum(status == "planned" for status, _ in found),
-        )
-        for practice_id, found in by_practice.items()
-    }
+    return {practice_id: _spread(found) for practice_id, found in by_practice.items()}
 
 
 def history_of(adoptions: list[Adoption]) -> dict[int, list[AdoptionUpdate]]:
