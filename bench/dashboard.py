@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -265,18 +267,11 @@ def peak_memory_mb(client, path: str) -> float:
         tracemalloc.stop()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=9)
-    parser.add_argument("--keep", metavar="DIR", help="build the database in DIR and keep it")
-    parser.add_argument("--code", metavar="DIR", help="run another checkout's code (a baseline)")
-    parser.add_argument(
-        "--quick", action="store_true", help="only the dashboard pages (no report, charts, exports)"
-    )
-    args = parser.parse_args()
-
-    workdir = Path(args.keep or tempfile.mkdtemp(prefix="serambi-bench-"))
+@contextmanager
+def scratch_app(keep: str | None = None) -> Iterator[Flask]:
+    """The app on a new SQLite database and search index in a scratch directory (or in
+    ``keep``, left there afterwards)."""
+    workdir = Path(keep or tempfile.mkdtemp(prefix="serambi-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "serambi.sqlite").unlink(missing_ok=True)
     config = type(
@@ -289,6 +284,26 @@ def main() -> None:
     )
     app = create_app(config)
     try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--keep", metavar="DIR", help="build the database in DIR and keep it")
+    parser.add_argument("--code", metavar="DIR", help="run another checkout's code (a baseline)")
+    parser.add_argument(
+        "--quick", action="store_true", help="only the dashboard pages (no report, charts, exports)"
+    )
+    args = parser.parse_args()
+
+    with scratch_app(args.keep) as app:
         with app.app_context():
             db.create_all()
             began = time.perf_counter()
@@ -337,11 +352,6 @@ def main() -> None:
         _print(args, baseline, baseline_p95, timings, runs)
         xlsx_peak = peak_memory_mb(client, "/dashboard/export.xlsx")
         print(f"{'export.xlsx peak Python memory':32} {xlsx_peak:9.1f} MB")
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _print(args, baseline, baseline_p95, timings, runs=0) -> None:

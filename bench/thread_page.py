@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import urllib.parse
 from pathlib import Path
 
@@ -232,7 +233,32 @@ def code_of(ref: str, tmp: Path) -> Path:
         check=True,
         capture_output=True,
     )
+    missing = missing_requirements(target / "pyproject.toml")
+    if missing:  # an older checkout's dependencies this .venv no longer has (e3d15b9: cachetools)
+        subprocess.run(
+            [str(BIN / "pip"), "install", "-q", "--no-deps", "--target", str(target), *missing],
+            check=True,
+        )
     return target
+
+
+def missing_requirements(pyproject: Path) -> list[str]:
+    """The project's dependencies that this interpreter lacks or has in another version."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    missing = []
+    for spec in tomllib.loads(pyproject.read_text())["project"]["dependencies"]:
+        requirement = Requirement(spec)
+        try:
+            installed = metadata.version(requirement.name)
+        except metadata.PackageNotFoundError:
+            missing.append(spec)
+            continue
+        if not requirement.specifier.contains(installed, prereleases=True):
+            missing.append(spec)
+    return missing
 
 
 def percentile(values: list[float], pct: float) -> float:

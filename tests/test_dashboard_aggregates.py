@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from forum.extensions import db
+from forum.insight import aggregates
 from forum.insight import direct
 from forum.insight import figures
 from forum.insight.aggregates import ZONES
@@ -158,6 +159,83 @@ def test_stored_figures_equal_a_direct_count_after_a_mix_of_writes(forum, app):
         kept = _stored_rows()
         rebuild(session.connection())
         assert _stored_rows() == kept
+
+
+def _post(author, thread, when):
+    return threads.create_reply(
+        db.session.get(User, author.id),
+        db.session.get(Thread, thread.id),
+        "Kami juga.",
+        now=at(when),
+    )
+
+
+def test_new_replies_threads_and_members_add_what_a_recount_would_give(forum, app, make_user):
+    """The usual writes only add rows: the figures move by what those rows count in (no day
+    is read again), and still equal a direct count and a recount from scratch."""
+    users, thread = forum["users"], forum["threads"]
+    waiting = make_user("siti", approval="waiting")  # what she writes waits for approval
+    with app.app_context():
+        _post(users["budi"], thread["quiet"], "2026-02-01 01:00")  # answers it: not unanswered
+        _post(users["yosef"], thread["quiet"], "2026-02-01 02:00")  # its author: changes nothing
+        _post(waiting, thread["early"], BEFORE_MIDNIGHT)  # not public: counts nowhere yet
+        db.session.commit()
+        fresh = threads.create_thread(
+            db.session.get(User, users["yosef"].id),
+            "challenge",
+            "Buku rusak terkena banjir",
+            "Bagaimana menyelamatkan buku yang basah?",
+            ["dana-desa", "bencana"],
+            now=at(AFTER_MIDNIGHT),
+        )
+        threads.create_thread(
+            db.session.get(User, waiting.id), "practice", "Pojok baca", "Kami mulai.", ["dongeng"]
+        )
+        db.session.commit()
+        _post(users["yosef"], fresh, "2026-01-31 15:45")  # the author's own: still unanswered
+        db.session.commit()
+        make_user("rahel", regency="jayapura", province="papua", created_at=at(AFTER_MIDNIGHT))
+        make_user("tamu", library=None)
+        _same_everywhere()
+
+        kept = _stored_rows()
+        rebuild(db.session.connection())
+        assert _stored_rows() == kept
+
+
+def test_a_reply_on_a_busy_day_adds_a_few_statements_not_a_recount(
+    forum, app, make_user, make_thread, count_queries, monkeypatch
+):
+    """Keeping the figures costs a reply the same few statements however much its day holds."""
+    recount = aggregates.apply
+    ran: list[str] = []
+
+    def counted(conn, changes):
+        with count_queries() as statements:
+            recount(conn, changes)
+        ran.extend(statements)
+
+    monkeypatch.setattr(aggregates, "apply", counted)
+    users = forum["users"]
+    challenge = make_thread(users["ani"], kind="challenge")
+    for n in range(30):  # a meeting day: the day holds many rows
+        make_thread(make_user(f"peserta{n}"), created_at=at("2026-06-01 02:00"))
+
+    def statements_of_a_reply(author) -> int:
+        ran.clear()
+        with app.app_context():
+            _post(author, challenge, "2026-06-01 03:00")
+            db.session.commit()
+        return len(ran)
+
+    # The first answer: read the thread's row and its new state, rewrite the row, read the
+    # reply's place, add the counts, drop the emptied "unanswered" count, move the library's
+    # last post. A later reply leaves the thread's row as it was. PostgreSQL first takes
+    # the lock that keeps writers' figures in order.
+    with app.app_context():
+        lock = 1 if db.engine.dialect.name == "postgresql" else 0
+    assert statements_of_a_reply(users["budi"]) == lock + 8
+    assert statements_of_a_reply(users["yosef"]) == lock + 5
 
 
 def test_rebuild_command_recounts_rows_written_around_the_application(forum, app, runner):

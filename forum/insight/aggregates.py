@@ -8,13 +8,18 @@ library's last post per hour, for active and quiet libraries).
 
 How they stay true: a session hook looks at every flush (ORM writes of threads,
 posts, members and libraries, whichever service made them: posting, hiding,
-restoring, solving, moving a thread, deleting an account, approving a member)
-and recounts what those rows touch — the threads' rows, the local days (in
-every time zone members can choose) and the libraries' hours — from the
-forum's own tables, in the same transaction. Recounting rather than adding and
-subtracting means a figure can never drift from what a direct query gives.
-:func:`rebuild` recounts everything (``flask figures rebuild``, the migration,
-after a bulk import that bypassed the ORM); it is a plain function for a job.
+restoring, solving, moving a thread, deleting an account, approving a member).
+A flush that only added rows (a reply, a thread, a member: nearly every write)
+adds what those rows count in to their days and months (:func:`add`): a day of a
+peer-learning meeting holds thousands of rows, and reading them again on every
+reply cost it half a second. Any other flush recounts what its rows touch — the
+threads' rows, the local days (in every time zone members can choose) and the
+libraries' hours — from the forum's own tables, in the same transaction.
+Both read rows with the same definitions, so a figure cannot drift from what a
+direct query gives (tests/test_dashboard_aggregates.py compares them after every
+kind of write, and with a recount from scratch). :func:`rebuild` recounts
+everything (``flask figures rebuild``, the migration, after a bulk import that
+bypassed the ORM); it is a plain function for a job.
 
 What counts is what forum/insight/figures.py defines (``public_reply``,
 ``first_reply_at``): this module only stores its results.
@@ -22,8 +27,10 @@ What counts is what forum/insight/figures.py defines (``public_reply``,
 
 from __future__ import annotations
 
+from collections import Counter
 from collections import defaultdict
 from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
@@ -34,6 +41,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -113,9 +122,15 @@ class Changes:
     posts: set[tuple[int, datetime]] = field(default_factory=set)  # (author, when)
     moments: set[datetime] = field(default_factory=set)  # local days to recount
     hours: set[tuple[int, datetime]] = field(default_factory=set)  # (library, hour)
+    # Rows this flush inserted. While nothing counted was changed or deleted (``added_only``),
+    # the figures move by what the new rows add, and nothing is recounted (see :func:`add`).
+    new_posts: set[int] = field(default_factory=set)
+    new_threads: set[int] = field(default_factory=set)
+    new_members: set[int] = field(default_factory=set)
+    added_only: bool = True
 
     def __bool__(self) -> bool:
-        return any(vars(self).values())
+        return any(value for name, value in vars(self).items() if name != "added_only")
 
 
 def _history(obj, fields: Iterable[str]) -> dict:
@@ -141,20 +156,24 @@ def collect(session: Session, changes: Changes) -> None:
             history = _history(obj, LIBRARY_FIELDS)
             if obj not in session.new and any(h.has_changes() for h in history.values()):
                 changes.libraries.add(obj.id)
+                changes.added_only = False
 
 
-def _changed(obj, session: Session, history: dict) -> bool:
-    return (
-        obj in session.new
-        or obj in session.deleted
-        or any(h.has_changes() for h in history.values())
-    )
+def _changed(obj, session: Session, history: dict, changes: Changes) -> bool:
+    if obj in session.new:
+        return True
+    if obj in session.deleted or any(h.has_changes() for h in history.values()):
+        changes.added_only = False
+        return True
+    return False
 
 
 def _thread(thread: Thread, session: Session, changes: Changes) -> None:
     history = _history(thread, THREAD_FIELDS)
-    if not _changed(thread, session, history):
+    if not _changed(thread, session, history, changes):
         return
+    if thread in session.new:
+        changes.new_threads.add(thread.id)
     changes.threads.add(thread.id)
     changes.moments.update(_values(thread, history, "created_at"))
     moments = _values(thread, history, "created_at")
@@ -166,8 +185,10 @@ def _thread(thread: Thread, session: Session, changes: Changes) -> None:
 
 def _post(post: Post, session: Session, changes: Changes) -> None:
     history = _history(post, POST_FIELDS)
-    if not _changed(post, session, history):
+    if not _changed(post, session, history, changes):
         return
+    if post in session.new:
+        changes.new_posts.add(post.id)
     changes.threads.update(_values(post, history, "thread_id"))
     for author in _values(post, history, "author_id"):
         changes.posts.update((author, at) for at in _values(post, history, "created_at"))
@@ -175,10 +196,11 @@ def _post(post: Post, session: Session, changes: Changes) -> None:
 
 def _member(user: User, session: Session, changes: Changes) -> None:
     history = _history(user, USER_FIELDS)
-    if not _changed(user, session, history):
+    if not _changed(user, session, history, changes):
         return
     changes.moments.update(_values(user, history, "created_at"))
     if user in session.new:
+        changes.new_members.add(user.id)
         return  # no posts yet
     if history["library_id"].has_changes() or user in session.deleted:
         changes.members.add(user.id)  # their replies and posts move with them
@@ -224,23 +246,29 @@ def thread_source():
     ).where(Thread.is_public)
 
 
-def _reply_rows(conn: Connection, start, end) -> list:
+def _replies():
     """(when, regency, province) of the public replies, placed by their author's library."""
-    return conn.execute(
+    return (
         sa.select(Post.created_at, Library.regency, Library.province)
         .join(Thread, Thread.id == Post.thread_id)
         .join(User, User.id == Post.author_id)
         .outerjoin(Library, Library.id == User.library_id)
-        .where(public_reply(), *_window(Post.created_at, start, end))
-    ).all()
+        .where(public_reply())
+    )
+
+
+def _members():
+    return sa.select(User.created_at, Library.regency, Library.province).outerjoin(
+        Library, Library.id == User.library_id
+    )
+
+
+def _reply_rows(conn: Connection, start, end) -> list:
+    return conn.execute(_replies().where(*_window(Post.created_at, start, end))).all()
 
 
 def _member_rows(conn: Connection, start, end) -> list:
-    return conn.execute(
-        sa.select(User.created_at, Library.regency, Library.province)
-        .outerjoin(Library, Library.id == User.library_id)
-        .where(*_window(User.created_at, start, end))
-    ).all()
+    return conn.execute(_members().where(*_window(User.created_at, start, end))).all()
 
 
 def _thread_rows(conn: Connection, start, end) -> tuple[list, dict[int, list[int]]]:
@@ -280,30 +308,36 @@ class Source:
         threads, tags = _thread_rows(conn, start, end)
         return cls(threads, tags, _reply_rows(conn, start, end), _member_rows(conn, start, end))
 
+    def counted(self) -> Iterator[tuple]:
+        """What each row counts in: (when, regency, province, metric, tag_id)."""
+        for thread_id, kind, at, regency, province, first_reply, solve in self.threads:
+            yield from _thread_counts(kind, at, regency, province, first_reply, solve)
+            for tag_id in self.tags.get(thread_id, ()):
+                yield at, regency, province, "tag", tag_id
+        for at, regency, province in self.replies:
+            yield at, regency, province, "reply", 0
+        for at, regency, province in self.members:
+            yield at, regency, province, "member", 0
+
     def counts(self, zone: str, days: set[date] | None) -> dict[tuple, int]:
         """{(day, region, parent, metric, tag_id): count} in ``zone`` (only ``days``, if given)."""
         counts: dict[tuple, int] = defaultdict(int)
-
-        def add(at, regency, province, metric, tag_id=0):
+        for at, regency, province, metric, tag_id in self.counted():
             day = local_day(at, zone)
             if days is None or day in days:
                 for region, parent in places(regency, province):
                     counts[(day, region, parent, metric, tag_id)] += 1
-
-        for thread_id, kind, at, regency, province, first_reply, solve in self.threads:
-            add(at, regency, province, kind)
-            for tag_id in self.tags.get(thread_id, ()):
-                add(at, regency, province, "tag", tag_id)
-            if kind == "challenge":
-                if solve is not None:
-                    add(at, regency, province, "solved")
-                elif first_reply is None:
-                    add(at, regency, province, "unanswered")
-        for at, regency, province in self.replies:
-            add(at, regency, province, "reply")
-        for at, regency, province in self.members:
-            add(at, regency, province, "member")
         return counts
+
+
+def _thread_counts(kind, at, regency, province, first_reply, solve) -> Iterator[tuple]:
+    """The figures a public thread counts in (besides its tags), on the day it was posted."""
+    yield at, regency, province, kind, 0
+    if kind == "challenge":
+        if solve is not None:
+            yield at, regency, province, "solved", 0
+        elif first_reply is None:
+            yield at, regency, province, "unanswered", 0
 
 
 # --- recounting -------------------------------------------------------------------------
@@ -451,6 +485,165 @@ def recount_threads(conn: Connection, thread_ids: Iterable[int]) -> list[datetim
     return moments
 
 
+# --- adding what new rows count -------------------------------------------------------------
+
+FIGURE_KEY = ("zone", "region", "metric", "grain", "day", "tag_id")
+
+
+def _upsert(conn: Connection, table: sa.Table, key: Iterable[str], **set_):
+    """INSERT ... ON CONFLICT (key) DO UPDATE, in the connection's dialect."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    where = set_.pop("where", None)
+    return statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: value(table.c, statement.excluded) for name, value in set_.items()},
+        where=where(table.c, statement.excluded) if where is not None else None,
+    )
+
+
+def _same_row(before: tuple | None, now: tuple | None) -> bool:
+    if before is None or now is None:
+        return before is now
+    *fields, first_reply, solve = before
+    *now_fields, now_first_reply, now_solve = now
+    return (
+        fields == now_fields
+        and _same_seconds(first_reply, now_first_reply)
+        and _same_seconds(solve, now_solve)
+    )
+
+
+def _same_seconds(a, b) -> bool:
+    # Stored as floats; PostgreSQL computes them as numeric: compare to the millisecond.
+    return a is None if b is None else a is not None and abs(float(a) - float(b)) < 1e-3
+
+
+def _threads_added(
+    conn: Connection, changes: Changes, counted: Counter, active: list[tuple[int, datetime]]
+) -> None:
+    """Rewrite the rows of threads that changed; count what each row no longer and now adds."""
+    table = ThreadFigure.__table__
+    ids = sorted(changes.threads)
+    before = {
+        row[0]: tuple(row)
+        for row in conn.execute(sa.select(*table.c).where(table.c.thread_id.in_(ids)))
+    }
+    now: dict[int, tuple] = {}
+    for *row, library in conn.execute(
+        thread_source().add_columns(Thread.library_id).where(Thread.id.in_(ids))
+    ):
+        now[row[0]] = tuple(row)
+        if row[0] in changes.new_threads and library is not None:
+            active.append((library, row[2]))
+    changed = [thread for thread in ids if not _same_row(before.get(thread), now.get(thread))]
+    if not changed:
+        return
+    for rows, sign in ((before, -1), (now, 1)):
+        for thread in changed:
+            if thread in rows:
+                for item in _thread_counts(*rows[thread][1:]):
+                    counted[item] += sign
+    # A thread's tags count while it has a row; what is new here is a row that came or went.
+    came_or_went = [thread for thread in changed if (thread in before) != (thread in now)]
+    if came_or_went:
+        for thread, tag_id in conn.execute(
+            sa.select(thread_tags.c.thread_id, thread_tags.c.tag_id).where(
+                thread_tags.c.thread_id.in_(came_or_went)
+            )
+        ):
+            _thread_id, _kind, at, regency, province, *_ = before.get(thread) or now[thread]
+            counted[(at, regency, province, "tag", tag_id)] += 1 if thread in now else -1
+    conn.execute(sa.delete(table).where(table.c.thread_id.in_(changed)))
+    columns = table.c.keys()
+    rows = [dict(zip(columns, now[thread], strict=True)) for thread in changed if thread in now]
+    if rows:
+        conn.execute(sa.insert(table), rows)
+
+
+def _add_counts(conn: Connection, counted: Counter) -> None:
+    """Add each change to its day's and its month's rows, in every zone and region."""
+    table = FigureCount.__table__
+    deltas: Counter[tuple] = Counter()
+    parents: dict[tuple, str | None] = {}
+    for (at, regency, province, metric, tag_id), change in counted.items():
+        if not change:
+            continue
+        for zone in ZONES:
+            day = local_day(at, zone)
+            for region, parent in places(regency, province):
+                for grain, start in (("d", day), ("m", day.replace(day=1))):
+                    key = (zone, region, metric, grain, start, tag_id)
+                    deltas[key] += change
+                    parents[key] = parent
+    rows = [
+        dict(zip(FIGURE_KEY, key, strict=True), parent=parents[key], count=change)
+        for key, change in deltas.items()
+        if change
+    ]
+    if not rows:
+        return
+    conn.execute(_upsert(conn, table, FIGURE_KEY, count=lambda c, new: c.count + new.count), rows)
+    emptied = [key for key, change in deltas.items() if change < 0]
+    if emptied:  # a recount writes no zero rows, and neither does this
+        conn.execute(
+            sa.delete(table).where(
+                sa.tuple_(*(table.c[name] for name in FIGURE_KEY)).in_(emptied),
+                table.c.count <= 0,
+            )
+        )
+
+
+def _add_activity(conn: Connection, active: list[tuple[int, datetime]]) -> None:
+    """Move each library's last post in an hour forward to the new posts."""
+    if not active:
+        return
+    table = LibraryActivity.__table__
+    rows = [
+        dict(library_id=library, hour=hour, last_at=at)
+        for (library, hour), at in _last_per_hour(active).items()
+    ]
+    conn.execute(
+        _upsert(
+            conn,
+            table,
+            ("library_id", "hour"),
+            last_at=lambda c, new: new.last_at,
+            where=lambda c, new: c.last_at < new.last_at,
+        ),
+        rows,
+    )
+
+
+def add(conn: Connection, changes: Changes) -> None:
+    """Move the stored figures by what this flush's new rows count in.
+
+    For a flush that only added rows (``changes.added_only``): the usual write, a reply, a
+    thread, a new member. A new reply counts once on its day and may answer its thread (its
+    row is rewritten and its "unanswered" taken back); a new thread counts its kind, tags and
+    state; a new member counts once. The old and new rows are read with the definitions a
+    recount uses, so the sums are what a recount gives, without re-reading a busy day.
+    """
+    counted: Counter[tuple] = Counter()  # (when, regency, province, metric, tag_id): change
+    active: list[tuple[int, datetime]] = []  # (library, when) of new public posts
+    if changes.threads:
+        _threads_added(conn, changes, counted, active)
+    if changes.new_posts:
+        for at, regency, province, library in conn.execute(
+            _replies().add_columns(User.library_id).where(Post.id.in_(changes.new_posts))
+        ):
+            counted[(at, regency, province, "reply", 0)] += 1
+            if library is not None:
+                active.append((library, at))
+    if changes.new_members:
+        for at, regency, province in conn.execute(
+            _members().where(User.id.in_(changes.new_members))
+        ):
+            counted[(at, regency, province, "member", 0)] += 1
+    _add_counts(conn, counted)
+    _add_activity(conn, active)
+
+
 RECOUNT_LOCK = 0x5E4A_F16  # a constant key for pg_advisory_xact_lock: "figures"
 
 
@@ -461,6 +654,9 @@ def apply(conn: Connection, changes: Changes) -> None:
         # READ COMMITTED the recount then reads every committed row (none counts from a
         # stale view) and no two insert the same figure row. SQLite has one writer anyway.
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(RECOUNT_LOCK)))
+    if changes.added_only:
+        add(conn, changes)
+        return
     moments, hours = set(changes.moments), set(changes.hours)
     posts = set(changes.posts)
     if changes.libraries:
