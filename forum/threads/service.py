@@ -535,6 +535,8 @@ def load_thread(thread_id: int, viewer) -> Thread:
             so.joinedload(Thread.library),
             # The opening post and its files come with the thread (one statement).
             so.joinedload(Thread.opening_post).joinedload(Post.attachments),
+            # So does a practice's verified mark (otherwise a statement of its own).
+            so.joinedload(Thread.verification),
         ],
     )
     if thread is None or not can_see_thread(viewer, thread):
@@ -562,6 +564,8 @@ def load_post(post_id: int, viewer) -> Post:
 def replies_page(thread: Thread, viewer, page: int, per_page: int):
     """One page of a thread's replies, authors and libraries loaded with them."""
     query = visible_replies(thread, viewer).order_by(*REPLY_KEYS)
+    # The page shows the stored HTML, not the Markdown source (the API does) or a phone's key.
+    query = query.options(so.defer(Post.body), so.defer(Post.client_key))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
@@ -574,8 +578,9 @@ def visible_replies(thread: Thread, viewer):
         sa.select(Post)
         .where(Post.thread_id == thread.id, Post.is_opening.is_(False))
         .where(visible_posts_clause(viewer))
-        .options(so.joinedload(Post.author).joinedload(User.library), so.joinedload(Post.edited_by))
+        .options(so.joinedload(Post.author).joinedload(User.library))
         .options(so.joinedload(Post.attachments))  # in the same query: no extra statement
+        # Who edited a reply last is shown on its history page only, which loads it itself.
     )
 
 
