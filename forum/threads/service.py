@@ -12,6 +12,7 @@ import re
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import SelectPagination
 
 from .. import events
 from ..extensions import db
@@ -566,7 +567,29 @@ def replies_page(thread: Thread, viewer, page: int, per_page: int):
     query = visible_replies(thread, viewer).order_by(*REPLY_KEYS)
     # The page shows the stored HTML, not the Markdown source (the API does) or a phone's key.
     query = query.options(so.defer(Post.body), so.defer(Post.client_key))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    replies = CountedPagination(
+        select=query, session=db.session(), page=page, per_page=per_page, error_out=False
+    )
+    for post in replies.items:  # the page asks each reply for its thread: no lookup each
+        so.attributes.set_committed_value(post, "thread", thread)
+    return replies
+
+
+class CountedPagination(SelectPagination):
+    """:meth:`db.paginate` whose page of rows also carries the total (``count(*) OVER ()``,
+    counted before the limit): one statement instead of two. Only a page past the end
+    (no rows to carry it) is counted on its own.
+    """
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"].add_columns(sa.func.count().over().label("total"))
+        select = select.limit(self.per_page).offset(self._query_offset)
+        rows = self._query_args["session"].execute(select).unique().all()
+        self._counted = rows[0].total if rows else (0 if self.page == 1 else None)
+        return [row[0] for row in rows]
+
+    def _query_count(self) -> int:
+        return self._counted if self._counted is not None else super()._query_count()
 
 
 REPLY_KEYS = (Post.created_at, Post.id)  # a thread's replies, oldest first
