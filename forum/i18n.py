@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import TIMEDELTA_UNITS
 from flask import current_app
+from flask import g
 from flask import request
 from flask_babel import format_date
 from flask_babel import format_datetime
@@ -21,6 +22,7 @@ from flask_babel import format_time
 from flask_babel import format_timedelta
 from flask_babel import get_locale
 from flask_babel import get_timezone
+from flask_babel import get_translations
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -39,6 +41,37 @@ def select_locale() -> str:
     return (
         request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
+
+
+def install_template_gettext(app) -> None:
+    """Templates' ``_()`` and ``ngettext()`` with the request's catalogue looked up once.
+
+    Flask-Babel's own callables find the request's context, locale and catalogue
+    again for every string (a thread page has about 90): here the catalogue is kept
+    in Flask-Babel's request context beside the locale it is for, so a changed
+    locale (``force_locale``, ``refresh``) finds its own catalogue.
+    """
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
+def _translations():
+    try:
+        context = g._flask_babel
+    except (AttributeError, RuntimeError):  # no locale chosen yet, or no app context
+        return get_translations()
+    locale = getattr(context, "babel_locale", None)
+    kept = getattr(context, "serambi_translations", None)
+    if locale is None or kept is None or kept[0] is not locale:
+        translations = get_translations()
+        context.serambi_translations = (get_locale(), translations)
+        return translations
+    return kept[1]
 
 
 def select_timezone() -> str:

@@ -7,6 +7,7 @@ templates. Services raise :class:`Refused` so every caller gets the same rule.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -64,11 +65,18 @@ def _visible_clause(model, user):
     """Public rows; hidden ones too for facilitators, and for their own author."""
     if is_moderator(user):
         return sa.true()
-    public = model.is_public
     member = _member(user)
-    if member is None:
+    return _visible_to(model, None if member is None else member.id)
+
+
+@functools.lru_cache(maxsize=512)
+def _visible_to(model, member_id: int | None):
+    """The clause for a visitor (``None``) or a member who is not a facilitator, built once
+    per process: a page asks for it several times, and SQL constructs are immutable."""
+    public = model.is_public
+    if member_id is None:
         return public
-    return sa.or_(public, sa.and_(model.author_id == member.id, model.withdrawn_at.is_(None)))
+    return sa.or_(public, sa.and_(model.author_id == member_id, model.withdrawn_at.is_(None)))
 
 
 def visible_threads_clause(user):

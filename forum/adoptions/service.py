@@ -228,7 +228,12 @@ def adoptions_of(practice: Thread, viewer) -> list[Adoption]:
     rows = db.session.scalars(
         _with_details(_visible(viewer).where(Adoption.practice_id == practice.id))
     ).unique()
-    return sorted(rows, key=lambda a: (STATUS_ORDER[a.status], -a.updated_at.timestamp(), a.id))
+    return sorted(rows, key=_running_first)
+
+
+def _running_first(adoption: Adoption):
+    """The order of a practice's adoptions: running ones first, the latest news first."""
+    return STATUS_ORDER[adoption.status], -adoption.updated_at.timestamp(), adoption.id
 
 
 @dataclass(frozen=True)
@@ -403,15 +408,16 @@ def subscribe() -> None:
     events.answer_accepted.connect(solution_chosen, weak=False)
 
 
-def _links(*where) -> list[PracticeLink]:
-    rows = db.session.scalars(
-        sa.select(PracticeLink)
-        .options(
+def _links(*where, load=None) -> list[PracticeLink]:
+    """Links between challenges and practices; ``load``: the side(s) to load with them
+    (both, each practice with its library, unless told)."""
+    if load is None:
+        load = (
             so.joinedload(PracticeLink.practice).joinedload(Thread.library),
             so.joinedload(PracticeLink.challenge),
         )
-        .where(*where)
-        .order_by(PracticeLink.id)
+    rows = db.session.scalars(
+        sa.select(PracticeLink).options(*load).where(*where).order_by(PracticeLink.id)
     )
     return list(rows)
 
@@ -428,21 +434,47 @@ class ThreadPanel:
     solved: list = ()  # the challenges this practice solved
 
 
+def _panel_adoptions(practice: Thread, viewer) -> tuple[list[Adoption], Adoption | None]:
+    """:func:`adoptions_of` and :func:`own_adoption` for the practice's own page, in one
+    statement: the viewer's library's record comes with the listed ones even when its story
+    is hidden from the viewer (it fills the form, it is not listed).
+
+    The practice itself is not checked again: the page showing it already did
+    (:func:`forum.threads.service.load_thread`).
+    """
+    member = viewer if getattr(viewer, "is_authenticated", False) else None
+    library_id = getattr(member, "library_id", None)
+    listed = _story_visible(viewer)
+    query = (
+        sa.select(Adoption, listed.label("listed"))
+        .outerjoin(Post, Post.id == Adoption.post_id)
+        .where(Adoption.practice_id == practice.id)
+        .where(listed if library_id is None else sa.or_(listed, Adoption.library_id == library_id))
+        .options(
+            so.joinedload(Adoption.library),
+            so.contains_eager(Adoption.post).selectinload(Post.attachments),
+        )
+    )
+    rows = db.session.execute(query).unique().all()
+    own = next((a for a, _ in rows if library_id is not None and a.library_id == library_id), None)
+    return sorted((a for a, is_listed in rows if is_listed), key=_running_first), own
+
+
 def thread_panel(thread: Thread, viewer) -> ThreadPanel:
     if thread.kind == "practice":
-        adoptions = adoptions_of(thread, viewer)
+        adoptions, own = _panel_adoptions(thread, viewer)
         solved = [
             link.challenge
             for link in _links(
-                PracticeLink.practice_id == thread.id, PracticeLink.solved_at.is_not(None)
+                PracticeLink.practice_id == thread.id,
+                PracticeLink.solved_at.is_not(None),
+                load=[so.joinedload(PracticeLink.challenge)],  # the practice is this thread
             )
             if link.challenge.is_solved
             and link.challenge.accepted_post_id is None
             and can_see_thread(viewer, link.challenge)
         ]
-        return ThreadPanel(
-            adoptions, spread_of(adoptions), own_adoption(viewer, thread), solved=solved
-        )
+        return ThreadPanel(adoptions, spread_of(adoptions), own, solved=solved)
     links = [
         link
         for link in _links(PracticeLink.challenge_id == thread.id)

@@ -89,16 +89,23 @@ def first_unread(user, thread: Thread) -> Post | None:
     return db.session.scalar(replies.order_by(Post.created_at.desc(), Post.id.desc()).limit(1))
 
 
-def remember_reading(user, thread: Thread, shown_post_ids: Iterable[int]) -> int | None:
+UNKNOWN = object()  # remember_reading: the position was not read yet
+
+
+def remember_reading(
+    user, thread: Thread, shown_post_ids: Iterable[int], position=UNKNOWN
+) -> int | None:
     """Move the member's position to the newest post shown, after the page is sent.
 
     Returns the position before this page (``None`` if never opened), which the
-    page uses to mark what is new to the member.
+    page uses to mark what is new to the member. ``position``: that position, when
+    the page read it already (:func:`forum.engagement.service.thread_engagement`).
     """
     member_id = _member_id(user)
     if member_id is None:
         return None
-    position = read_position(user, thread)
+    if position is UNKNOWN:
+        position = read_position(user, thread)
     newest = max(shown_post_ids, default=None)
     if newest is not None and (position is None or newest > position):
         after_response(record_read, member_id, thread.id, newest)

@@ -8,6 +8,7 @@ notification exists exactly when the change that caused it does. Callers commit.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -42,6 +43,7 @@ from .models import Notification
 from .models import NotificationSetting
 from .models import TagFollow
 from .models import ThreadFollow
+from .models import ThreadRead
 
 # Moderator actions the post's author hears about (pinning is left out: it
 # changes nothing the author wrote or can do).
@@ -300,11 +302,15 @@ class ThreadEngagement:
     marked: set[int] = field(default_factory=set)  # posts the viewer marked helpful
     following: bool = False
     bookmarked: bool = False
+    # The newest post id the viewer was shown before this page (forum/engagement/reads.py),
+    # None if never opened: asked in the same statement as the follow and the bookmark.
+    read_position: int | None = None
 
 
 def thread_engagement(viewer, thread: Thread, posts: Iterable[Post | None]) -> ThreadEngagement:
-    """Marks, follow and bookmark state for the shown posts: two queries for members, none
-    for visitors, whatever the number of posts. (Mentions are links in the stored HTML.)
+    """Marks, follow, bookmark and read position for the shown posts: two queries for
+    members, none for visitors, whatever the number of posts. (Mentions are links in the
+    stored HTML.)
     """
     posts = [post for post in posts if post is not None]
     state = ThreadEngagement()
@@ -326,8 +332,13 @@ def thread_engagement(viewer, thread: Thread, posts: Iterable[Post | None]) -> T
         .scalar_subquery()
     )
     bookmarked = sa.exists().where(Bookmark.user_id == member_id, Bookmark.thread_id == thread.id)
-    row = db.session.execute(sa.select(following, bookmarked)).one()
-    state.following, state.bookmarked = bool(row[0]), bool(row[1])
+    position = (
+        sa.select(ThreadRead.last_read_post_id)
+        .where(ThreadRead.user_id == member_id, ThreadRead.thread_id == thread.id)
+        .scalar_subquery()
+    )
+    row = db.session.execute(sa.select(following, bookmarked, position)).one()
+    state.following, state.bookmarked, state.read_position = bool(row[0]), bool(row[1]), row[2]
     return state
 
 
@@ -465,6 +476,7 @@ def _thread_followers(thread: Thread) -> list[int]:
     )
 
 
+@functools.cache  # the same for every member and page: built once
 def _shown_clause():
     """Notifications still worth showing: those about a post hidden or withdrawn since are not.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from ..extensions import db
 from ..extensions import search
@@ -20,23 +19,29 @@ def similar_threads(text: str, viewer, *, exclude_thread: int | None = None) -> 
     return _visible_in_order([hit.thread_id for hit in hits], viewer)
 
 
-def similar_to_thread(thread: Thread, viewer) -> list[Thread]:
+def similar_to_thread(thread: Thread, viewer) -> list[sa.Row]:
     """The thread's stored similar threads the viewer may see, best first (one query).
 
     Computed when the thread was written and by the refresh job
     (:func:`refresh_all`), never on a view: the lookup costs a few hundred
     milliseconds on a large index (bench/similar.py).
+
+    Rows of what the list shows (``id``, ``title``, ``kind``, ``is_solved``), not
+    threads: no entity, reply count, tags or badge is loaded for them, so the page
+    costs the same statements whether the list is empty or not.
     """
     stored = similar_threads_table.c
     return list(
-        db.session.scalars(
-            sa.select(Thread)
+        db.session.execute(
+            sa.select(
+                Thread.id,
+                Thread.title,
+                Thread.kind,
+                Thread.solved_at.is_not(None).label("is_solved"),
+            )
             .join(similar_threads_table, stored.similar_id == Thread.id)
             .where(stored.thread_id == thread.id, visible_threads_clause(viewer))
             .order_by(stored.rank)
-            # The list shows title, kind and solved: no tag or badge queries, so the
-            # page costs the same statements whether the list is empty or not.
-            .options(so.raiseload(Thread.tags), so.raiseload(Thread.verification))
         )
     )
 

@@ -12,6 +12,7 @@ import re
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import SelectPagination
 
 from .. import events
 from ..extensions import db
@@ -535,6 +536,8 @@ def load_thread(thread_id: int, viewer) -> Thread:
             so.joinedload(Thread.library),
             # The opening post and its files come with the thread (one statement).
             so.joinedload(Thread.opening_post).joinedload(Post.attachments),
+            # So does a practice's verified mark (otherwise a statement of its own).
+            so.joinedload(Thread.verification),
         ],
     )
     if thread is None or not can_see_thread(viewer, thread):
@@ -562,7 +565,31 @@ def load_post(post_id: int, viewer) -> Post:
 def replies_page(thread: Thread, viewer, page: int, per_page: int):
     """One page of a thread's replies, authors and libraries loaded with them."""
     query = visible_replies(thread, viewer).order_by(*REPLY_KEYS)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    # The page shows the stored HTML, not the Markdown source (the API does) or a phone's key.
+    query = query.options(so.defer(Post.body), so.defer(Post.client_key))
+    replies = CountedPagination(
+        select=query, session=db.session(), page=page, per_page=per_page, error_out=False
+    )
+    for post in replies.items:  # the page asks each reply for its thread: no lookup each
+        so.attributes.set_committed_value(post, "thread", thread)
+    return replies
+
+
+class CountedPagination(SelectPagination):
+    """:meth:`db.paginate` whose page of rows also carries the total (``count(*) OVER ()``,
+    counted before the limit): one statement instead of two. Only a page past the end
+    (no rows to carry it) is counted on its own.
+    """
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"].add_columns(sa.func.count().over().label("total"))
+        select = select.limit(self.per_page).offset(self._query_offset)
+        rows = self._query_args["session"].execute(select).unique().all()
+        self._counted = rows[0].total if rows else (0 if self.page == 1 else None)
+        return [row[0] for row in rows]
+
+    def _query_count(self) -> int:
+        return self._counted if self._counted is not None else super()._query_count()
 
 
 REPLY_KEYS = (Post.created_at, Post.id)  # a thread's replies, oldest first
@@ -574,8 +601,9 @@ def visible_replies(thread: Thread, viewer):
         sa.select(Post)
         .where(Post.thread_id == thread.id, Post.is_opening.is_(False))
         .where(visible_posts_clause(viewer))
-        .options(so.joinedload(Post.author).joinedload(User.library), so.joinedload(Post.edited_by))
+        .options(so.joinedload(Post.author).joinedload(User.library))
         .options(so.joinedload(Post.attachments))  # in the same query: no extra statement
+        # Who edited a reply last is shown on its history page only, which loads it itself.
     )
 
 

@@ -199,7 +199,13 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None, r
         reply_form = ReplyForm(data=draft.data if draft else None)
     shown_ids = [opening.id, *(post.id for post in replies.items)]
     shown = [post for post in (opening, accepted, *replies.items) if post is not None]
-    read_up_to = reads.remember_reading(current_user, thread, shown_ids) if reading else None
+    # The member's follow, bookmark and read position in one statement, the marks in another.
+    state = engagement.thread_engagement(current_user, thread, shown)
+    read_up_to = (
+        reads.remember_reading(current_user, thread, shown_ids, state.read_position)
+        if reading
+        else None
+    )
     panel = adoptions.thread_panel(thread, current_user)
     files_of = {post.id: attachments.shown(post, current_user) for post in shown}
     files_of.update(
@@ -211,7 +217,7 @@ def render_detail(thread, *, page: int = 1, reply_form=None, solve_error=None, r
         opening=opening,
         replies=replies,
         accepted=accepted,
-        engagement=engagement.thread_engagement(current_user, thread, shown),
+        engagement=state,
         meetings=insight.meetings_of_thread(thread.id),
         files_of=files_of,
         panel=panel,
