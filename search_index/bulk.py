@@ -31,18 +31,22 @@ from array import array
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
+from datetime import datetime
 from hashlib import md5
 from operator import sub
 from pickle import dumps
 from typing import Any
 from zlib import compress
 
+from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.codec.whoosh3 import _lenfield
+from whoosh.fields import DATETIME
+from whoosh.fields import ID
 from whoosh.filedb.filetables import md5_hash
 from whoosh.index import FileIndex
 from whoosh.system import pack_int
@@ -51,6 +55,8 @@ from whoosh.system import pack_ushort
 from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length
 from whoosh.util.numeric import length_to_byte
+from whoosh.util.numeric import to_sortable
+from whoosh.util.times import datetime_to_long
 from whoosh.writing import SegmentWriter
 
 from .documents import SearchDocument
@@ -140,7 +146,9 @@ class BulkWriter(SegmentWriter):
                         size += TERM_BYTES * (len(terms) - before) + POSTING_BYTES * postings
                     else:
                         scorable = field.scorable
-                        for tbytes, freq, weight, vbytes in field.index(value):
+                        quick = _QUICK.get(type(field))
+                        items = quick(field, value) if quick is not None else None
+                        for tbytes, freq, weight, vbytes in items or field.index(value):
                             weight *= fieldboost
                             if scorable:
                                 length += freq
@@ -216,6 +224,29 @@ class BulkWriter(SegmentWriter):
             lengths.close()
         self.fieldwriter.close()
         self._terms = {}
+
+
+def _id_terms(field: ID, value: Any) -> list[tuple[bytes, int, float, bytes]] | None:
+    """``ID.index(value)`` for a plain ID field (the value is its one term)."""
+    if type(field.analyzer) is not IDTokenizer or not isinstance(value, str):
+        return None
+    return [(value.encode("utf-8"), 1, field.format.field_boost, b"")]
+
+
+def _datetime_terms(field: DATETIME, value: Any) -> list[tuple[bytes, int, float, bytes]] | None:
+    """``DATETIME.index(value)``, the value converted once rather than once a term."""
+    if type(value) is not datetime:
+        return None
+    number = field.prepare_number(datetime_to_long(value))
+    x = to_sortable(field.numtype, field.bits, field.signed, number)
+    if not field.shift_step:
+        return [(field.sortable_to_bytes(x), 1, 1.0, b"")]
+    to_bytes = field.sortable_to_bytes
+    return [(to_bytes(x, shift), 1, 1.0, b"") for shift in range(0, field.bits, field.shift_step)]
+
+
+# Whoosh's field types whose terms can be made more cheaply than by their index().
+_QUICK: dict[type, Callable[[Any, Any], list | None]] = {ID: _id_terms, DATETIME: _datetime_terms}
 
 
 def _sorted_terms(terms: Terms) -> Iterator[tuple[str, bytes, list]]:

@@ -14,6 +14,7 @@ import pickle
 from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime
+from operator import sub
 from typing import Any
 
 from whoosh.fields import BOOLEAN
@@ -70,12 +71,14 @@ DIGEST = "digest"
 # Whoosh: a block pickles its values, and pickle writes a repeated object as a
 # reference to its first copy, which would change the index's bytes.
 _SINGLE_POSITIONS: dict[int, bytes] = {}
+_SEVERAL_POSITIONS: dict[tuple[int, ...], bytes] = {}  # and of a few positions
+SEVERAL_POSITIONS_MAX = 200_000  # remembered (then forgotten all at once)
 _WEIGHTS: dict[float, list[float]] = {}  # field boost -> weight of each small frequency
 
 
 def _encode_positions(positions: list[int]) -> bytes:
     """Whoosh's Positions format: the count, then the pickled position deltas."""
-    deltas = [positions[0], *(b - a for a, b in zip(positions, positions[1:], strict=False))]
+    deltas = list(map(sub, positions, [0, *positions]))
     return pack_uint(len(positions)) + pickle.dumps(deltas, 2)
 
 
@@ -104,7 +107,7 @@ class WordsField(TEXT):
             else:
                 found.append(position)
         weights = self._weights()
-        single = _SINGLE_POSITIONS
+        single, several = _SINGLE_POSITIONS, _SEVERAL_POSITIONS
         for term, found in positions.items():
             count = len(found)
             if count == 1:
@@ -115,7 +118,13 @@ class WordsField(TEXT):
                 encoded = head + b"."  # a new object each time: see _SINGLE_POSITIONS
                 weight = weights[1]
             else:
-                encoded = _encode_positions(found)
+                key = tuple(found)
+                head = several.get(key)
+                if head is None:
+                    if len(several) >= SEVERAL_POSITIONS_MAX:
+                        several.clear()
+                    head = several[key] = _encode_positions(found)[:-1]
+                encoded = head + b"."
                 weight = weights[count] if count < len(weights) else count * weights[1]
             postings = terms.get(term)
             if postings is None:
