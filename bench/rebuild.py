@@ -42,6 +42,13 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def peak_rss_mb() -> float:
+    """The largest resident size of this process or of a writer process, in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
 def fingerprint(index_dir: Path) -> str:
     """A hash of every file inside the segments, named without the random segment names."""
     from whoosh.filedb.compound import CompoundStorage
@@ -89,8 +96,8 @@ def main() -> None:
     print(
         f"{len(docs)} posts, procs {args.procs}: {seconds:.1f} s wall, {cpu:.2f} CPU s, "
         f"{len(docs) / cpu:.0f} posts per CPU s, {1000 * cpu / len(docs):.2f} CPU ms a post, "
-        f"{engine.store.segment_count()} segments; load {load:.2f} before, "
-        f"{os.getloadavg()[0]:.2f} after",
+        f"{engine.store.segment_count()} segments, peak RSS {peak_rss_mb():.0f} MB a process; "
+        f"load {load:.2f} before, {os.getloadavg()[0]:.2f} after",
         flush=True,
     )
     if args.fingerprint:
