@@ -66,12 +66,22 @@ EXTRA = "extra"
 DIGEST = "digest"
 
 
-# A single position's encoding in the Positions format (most postings hold one), but
-# its last byte (pickle's STOP, "."). Each posting gets its own bytes object, as in
-# Whoosh: a block pickles its values, and pickle writes a repeated object as a
-# reference to its first copy, which would change the index's bytes.
-_SINGLE_POSITIONS: dict[int, bytes] = {}
-_SEVERAL_POSITIONS: dict[tuple[int, ...], bytes] = {}  # and of a few positions
+# Each single position's encoding in the Positions format (most postings hold one),
+# but its last byte (pickle's STOP, "."), by position. Each posting gets its own
+# bytes object, as in Whoosh: a block pickles its values, and pickle writes a
+# repeated object as a reference to its first copy, which would change the bytes.
+_SINGLE_HEADS: list[bytes] = []
+
+
+def _single_heads(count: int) -> list[bytes]:
+    """:data:`_SINGLE_HEADS`, holding at least positions ``0 .. count - 1``."""
+    heads = _SINGLE_HEADS
+    while len(heads) < count:
+        heads.append(_encode_positions([len(heads)])[:-1])
+    return heads
+
+
+_SEVERAL_POSITIONS: dict[tuple[int, ...], bytes] = {}  # the same for several positions
 SEVERAL_POSITIONS_MAX = 200_000  # remembered (then forgotten all at once)
 _WEIGHTS: dict[float, list[float]] = {}  # field boost -> weight of each small frequency
 
@@ -101,22 +111,18 @@ class WordsField(TEXT):
         words = index_words(value)[1 if self.analyzer.stem else 0]
         positions: dict[bytes, list[int]] = {}
         for position, term in enumerate(words):
-            found = positions.get(term)
-            if found is None:
-                positions[term] = [position]
+            if term in positions:
+                positions[term].append(position)
             else:
-                found.append(position)
+                positions[term] = [position]
         weights = self._weights()
-        single, several = _SINGLE_POSITIONS, _SEVERAL_POSITIONS
+        heads = _single_heads(len(words))
+        several = _SEVERAL_POSITIONS
+        single_weight = weights[1]
         for term, found in positions.items():
-            count = len(found)
-            if count == 1:
-                position = found[0]
-                head = single.get(position)
-                if head is None:
-                    head = single[position] = _encode_positions(found)[:-1]
-                encoded = head + b"."  # a new object each time: see _SINGLE_POSITIONS
-                weight = weights[1]
+            if len(found) == 1:
+                encoded = heads[found[0]] + b"."  # a new object each time: see _single_heads
+                weight = single_weight
             else:
                 key = tuple(found)
                 head = several.get(key)
@@ -125,12 +131,12 @@ class WordsField(TEXT):
                         several.clear()
                     head = several[key] = _encode_positions(found)[:-1]
                 encoded = head + b"."
-                weight = weights[count] if count < len(weights) else count * weights[1]
-            postings = terms.get(term)
-            if postings is None:
-                terms[term] = [docnum, weight, encoded]
+                count = len(found)
+                weight = weights[count] if count < len(weights) else count * single_weight
+            if term in terms:
+                terms[term] += (docnum, weight, encoded)
             else:
-                postings += (docnum, weight, encoded)
+                terms[term] = [docnum, weight, encoded]
         return len(words), len(positions)
 
     def _weights(self) -> list[float]:
