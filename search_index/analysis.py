@@ -139,6 +139,7 @@ def use_stemmer(stemmer: Stemmer) -> None:
     with _stemmer_lock:
         _stemmer = stemmer
     stem_word.cache_clear()
+    _index_tokens.clear()
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -173,6 +174,46 @@ def analyze(text: str) -> list[tuple[str, str, int, int]]:
         words.append((word, stem_word(word), match.start(), match.end()))
     _last.text, _last.words = text, words
     return words
+
+
+# Each token as cut from a text -> its (exact, stem) terms as UTF-8, None for a stop word.
+_index_tokens: dict[str, tuple[bytes, bytes] | None] = {}
+INDEX_TOKENS_MAX = 500_000  # distinct spellings remembered (then forgotten all at once)
+_last_index = threading.local()  # the last text index_words() was given, and its answer
+
+
+def _index_token(token: str) -> tuple[bytes, bytes] | None:
+    word = token.lower().translate(accent_map)
+    word = CHAT_WORDS.get(word, word)
+    if word in STOP_WORDS:
+        return None
+    return word.encode("utf-8"), stem_word(word).encode("utf-8")
+
+
+def index_words(text: str) -> tuple[list[bytes], list[bytes]]:
+    """The exact and the stemmed terms of :func:`analyze`, in order and as UTF-8.
+
+    What indexing needs and nothing more (no character offsets): each distinct
+    spelling is folded, looked up and stemmed once per process, not once per post.
+    Remembers the last text per thread, as :func:`analyze` does.
+    """
+    if getattr(_last_index, "text", None) is text:
+        return _last_index.words
+    cache = _index_tokens
+    if len(cache) > INDEX_TOKENS_MAX:
+        cache.clear()
+    exact: list[bytes] = []
+    stems: list[bytes] = []
+    for token in TOKEN_RE.findall(text):
+        try:
+            terms = cache[token]
+        except KeyError:
+            terms = cache[token] = _index_token(token)
+        if terms is not None:
+            exact.append(terms[0])
+            stems.append(terms[1])
+    _last_index.text, _last_index.words = text, (exact, stems)
+    return exact, stems
 
 
 class IndonesianAnalyzer(Tokenizer):

@@ -14,6 +14,7 @@ import pickle
 from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime
+from operator import sub
 from typing import Any
 
 from whoosh.fields import BOOLEAN
@@ -28,8 +29,10 @@ from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
 from .analysis import IndonesianAnalyzer
+from .analysis import PairsAnalyzer
 from .analysis import analyze
 from .analysis import exact_analyzer
+from .analysis import index_words
 from .analysis import pair
 from .analysis import pairs_analyzer
 from .analysis import stemmed_analyzer
@@ -63,6 +66,32 @@ EXTRA = "extra"
 DIGEST = "digest"
 
 
+# Each single position's encoding in the Positions format (most postings hold one),
+# but its last byte (pickle's STOP, "."), by position. Each posting gets its own
+# bytes object, as in Whoosh: a block pickles its values, and pickle writes a
+# repeated object as a reference to its first copy, which would change the bytes.
+_SINGLE_HEADS: list[bytes] = []
+
+
+def _single_heads(count: int) -> list[bytes]:
+    """:data:`_SINGLE_HEADS`, holding at least positions ``0 .. count - 1``."""
+    heads = _SINGLE_HEADS
+    while len(heads) < count:
+        heads.append(_encode_positions([len(heads)])[:-1])
+    return heads
+
+
+_SEVERAL_POSITIONS: dict[tuple[int, ...], bytes] = {}  # the same for several positions
+SEVERAL_POSITIONS_MAX = 200_000  # remembered (then forgotten all at once)
+_WEIGHTS: dict[float, list[float]] = {}  # field boost -> weight of each small frequency
+
+
+def _encode_positions(positions: list[int]) -> bytes:
+    """Whoosh's Positions format: the count, then the pickled position deltas."""
+    deltas = list(map(sub, positions, [0, *positions]))
+    return pack_uint(len(positions)) + pickle.dumps(deltas, 2)
+
+
 class WordsField(TEXT):
     """A TEXT field of our analyzer, indexed in one pass over the analyzed words.
 
@@ -70,6 +99,55 @@ class WordsField(TEXT):
     terms, frequencies, weights and encoded positions) without a Token object
     and three generators per word, a fifth of a rebuild's time.
     """
+
+    def fast(self) -> bool:
+        """Whether :meth:`add_postings` gives what :meth:`index` gives."""
+        return type(self.format) is Positions and isinstance(self.analyzer, IndonesianAnalyzer)
+
+    def add_postings(self, value: str, docnum: int, terms: dict[bytes, list]) -> tuple[int, int]:
+        """Add ``value``'s postings to ``terms`` (term -> flat [docnum, weight, value, ...]);
+        returns the field's length and the number of postings. The rebuild's path:
+        :meth:`index`'s postings without its tuples, each word's terms made once."""
+        words = index_words(value)[1 if self.analyzer.stem else 0]
+        positions: dict[bytes, list[int]] = {}
+        for position, term in enumerate(words):
+            if term in positions:
+                positions[term].append(position)
+            else:
+                positions[term] = [position]
+        weights = self._weights()
+        heads = _single_heads(len(words))
+        several = _SEVERAL_POSITIONS
+        single_weight = weights[1]
+        for term, found in positions.items():
+            if len(found) == 1:
+                encoded = heads[found[0]] + b"."  # a new object each time: see _single_heads
+                weight = single_weight
+            else:
+                key = tuple(found)
+                head = several.get(key)
+                if head is None:
+                    if len(several) >= SEVERAL_POSITIONS_MAX:
+                        several.clear()
+                    head = several[key] = _encode_positions(found)[:-1]
+                encoded = head + b"."
+                count = len(found)
+                weight = weights[count] if count < len(weights) else count * single_weight
+            if term in terms:
+                terms[term] += (docnum, weight, encoded)
+            else:
+                terms[term] = [docnum, weight, encoded]
+        return len(words), len(positions)
+
+    def _weights(self) -> list[float]:
+        """Each small frequency's weight (as :meth:`index` computes it), made once.
+
+        Kept outside the field: the schema is pickled into the index's TOC."""
+        boost = self.format.field_boost
+        weights = _WEIGHTS.get(boost)
+        if weights is None:
+            weights = _WEIGHTS[boost] = [float(n) * boost for n in range(64)]
+        return weights
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         if (
@@ -86,13 +164,8 @@ class WordsField(TEXT):
             positions.setdefault(word[which], []).append(position)
         boost = self.format.field_boost
         for term, found in positions.items():
-            deltas = [found[0], *(b - a for a, b in zip(found, found[1:], strict=False))]
-            yield (
-                term.encode("utf-8"),
-                len(found),
-                float(len(found)) * boost,
-                pack_uint(len(found)) + pickle.dumps(deltas, 2),
-            )
+            count = len(found)
+            yield term.encode("utf-8"), count, float(count) * boost, _encode_positions(found)
 
 
 class PairsField(FieldType):
@@ -101,6 +174,23 @@ class PairsField(FieldType):
 
     def __init__(self) -> None:
         super().__init__(Existence(), analyzer=pairs_analyzer(), scorable=False)
+
+    def fast(self) -> bool:
+        """Whether :meth:`add_postings` gives what :meth:`index` gives."""
+        return type(self.format) is Existence and isinstance(self.analyzer, PairsAnalyzer)
+
+    def add_postings(self, value: str, docnum: int, terms: dict[bytes, list]) -> tuple[int, int]:
+        """Add ``value``'s postings to ``terms`` (see :meth:`WordsField.add_postings`)."""
+        words = index_words(value)[0]
+        weight = self.format.field_boost
+        pairs = {b"%s %s" % two for two in zip(words, words[1:], strict=False)}
+        for term in pairs:
+            postings = terms.get(term)
+            if postings is None:
+                terms[term] = [docnum, weight, b""]
+            else:
+                postings += (docnum, weight, b"")
+        return 0, len(pairs)
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         if not isinstance(value, str) or kwargs:

@@ -221,19 +221,26 @@ def index_contents(ix) -> tuple:
 
 
 def test_the_rebuild_writes_what_whoosh_writes(tmp_path, monkeypatch):
-    """The rebuild's writer (one-pass analysis, chunked runs, listed lengths) changes no byte
-    of what is indexed: the same as Whoosh's own writer, also when its pool spills to disk."""
+    """The rebuild's writer (one-pass analysis, postings in memory, spilled runs, terms'
+    blocks encoded whole, listed lengths) changes no byte of what is indexed: the same as
+    Whoosh's own writer, also when its postings spill to disk in runs and a term's blocks
+    (128 postings each) span several runs."""
     from whoosh.fields import FieldType
 
+    from search_index import bulk
     from search_index.bulk import write_index
     from search_index.schema import PairsField
     from search_index.schema import WordsField
     from search_index.schema import document_fields
     from search_index.store import create_index
 
-    docs = varied_docs(120)
+    spills = []
+    spill = bulk.BulkWriter._spill
+    monkeypatch.setattr(bulk.BulkWriter, "_spill", lambda w: spills.append(1) or spill(w))
+    docs = varied_docs(300)
     ours = create_index(tmp_path / "ours")
-    assert write_index(ours, iter(docs), procs=1, limitmb=1) == 120  # 1 MB: runs spill
+    assert write_index(ours, iter(docs), procs=1, limitmb=0.2) == 300  # runs of ~25 posts
+    assert len(spills) > 5
     monkeypatch.setattr(WordsField, "index", FieldType.index)  # Whoosh's generic analysis
     monkeypatch.setattr(PairsField, "index", FieldType.index)
     whoosh = create_index(tmp_path / "whoosh")
@@ -241,6 +248,21 @@ def test_the_rebuild_writes_what_whoosh_writes(tmp_path, monkeypatch):
         for doc in docs:
             writer.add_document(**document_fields(doc))
     assert index_contents(whoosh) == index_contents(ours)
+    assert segment_files(whoosh) == segment_files(ours)  # and every file, byte for byte
+
+
+def segment_files(ix) -> dict[str, bytes]:
+    """The files inside the index's one (compound) segment, by extension."""
+    from whoosh.filedb.compound import CompoundStorage
+
+    (segment,) = ix._segments()
+    name = segment.make_filename(".seg")
+    compound = CompoundStorage(ix.storage.open_file(name), use_mmap=False)
+    try:
+        files = compound.list()
+        return {inner.split(".", 1)[-1]: compound.open_file(inner).read() for inner in files}
+    finally:
+        compound.close()
 
 
 def test_two_writer_processes_find_and_rank_as_one(engine, tmp_path, monkeypatch):
