@@ -201,6 +201,10 @@ class User(UserMixin, db.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    # What a member re-sends to the index is their names, never a thread's text: a rename
+    # does not recompute the similar threads of every thread they opened.
+    search_names_only = True
+
     def search_changes(self):
         """Posts carry their author's names in the index: a rename re-indexes them."""
         if not index_changes.author_names_changed(self):

@@ -14,7 +14,6 @@ therefore never re-applies an older version over a newer one.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -76,14 +75,18 @@ def define_table(metadata: sa.MetaData) -> sa.Table:
     )
 
 
-def collect_rows(session: Session) -> list[dict[str, Any]]:
+def collect_rows(session: Session, openings: set[int] | None = None) -> list[dict[str, Any]]:
     """Outbox rows for what this flush changes, one per document key.
 
     Deletes win over upserts within a flush: a post being deleted may still be
-    listed by its thread's documents until the flush is over.
+    listed by its thread's documents until the flush is over. ``openings``, if
+    given, receives the threads whose opening post's document is written for its
+    own sake: not when a row that says ``search_names_only`` (a renamed member)
+    re-sends it, since names change no thread's similar threads.
     """
     upserts: dict[str, SearchDocument] = {}
     deletes: set[str] = set()
+    own: set[str] = set()  # keys written by a row that is not names-only
     with session.no_autoflush:
         for obj in [*session.new, *session.dirty]:
             # No is_modified() filter: it is False when the only change is a
@@ -92,17 +95,26 @@ def collect_rows(session: Session) -> list[dict[str, Any]]:
             method = getattr(obj, "search_changes", None)
             if method is None:
                 continue
+            names_only = getattr(obj, "search_names_only", False)
             for change in method() or ():
                 if isinstance(change, str):
                     deletes.add(change)
                 else:
                     upserts[change.key] = change
+                    if not names_only:
+                        own.add(change.key)
         for obj in session.deleted:
             method = getattr(obj, "search_changes", None)
             if method is None:
                 continue
             for change in method() or ():
                 deletes.add(change if isinstance(change, str) else change.key)
+    if openings is not None:
+        openings.update(
+            doc.thread_id
+            for key, doc in upserts.items()
+            if doc.is_opening and key in own and key not in deletes
+        )
     now = datetime.now(UTC)
     rows = [
         {"op": UPSERT, "doc_key": key, "payload": document_to_json(doc), "created_at": now}
@@ -114,18 +126,6 @@ def collect_rows(session: Session) -> list[dict[str, Any]]:
         for key in sorted(deletes)
     ]
     return rows
-
-
-def opening_threads(rows: Iterable[dict[str, Any]]) -> set[int]:
-    """Threads whose opening post's document these outbox rows write."""
-    found = set()
-    for row in rows:
-        # Canonical JSON (document_to_json): only opening posts' payloads are parsed.
-        if row["op"] == UPSERT and '"is_opening":true' in (row["payload"] or ""):
-            data = json.loads(row["payload"])
-            if data.get("is_opening"):
-                found.add(int(data["thread_id"]))
-    return found
 
 
 _installed: dict[int, tuple[object, list[tuple[str, Callable[..., None]]]]] = {}
@@ -153,10 +153,11 @@ def install_hooks(
     """
 
     def after_flush(session: Session, flush_context: object) -> None:
-        rows = collect_rows(session)
+        threads: set[int] = set()
+        rows = collect_rows(session, threads)
         if rows:
             connection = session.connection()
-            if on_openings is not None and (threads := opening_threads(rows)):
+            if on_openings is not None and threads:
                 engine, known = session.info.get(OPENINGS, (connection.engine, set()))
                 session.info[OPENINGS] = (engine, known | threads)
             if in_transaction is not None and in_transaction(connection, rows):

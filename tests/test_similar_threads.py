@@ -164,6 +164,33 @@ def test_editing_the_opening_post_recomputes_the_threads_similar_threads(
 
 
 @ON_EVERY_SEARCH_BACKEND
+def test_renaming_an_author_leaves_their_threads_similar_threads_alone(
+    app, library_threads, monkeypatch
+):
+    """A rename re-indexes the member's posts under the new name, but what their threads
+    are about has not changed: nothing is recomputed (a member renaming again and again
+    must not cost a similar-thread lookup for every thread they opened)."""
+    from forum.models import Thread
+    from forum.models import User
+    from forum.threads import service
+    from search_index import REFRESHER
+
+    recomputed: list[int] = []
+    monkeypatch.setattr(app.extensions[REFRESHER], "add", lambda db, ids: recomputed.extend(ids))
+    thread_id = library_threads["dongeng"].id
+    with app_db(app) as session:
+        thread = session.get(Thread, thread_id)
+        author = session.get(User, thread.author_id)
+        author.display_name = "Ibu Dongeng"
+        session.commit()
+        assert recomputed == []
+
+        service.edit_thread(author, thread, "Dongeng boneka tangan", thread.opening_post.body, [])
+        session.commit()
+    assert recomputed == [thread_id]
+
+
+@ON_EVERY_SEARCH_BACKEND
 def test_a_thread_page_never_asks_the_search_engine(app, client, library_threads, monkeypatch):
     from forum.extensions import search
 
